@@ -1,0 +1,50 @@
+// npm run catalog:push -- <file> [--remote] [--persist-to <dir>]
+// Validates a catalog and writes it to the KV namespace (local by default).
+
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { validateCatalog } from "../src/catalog/validate.ts";
+import { CATALOG_KEY } from "../src/catalog/store.ts";
+import { runWrangler } from "./wrangler.ts";
+
+/** Reads and validates a catalog file; exits with every problem listed. */
+export function loadCatalogFile(file: string): unknown {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    console.error(`catalog: cannot read ${file} as JSON: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const result = validateCatalog(raw);
+  if (!result.ok) {
+    console.error(`catalog: ${file} is not valid:\n  ${result.errors.join("\n  ")}`);
+    process.exit(1);
+  }
+  return result.catalog;
+}
+
+/** Writes KV entries in one wrangler call. */
+export async function putKv(entries: { key: string; value: string }[], target: { remote: boolean; persistTo?: string }): Promise<void> {
+  const file = join(mkdtempSync(join(tmpdir(), "eir-kv-")), "bulk.json");
+  writeFileSync(file, JSON.stringify(entries));
+  const args = ["kv", "bulk", "put", file, "--binding", "KV", target.remote ? "--remote" : "--local"];
+  if (!target.remote && target.persistTo) args.push("--persist-to", target.persistTo);
+  await runWrangler(args);
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  const file = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--persist-to");
+  if (!file) {
+    console.error("usage: npm run catalog:push -- <catalog.json> [--remote] [--persist-to <dir>]");
+    process.exit(2);
+  }
+  const remote = args.includes("--remote");
+  const pi = args.indexOf("--persist-to");
+  const persistTo = pi >= 0 ? args[pi + 1] : undefined;
+  const catalog = loadCatalogFile(file);
+  await putKv([{ key: CATALOG_KEY, value: JSON.stringify(catalog) }], { remote, persistTo });
+  console.log(`catalog: ${file} is valid and was written to the ${remote ? "deployed" : "local"} KV namespace.`);
+}

@@ -1,0 +1,83 @@
+// npm start: the router on http://127.0.0.1:8787 with the dev catalog, a demo key and a
+// simulated GPU origin, in one command.
+//   PORT               router port (8787)
+//   SIM_ORIGIN_PORT    simulated origin port (8790; 0 picks a free one)
+//   CATALOG_FILE       another catalog, e.g. one pointing at your own vLLM
+//   DEMO_API_KEY       the demo key (default below)
+//   STATE_DIR          where local KV and Durable Object state live (.wrangler/state)
+
+import { join } from "node:path";
+import { hashKey, keyIndexKey } from "../src/auth/api-key.ts";
+import type { KeyRecord } from "../src/auth/key-record.ts";
+import { CATALOG_KEY } from "../src/catalog/store.ts";
+import type { Catalog } from "../src/catalog/types.ts";
+import { startSimOrigin } from "../sim/origin.ts";
+import { loadCatalogFile, putKv } from "./catalog-push.ts";
+import { ROOT, spawnWrangler } from "./wrangler.ts";
+
+export const DEFAULT_DEMO_KEY = "sk-eir-demo-local-development-key-0000";
+const DEV_CATALOG = join(ROOT, "catalog/dev-catalog.json");
+const DEV_ORIGIN = "http://127.0.0.1:8790";
+
+const port = Number(process.env.PORT ?? 8787);
+const simPort = Number(process.env.SIM_ORIGIN_PORT ?? 8790);
+const catalogFile = process.env.CATALOG_FILE ?? DEV_CATALOG;
+const demoKey = process.env.DEMO_API_KEY ?? DEFAULT_DEMO_KEY;
+const stateDir = process.env.STATE_DIR ?? join(ROOT, ".wrangler/state");
+
+const sim = await startSimOrigin({ port: simPort, region: "eu-central" });
+let catalog = loadCatalogFile(catalogFile) as Catalog;
+if (catalogFile === DEV_CATALOG && sim.url !== DEV_ORIGIN) {
+  // The dev catalog names the default port; follow the origin wherever it really listens.
+  catalog = JSON.parse(JSON.stringify(catalog).replaceAll(DEV_ORIGIN, sim.url)) as Catalog;
+}
+
+const demoRecord: KeyRecord = {
+  project_id: "proj_demo",
+  key_id: "key_demo",
+  scopes: ["inference", "keys", "usage"],
+  models: null,
+  expires_at: null,
+};
+await putKv(
+  [
+    { key: CATALOG_KEY, value: JSON.stringify(catalog) },
+    { key: keyIndexKey(await hashKey(demoKey)), value: JSON.stringify(demoRecord) },
+  ],
+  { remote: false, persistTo: stateDir },
+);
+
+const dev = spawnWrangler(
+  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "warn"],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
+let ready = false;
+dev.stdout?.on("data", (d: Buffer) => {
+  const text = d.toString();
+  process.stdout.write(text);
+  if (!ready && /Ready on/i.test(text)) {
+    ready = true;
+    console.log(
+      [
+        "",
+        `router ready on http://127.0.0.1:${port}`,
+        `  simulated origin: ${sim.url} (region ${sim.region})`,
+        `  catalog:          ${catalogFile}`,
+        `  demo key:         ${demoKey}`,
+        "",
+      ].join("\n"),
+    );
+  }
+});
+
+let stopping = false;
+const stop = async (code: number): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  dev.kill("SIGTERM");
+  await sim.close();
+  process.exit(code);
+};
+dev.on("exit", (code) => void stop(code ?? 1));
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));

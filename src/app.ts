@@ -1,0 +1,67 @@
+// The router: every route, the one place errors become responses, and the per-request
+// id and access log.
+
+import { Router, type IRequest } from "itty-router";
+import { newAccessLog, writeAccessLog } from "./http/access-log.ts";
+import { requestIdFor } from "./http/request-id.ts";
+import { ApiError, toApiError } from "./openai/errors.ts";
+import type { RouterArgs, RouterRequest } from "./routes/context.ts";
+import { fallbackRoute } from "./routes/fallback.ts";
+import { inferenceRoute } from "./routes/inference.ts";
+import { getModel, listModels } from "./routes/models.ts";
+
+function begin(request: RouterRequest): void {
+  const requestId = requestIdFor(request);
+  const url = new URL(request.url);
+  request.state = { requestId, startedAt: Date.now(), log: newAccessLog(requestId, request.method, url.pathname), logDeferred: false };
+}
+
+function toErrorResponse(err: unknown, req: IRequest): Response {
+  const request = req as RouterRequest;
+  const apiError = toApiError(err);
+  if (!(err instanceof ApiError)) {
+    console.log(JSON.stringify({ level: "error", event: "unhandled", request_id: request.state?.requestId, error: String(err) }));
+  }
+  if (request.state) request.state.log.error_code = apiError.code;
+  return apiError.toResponse();
+}
+
+function finish(response: Response, request: RouterRequest): Response {
+  const { state } = request;
+  // A body handed over from a fetch has immutable headers; copy only then.
+  let res = response;
+  try {
+    res.headers.set("x-request-id", state.requestId);
+  } catch {
+    res = new Response(res.body, res);
+    res.headers.set("x-request-id", state.requestId);
+  }
+  state.log.status = res.status;
+  if (!state.logDeferred) {
+    state.log.total_ms = Date.now() - state.startedAt;
+    writeAccessLog(state.log);
+  }
+  return res;
+}
+
+const ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
+  ["GET", /^\/v1\/models$/],
+  ["GET", /^\/v1\/models\/.+$/],
+  ["POST", /^\/v1\/chat\/completions$/],
+  ["POST", /^\/v1\/completions$/],
+  ["POST", /^\/v1\/embeddings$/],
+];
+
+export const router = Router<RouterRequest, RouterArgs>({
+  before: [begin],
+  catch: toErrorResponse,
+  finally: [finish],
+});
+
+router
+  .get("/v1/models", listModels)
+  .get("/v1/models/:model+", getModel)
+  .post("/v1/chat/completions", inferenceRoute("chat"))
+  .post("/v1/completions", inferenceRoute("completion"))
+  .post("/v1/embeddings", inferenceRoute("embedding"))
+  .all("*", fallbackRoute(ROUTES));

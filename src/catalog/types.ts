@@ -1,0 +1,50 @@
+// The model catalog: one JSON document in KV, in the wire's snake_case.
+
+export type ModelType = "chat" | "embedding";
+export type Plan = "Base" | "Plus" | "Premium";
+
+export interface OriginSpec {
+  /** Stable name, used in logs and health state; never shown to clients. */
+  id: string;
+  /** OpenAI-style base URL of the origin, e.g. https://gpu-eu-1.example.net/v1 */
+  url: string;
+  region: string;
+  /** The model name the origin serves, if it differs from the catalog id. */
+  model?: string;
+  weight?: number;
+  priority?: number;
+  /** Name of a Worker secret holding the origin's bearer token. */
+  credential?: string;
+}
+
+export interface Lifecycle {
+  released?: string;
+  /** From this date the model answers with Deprecation and Sunset headers. */
+  deprecated?: string;
+  /** From this date the model is retired: served by its successor or 410. */
+  sunset?: string;
+  successor?: string;
+}
+
+export interface ModelEntry {
+  id: string;
+  type: ModelType;
+  plan: Plan;
+  owned_by: string;
+  display_name?: string;
+  description?: string;
+  context_length: number;
+  license: { name: string; url: string };
+  source_url: string;
+  pricing: { input_per_million: number; output_per_million: number; currency: string };
+  limits: { rpm: number; tpm: number };
+  lifecycle?: Lifecycle;
+  origins: OriginSpec[];
+  timeouts?: { first_byte_ms?: number; idle_ms?: number };
+}
+
+export interface Catalog {
+  version: 1;
+  updated_at?: string;
+  models: ModelEntry[];
+}

@@ -1,0 +1,172 @@
+// Validates a catalog document; every problem is reported with the path of the bad field.
+
+import type { Catalog, ModelEntry } from "./types.ts";
+
+export type CatalogResult = { ok: true; catalog: Catalog } | { ok: false; errors: string[] };
+
+const DAY_MS = 86_400_000;
+/** Notice periods promised in the service terms: 6 months, 3 with a direct successor. */
+export const NOTICE_DAYS = { withoutSuccessor: 182, withSuccessor: 91 } as const;
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+class Checker {
+  readonly errors: string[] = [];
+  fail(path: string, msg: string): void {
+    this.errors.push(`${path}: ${msg}`);
+  }
+  str(o: Obj, k: string, path: string, opt = false, re?: RegExp): void {
+    const v = o[k];
+    if (v === undefined && opt) return;
+    if (typeof v !== "string" || v.length === 0) return this.fail(`${path}.${k}`, "must be a non-empty string");
+    if (re && !re.test(v)) this.fail(`${path}.${k}`, `has an invalid format: ${JSON.stringify(v)}`);
+  }
+  num(o: Obj, k: string, path: string, min: number, opt = false, int = false): void {
+    const v = o[k];
+    if (v === undefined && opt) return;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min || (int && !Number.isInteger(v))) {
+      this.fail(`${path}.${k}`, `must be ${int ? "an integer" : "a number"} >= ${min}`);
+    }
+  }
+  url(o: Obj, k: string, path: string): void {
+    const v = o[k];
+    let ok = false;
+    if (typeof v === "string") {
+      try {
+        const u = new URL(v);
+        ok = u.protocol === "https:" || u.protocol === "http:";
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) this.fail(`${path}.${k}`, "must be an http(s) URL");
+  }
+  oneOf(o: Obj, k: string, path: string, values: readonly string[]): void {
+    if (!values.includes(o[k] as string)) this.fail(`${path}.${k}`, `must be one of ${values.join(", ")}`);
+  }
+  obj(o: Obj, k: string, path: string, opt = false): Obj | null {
+    const v = o[k];
+    if (v === undefined && opt) return null;
+    if (!isObj(v)) {
+      this.fail(`${path}.${k}`, "must be an object");
+      return null;
+    }
+    return v;
+  }
+  known(o: Obj, path: string, keys: readonly string[]): void {
+    for (const k of Object.keys(o)) if (!keys.includes(k)) this.fail(`${path}.${k}`, "is not a known field");
+  }
+}
+
+const MODEL_KEYS = [
+  "id", "type", "plan", "owned_by", "display_name", "description", "context_length", "license",
+  "source_url", "pricing", "limits", "lifecycle", "origins", "timeouts",
+] as const;
+
+function checkModel(c: Checker, m: Obj, p: string): void {
+  c.known(m, p, MODEL_KEYS);
+  c.str(m, "id", p, false, ID);
+  c.oneOf(m, "type", p, ["chat", "embedding"]);
+  c.oneOf(m, "plan", p, ["Base", "Plus", "Premium"]);
+  c.str(m, "owned_by", p);
+  c.str(m, "display_name", p, true);
+  c.str(m, "description", p, true);
+  c.num(m, "context_length", p, 1, false, true);
+  c.url(m, "source_url", p);
+  const lic = c.obj(m, "license", p);
+  if (lic) {
+    c.str(lic, "name", `${p}.license`);
+    c.url(lic, "url", `${p}.license`);
+  }
+  const price = c.obj(m, "pricing", p);
+  if (price) {
+    c.num(price, "input_per_million", `${p}.pricing`, 0);
+    c.num(price, "output_per_million", `${p}.pricing`, 0);
+    c.str(price, "currency", `${p}.pricing`, false, /^[A-Z]{3}$/);
+  }
+  const limits = c.obj(m, "limits", p);
+  if (limits) {
+    c.num(limits, "rpm", `${p}.limits`, 1, false, true);
+    c.num(limits, "tpm", `${p}.limits`, 1, false, true);
+  }
+  const t = c.obj(m, "timeouts", p, true);
+  if (t) {
+    c.known(t, `${p}.timeouts`, ["first_byte_ms", "idle_ms"]);
+    c.num(t, "first_byte_ms", `${p}.timeouts`, 1, true, true);
+    c.num(t, "idle_ms", `${p}.timeouts`, 1, true, true);
+  }
+  const lc = c.obj(m, "lifecycle", p, true);
+  if (lc) {
+    c.known(lc, `${p}.lifecycle`, ["released", "deprecated", "sunset", "successor"]);
+    for (const k of ["released", "deprecated", "sunset"]) c.str(lc, k, `${p}.lifecycle`, true, DATE);
+    c.str(lc, "successor", `${p}.lifecycle`, true, ID);
+  }
+  const origins = m.origins;
+  if (!Array.isArray(origins) || origins.length === 0) {
+    c.fail(`${p}.origins`, "must be a non-empty array");
+    return;
+  }
+  const ids = new Set<string>();
+  origins.forEach((o: unknown, j) => {
+    const op = `${p}.origins[${j}]`;
+    if (!isObj(o)) return c.fail(op, "must be an object");
+    c.known(o, op, ["id", "url", "region", "model", "weight", "priority", "credential"]);
+    c.str(o, "id", op, false, ID);
+    if (typeof o.id === "string") {
+      if (ids.has(o.id)) c.fail(`${op}.id`, `duplicates origin id ${JSON.stringify(o.id)}`);
+      ids.add(o.id);
+    }
+    c.url(o, "url", op);
+    c.str(o, "region", op);
+    c.str(o, "model", op, true);
+    c.num(o, "weight", op, 0, true);
+    c.num(o, "priority", op, 0, true, true);
+    c.str(o, "credential", op, true, SECRET_NAME);
+  });
+}
+
+/** Cross-model rules: unique ids, successors that exist and fit, the promised notice periods. */
+function checkLifecycles(c: Checker, models: ModelEntry[]): void {
+  const byId = new Map<string, ModelEntry>();
+  models.forEach((m, i) => {
+    if (byId.has(m.id)) c.fail(`models[${i}].id`, `duplicates model id ${JSON.stringify(m.id)}`);
+    byId.set(m.id, m);
+  });
+  models.forEach((m, i) => {
+    const lc = m.lifecycle;
+    if (!lc) return;
+    const p = `models[${i}].lifecycle`;
+    if (lc.successor !== undefined) {
+      const s = byId.get(lc.successor);
+      if (!s) c.fail(`${p}.successor`, `names unknown model ${JSON.stringify(lc.successor)}`);
+      else if (s.type !== m.type) c.fail(`${p}.successor`, `is a ${s.type} model, not ${m.type}`);
+      else if (s.id === m.id) c.fail(`${p}.successor`, "cannot be the model itself");
+    }
+    if (lc.sunset !== undefined) {
+      if (lc.deprecated === undefined) return c.fail(`${p}.deprecated`, "is required when a sunset is set");
+      const days = (Date.parse(lc.sunset) - Date.parse(lc.deprecated)) / DAY_MS;
+      const need = lc.successor !== undefined ? NOTICE_DAYS.withSuccessor : NOTICE_DAYS.withoutSuccessor;
+      if (!(days >= need)) c.fail(`${p}.sunset`, `must be at least ${need} days after deprecated (notice period)`);
+    }
+  });
+}
+
+export function validateCatalog(input: unknown): CatalogResult {
+  const c = new Checker();
+  if (!isObj(input)) return { ok: false, errors: ["catalog: must be a JSON object"] };
+  c.known(input, "catalog", ["version", "updated_at", "models"]);
+  if (input.version !== 1) c.fail("catalog.version", "must be 1");
+  const models = input.models;
+  if (!Array.isArray(models) || models.length === 0) {
+    c.fail("catalog.models", "must be a non-empty array");
+    return { ok: false, errors: c.errors };
+  }
+  models.forEach((m: unknown, i) => (isObj(m) ? checkModel(c, m, `models[${i}]`) : c.fail(`models[${i}]`, "must be an object")));
+  if (c.errors.length === 0) checkLifecycles(c, models as ModelEntry[]);
+  return c.errors.length === 0 ? { ok: true, catalog: input as unknown as Catalog } : { ok: false, errors: c.errors };
+}

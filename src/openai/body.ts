@@ -1,0 +1,66 @@
+// Reads a request body once, bounded in size, as strict UTF-8 JSON.
+
+import { ApiError, invalidRequest } from "./errors.ts";
+
+export function payloadTooLarge(limit: number): ApiError {
+  return new ApiError({
+    status: 413,
+    type: "invalid_request_error",
+    code: "request_too_large",
+    message: `Request body is larger than the limit of ${limit} bytes.`,
+  });
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** Reads at most `limit` bytes; refuses early on a declared length over it. */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) throw payloadTooLarge(limit);
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw payloadTooLarge(limit);
+    }
+    parts.push(value);
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+/** Parses a body that must be one JSON object. */
+export function parseJsonObject(bytes: Uint8Array): JsonObject {
+  if (bytes.byteLength === 0) throw invalidRequest("Request body is empty; expected a JSON object.", null, "invalid_json");
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw invalidRequest("Request body is not valid UTF-8.", null, "invalid_json");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof SyntaxError ? `: ${err.message}` : "";
+    throw invalidRequest(`Request body is not valid JSON${detail}.`, null, "invalid_json");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidRequest("Request body must be a JSON object.", null, "invalid_json");
+  }
+  return value as JsonObject;
+}

@@ -1,0 +1,136 @@
+// POST /v1/chat/completions, /v1/completions, /v1/embeddings: authenticate, resolve the
+// model, forward to an origin, relay the answer, and account for it once it has ended.
+
+import { authenticate, requireScope } from "../auth/authenticate.ts";
+import type { KeyRecord } from "../auth/key-record.ts";
+import { lifecycleHeaders, resolveModel } from "../catalog/lifecycle.ts";
+import { getCatalog } from "../catalog/store.ts";
+import type { ModelEntry } from "../catalog/types.ts";
+import { writeAccessLog } from "../http/access-log.ts";
+import { parseJsonObject, readBody } from "../openai/body.ts";
+import { ApiError, invalidRequest } from "../openai/errors.ts";
+import { parseInferenceRequest, type Endpoint, type InferenceRequest } from "../openai/inference-request.ts";
+import { callOrigin, DEFAULT_IDLE_MS } from "../origins/forward.ts";
+import { pickOrigin } from "../origins/select.ts";
+import { relay, type RelayResult } from "../streaming/relay.ts";
+import type { RouterRequest } from "./context.ts";
+import { modelNotFound } from "./models.ts";
+
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+
+function checkModelAccess(key: KeyRecord, req: InferenceRequest, model: ModelEntry): void {
+  if (key.models !== null && !key.models.includes(req.model)) {
+    throw new ApiError({
+      status: 403,
+      type: "permission_error",
+      code: "model_not_allowed",
+      param: "model",
+      message: `This API key may not use the model '${req.model}'.`,
+    });
+  }
+  const wants = req.endpoint === "embedding" ? "embedding" : "chat";
+  if (model.type !== wants) {
+    const route = req.endpoint === "embedding" ? "/v1/embeddings" : req.endpoint === "chat" ? "/v1/chat/completions" : "/v1/completions";
+    throw invalidRequest(`The model '${req.model}' is a ${model.type} model and cannot be used with ${route}.`, "model", "unsupported_model");
+  }
+  if (req.maxTokens !== null && req.maxTokens > model.context_length) {
+    const field = req.body.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens";
+    throw invalidRequest(`'${field}' is ${req.maxTokens}, more than the model's context length of ${model.context_length} tokens.`, field);
+  }
+}
+
+/** The body the origin gets: the client's, with the origin's model name and usage always on. */
+function originBody(req: InferenceRequest, model: ModelEntry, originModel: string | undefined): string {
+  const body: Record<string, unknown> = { ...req.body, model: originModel ?? model.id };
+  if (req.stream) {
+    const so = typeof req.body.stream_options === "object" && req.body.stream_options !== null ? req.body.stream_options : {};
+    body.stream_options = { ...so, include_usage: true };
+  }
+  try {
+    return JSON.stringify(body);
+  } catch {
+    throw invalidRequest("Request body is nested too deeply.", null, "invalid_json");
+  }
+}
+
+export function inferenceRoute(endpoint: Endpoint) {
+  return async function handleInference(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const { state } = request;
+    const log = state.log;
+    const key = await authenticate(request, env);
+    log.project_id = key.project_id;
+    log.key_id = key.key_id;
+    requireScope(key, "inference");
+
+    const maxBody = Number(env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY;
+    const json = parseJsonObject(await readBody(request, maxBody));
+    // The context-length check needs the model, so this first pass only bounds max_tokens loosely.
+    const req = parseInferenceRequest(endpoint, json, Number.MAX_SAFE_INTEGER);
+    log.model = req.model;
+    log.stream = req.stream;
+
+    const now = Date.now();
+    const { byId } = await getCatalog(env, ctx, now);
+    const resolved = resolveModel(byId, req.model, now);
+    if (resolved.kind === "not_found") throw modelNotFound(req.model);
+    if (resolved.kind === "gone") {
+      throw new ApiError({
+        status: 410,
+        type: "invalid_request_error",
+        code: "model_retired",
+        param: "model",
+        message: `The model '${req.model}' was retired on ${resolved.requested.lifecycle?.sunset} and has no successor.`,
+      });
+    }
+    const { model } = resolved;
+    checkModelAccess(key, req, model);
+    log.served_model = model.id;
+
+    const origin = pickOrigin(model.origins, Math.random());
+    if (origin === null) {
+      throw new ApiError({ status: 503, type: "server_error", code: "no_origin", message: "No origin serves this model right now.", headers: { "retry-after": "5" } });
+    }
+    log.origin_region = origin.region;
+
+    const res = await callOrigin(env, {
+      origin,
+      model,
+      path: endpoint,
+      body: originBody(req, model, origin.model),
+      requestId: state.requestId,
+      signal: request.signal,
+    });
+
+    const isStream = req.stream && (res.headers.get("content-type") ?? "").includes("text/event-stream");
+    const { body, done } = relay(res.body ?? new ReadableStream(), isStream ? "event-stream" : "json", {
+      includeUsage: req.includeUsage,
+      idleTimeoutMs: model.timeouts?.idle_ms ?? DEFAULT_IDLE_MS,
+    });
+
+    const headers = new Headers({
+      "content-type": isStream ? "text/event-stream; charset=utf-8" : "application/json",
+      "x-origin-region": origin.region,
+    });
+    if (isStream) headers.set("cache-control", "no-cache");
+    lifecycleHeaders(resolved.requested, now, headers);
+    if (resolved.substituted) {
+      headers.set("x-model-substituted", `${resolved.requested.id} -> ${model.id}`);
+    }
+
+    state.logDeferred = true;
+    log.status = 200;
+    ctx.waitUntil(done.then((result) => account(request, result)));
+    return new Response(body, { status: 200, headers });
+  };
+}
+
+/** After the body has ended: what was used, as the origin reported it or as estimated. */
+function account(request: RouterRequest, result: RelayResult): void {
+  const { log, startedAt } = request.state;
+  log.end = result.end;
+  log.prompt_tokens = result.usage?.prompt_tokens ?? null;
+  log.completion_tokens = result.usage?.completion_tokens ?? result.deltaEvents;
+  log.ttfb_ms = result.firstByteAt === null ? null : result.firstByteAt - startedAt;
+  log.total_ms = Date.now() - startedAt;
+  writeAccessLog(log);
+}

@@ -1,0 +1,41 @@
+// GET /v1/models and /v1/models/{model}: the catalog as the caller's key may see it.
+
+import { authenticate } from "../auth/authenticate.ts";
+import { lifecycleStatus } from "../catalog/lifecycle.ts";
+import { modelCard } from "../catalog/model-card.ts";
+import { getCatalog } from "../catalog/store.ts";
+import { jsonResponse } from "../http/json.ts";
+import { ApiError } from "../openai/errors.ts";
+import type { RouterRequest } from "./context.ts";
+
+export const modelNotFound = (id: string): ApiError =>
+  new ApiError({
+    status: 404,
+    type: "invalid_request_error",
+    code: "model_not_found",
+    param: "model",
+    message: `The model '${id}' does not exist or you do not have access to it.`,
+  });
+
+export async function listModels(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const key = await authenticate(request, env);
+  request.state.log.project_id = key.project_id;
+  request.state.log.key_id = key.key_id;
+  const { catalog } = await getCatalog(env, ctx);
+  const now = Date.now();
+  const data = catalog.models
+    .filter((m) => lifecycleStatus(m, now) !== "retired" && (key.models === null || key.models.includes(m.id)))
+    .map((m) => modelCard(m, now));
+  return jsonResponse({ object: "list", data });
+}
+
+export async function getModel(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const key = await authenticate(request, env);
+  request.state.log.project_id = key.project_id;
+  request.state.log.key_id = key.key_id;
+  const id = decodeURIComponent(request.params.model ?? "");
+  const { byId } = await getCatalog(env, ctx);
+  const m = byId.get(id);
+  if (!m || (key.models !== null && !key.models.includes(id))) throw modelNotFound(id);
+  return jsonResponse(modelCard(m, Date.now()));
+}

@@ -1,0 +1,94 @@
+// Splits a server-sent-event byte stream into whole events, however the bytes are chunked.
+// Accepts LF, CR and CRLF line ends (the SSE spec allows all three), including a CRLF
+// split across two chunks. Emitted events are the original bytes, so relaying them is exact.
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export class SseSplitter {
+  private pending: Uint8Array[] = [];
+  private atLineStart = true;
+  private skipLf = false;
+
+  /** Returns the events completed by this chunk, each ending with its blank line. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const events: Uint8Array[] = [];
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (this.skipLf) {
+        this.skipLf = false;
+        if (b === LF) continue;
+      }
+      if (b === LF || b === CR) {
+        if (b === CR) this.skipLf = true;
+        if (this.atLineStart) {
+          events.push(this.take(chunk, start, i + 1));
+          start = i + 1;
+        }
+        this.atLineStart = true;
+      } else {
+        this.atLineStart = false;
+      }
+    }
+    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+    return events;
+  }
+
+  /** Bytes of an unfinished event, if the stream ended mid-event. */
+  flush(): Uint8Array | null {
+    if (this.pending.length === 0) return null;
+    const rest = concat(this.pending);
+    this.pending = [];
+    return rest;
+  }
+
+  private take(chunk: Uint8Array, start: number, end: number): Uint8Array {
+    const tail = chunk.subarray(start, end);
+    if (this.pending.length === 0) return tail;
+    this.pending.push(tail);
+    const whole = concat(this.pending);
+    this.pending = [];
+    return whole;
+  }
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The joined `data:` lines of one raw event (SSE field parsing, one optional space). */
+export function eventData(raw: Uint8Array): string | null {
+  const text = new TextDecoder().decode(raw);
+  let data: string | null = null;
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (!line.startsWith("data")) continue;
+    const rest = line.slice(4);
+    if (rest !== "" && rest[0] !== ":") continue;
+    let value = rest.startsWith(":") ? rest.slice(1) : "";
+    if (value.startsWith(" ")) value = value.slice(1);
+    data = data === null ? value : `${data}\n${value}`;
+  }
+  return data;
+}
+
+/** Does `hay` contain `needle`? Native indexOf finds candidates for the first byte. */
+export function includesBytes(hay: Uint8Array, needle: Uint8Array): boolean {
+  const first = needle[0];
+  if (first === undefined) return true;
+  for (let i = hay.indexOf(first); i !== -1 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && hay[i + j] === needle[j]) j++;
+    if (j === needle.length) return true;
+  }
+  return false;
+}

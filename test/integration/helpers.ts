@@ -1,0 +1,99 @@
+// Shared fixtures for the workerd tests: a catalog pointing at the simulated origin,
+// keys written the way the edge reads them, and request helpers.
+
+import { env, exports } from "cloudflare:workers";
+import { hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
+import type { KeyRecord } from "../../src/auth/key-record.ts";
+import { resetKeyCache } from "../../src/auth/authenticate.ts";
+import { CATALOG_KEY, resetCatalogCache } from "../../src/catalog/store.ts";
+import type { Catalog, ModelEntry } from "../../src/catalog/types.ts";
+
+export interface TestEnv {
+  KV: KVNamespace;
+  SIM_ORIGIN_URL: string;
+}
+export const testEnv = env as unknown as TestEnv;
+export const SIM = (): string => testEnv.SIM_ORIGIN_URL;
+
+const DAY = 86_400_000;
+const iso = (offsetDays: number): string => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
+
+function model(id: string, over: Partial<ModelEntry> = {}): ModelEntry {
+  return {
+    id,
+    type: "chat",
+    plan: "Base",
+    owned_by: "test",
+    context_length: 8192,
+    license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
+    source_url: `https://huggingface.co/test/${id}`,
+    pricing: { input_per_million: 1, output_per_million: 2, currency: "EUR" },
+    limits: { rpm: 1000, tpm: 1_000_000 },
+    origins: [{ id: "sim", url: `${SIM()}/v1`, region: "eu-central", model: `org/${id}`, credential: "SIM_ORIGIN_TOKEN" }],
+    ...over,
+  };
+}
+
+export function testCatalog(): Catalog {
+  return {
+    version: 1,
+    models: [
+      model("test-chat", { plan: "Plus" }),
+      model("test-embed", { type: "embedding" }),
+      model("test-deprecated", { lifecycle: { deprecated: iso(-10), sunset: iso(100), successor: "test-chat" } }),
+      model("test-retired-successor", { lifecycle: { deprecated: iso(-200), sunset: iso(-5), successor: "test-chat" } }),
+      model("test-retired", { lifecycle: { deprecated: iso(-400), sunset: iso(-10) } }),
+      model("test-dead-origin", { origins: [{ id: "dead", url: "http://127.0.0.1:1/v1", region: "eu-central" }] }),
+      model("test-timeouts", { timeouts: { first_byte_ms: 300, idle_ms: 300 } }),
+    ],
+  };
+}
+
+export async function seedCatalog(catalog: Catalog = testCatalog()): Promise<void> {
+  await testEnv.KV.put(CATALOG_KEY, JSON.stringify(catalog));
+  resetCatalogCache();
+}
+
+let keyCounter = 0;
+/** A fresh key for its own project, written to the KV index as the edge reads it. */
+export async function seedKey(over: Partial<KeyRecord> = {}): Promise<{ key: string; record: KeyRecord }> {
+  keyCounter++;
+  const key = `sk-eir-test${crypto.randomUUID().replaceAll("-", "")}`;
+  const record: KeyRecord = {
+    project_id: `proj_test_${keyCounter}_${Date.now()}`,
+    key_id: `key_test_${keyCounter}`,
+    scopes: ["inference"],
+    models: null,
+    expires_at: null,
+    ...over,
+  };
+  await testEnv.KV.put(keyIndexKey(await hashKey(key)), JSON.stringify(record));
+  resetKeyCache();
+  return { key, record };
+}
+
+export function call(path: string, init: RequestInit & { key?: string; json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.key !== undefined) headers.set("authorization", `Bearer ${init.key}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return exports.default.fetch(new Request(`https://router.test${path}`, { ...init, headers, body }));
+}
+
+export async function simStats(): Promise<{ requests: number; cancelled: number; completed: number; completionTokens: number; promptTokens: number; inFlight: number }> {
+  const res = await fetch(`${SIM()}/_sim/stats`);
+  return res.json();
+}
+
+export async function expectError(res: Response, status: number, code?: string | null): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
+  const body = JSON.parse(text) as { error: { message: string; type: string; param: string | null; code: string | null } };
+  if (typeof body.error?.message !== "string" || typeof body.error.type !== "string") throw new Error(`not an OpenAI error: ${text}`);
+  if (!("param" in body.error) || !("code" in body.error)) throw new Error(`error lacks param/code: ${text}`);
+  if (code !== undefined && body.error.code !== code) throw new Error(`expected code ${code}, got ${body.error.code}`);
+  return body.error;
+}
