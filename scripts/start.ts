@@ -51,24 +51,30 @@ const dev = spawnWrangler(
   ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "warn"],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
-let ready = false;
-dev.stdout?.on("data", (d: Buffer) => {
-  const text = d.toString();
-  process.stdout.write(text);
-  if (!ready && /Ready on/i.test(text)) {
-    ready = true;
-    console.log(
-      [
-        "",
-        `router ready on http://127.0.0.1:${port}`,
-        `  simulated origin: ${sim.url} (region ${sim.region})`,
-        `  catalog:          ${catalogFile}`,
-        `  demo key:         ${demoKey}`,
-        "",
-      ].join("\n"),
-    );
+dev.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
+
+/** wrangler's own banner is hidden at log level warn, so readiness is probed instead. */
+async function announceWhenReady(): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      console.log(
+        [
+          "",
+          `router ready on http://127.0.0.1:${port}`,
+          `  simulated origin: ${sim.url} (region ${sim.region})`,
+          `  catalog:          ${catalogFile}`,
+          `  demo key:         ${demoKey}`,
+          "",
+        ].join("\n"),
+      );
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
-});
+}
+void announceWhenReady();
 
 let stopping = false;
 const stop = async (code: number): Promise<void> => {
