@@ -5,8 +5,14 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// CI asks for a JSON report too, to print one plain summary line.
+const json = process.env.VITEST_JSON;
+
 export default defineConfig({
   test: {
+    reporters: json ? ["default", ["json", { outputFile: json }]] : ["default"],
+    // Request logs are the product's output, not the tests'; keep the run readable.
+    onConsoleLog: (log) => !log.includes('"event":"request"'),
     projects: [
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
@@ -19,6 +25,7 @@ export default defineConfig({
               bindings: {
                 SIM_ORIGIN_URL: inject<string>("simOriginUrl"),
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
+                ADMIN_TOKEN: "test-admin-token-0123456789",
               },
             },
           })),

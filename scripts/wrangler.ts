@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+export const ROOT = fileURLToPath(new URL("..", import.meta.url).href);
+const BIN = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url).href);
 
 export function spawnWrangler(args: string[], opts: SpawnOptions = {}): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], {

@@ -17,7 +17,7 @@ declare module "vitest" {
   }
 }
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url).href);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
