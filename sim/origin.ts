@@ -12,6 +12,11 @@
 //                     client gave up on); generation stops at once.
 // - inFlight:         accepted requests whose response has not ended or been torn down.
 // - byPath:           every request except /_sim/* control-plane calls.
+//
+// Behaviour per request = defaults < global (startup behaviour, then config() / POST /_sim/config
+// patches merged field by field) < the request body's optional "sim" object. reset() zeroes the
+// counters and restores the startup behaviour, health and the seen-model list.
+// Non-stream timing: the body is sent after ttftMs + itlMs * (tokens - 1), as a real server would.
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse, Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -50,7 +55,6 @@ export interface SimOriginOptions {
   region?: string;
   behaviour?: SimBehaviour;
 }
-
 
 const INFERENCE: Record<string, Kind> = {
   "/v1/chat/completions": "chat",
