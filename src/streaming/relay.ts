@@ -55,6 +55,8 @@ async function read(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: num
 interface Tap {
   /** Bytes to forward for this chunk. */
   chunk(bytes: Uint8Array): Uint8Array | null;
+  /** Bytes still held back when the origin's body ended. */
+  rest(): Uint8Array | null;
   /** Whether the body ended the way a complete response ends. */
   complete(): boolean;
   /** Bytes to send after an origin failure, if the format allows one. */
@@ -89,6 +91,11 @@ function eventStreamTap(includeUsage: boolean): Tap {
       if (includeUsage) return bytes;
       return keep.length === 0 ? null : concat(keep);
     },
+    // Held-back bytes were already sent when chunks go out exactly as they came.
+    rest: () => {
+      const rest = splitter.flush();
+      return includeUsage ? null : rest;
+    },
     complete: () => sawDone,
     failure: errorEvent,
   };
@@ -115,6 +122,7 @@ function jsonTap(): Tap {
       tail = bytes.length >= TAIL_BYTES ? bytes.slice(-TAIL_BYTES) : concat([tail.slice(-(TAIL_BYTES - bytes.length)), bytes]);
       return bytes;
     },
+    rest: () => null,
     complete() {
       result.usage = usageFromTail(new TextDecoder().decode(tail));
       return true;
@@ -157,6 +165,8 @@ export function relay(
             return controller.close();
           }
           if (next.done) {
+            const rest = tap.rest();
+            if (rest !== null) controller.enqueue(rest);
             const ok = tap.complete();
             if (!ok) {
               const tail = tap.failure("origin_error");

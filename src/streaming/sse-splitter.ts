@@ -21,7 +21,11 @@ export class SseSplitter {
         if (b === LF) continue;
       }
       if (b === LF || b === CR) {
-        if (b === CR) this.skipLf = true;
+        if (b === CR) {
+          // A CRLF inside this chunk ends here; one split across chunks is skipped later.
+          if (chunk[i + 1] === LF) i++;
+          else this.skipLf = true;
+        }
         if (this.atLineStart) {
           events.push(this.take(chunk, start, i + 1));
           start = i + 1;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseSseEvents } from "../../sim/origin.ts";
+import { parseSseEvents } from "../../sim/protocol.ts";
 import { call, expectError, seedCatalog, seedKey, simStats } from "./helpers.ts";
 
 beforeAll(() => seedCatalog());
