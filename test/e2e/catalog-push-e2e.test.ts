@@ -1,0 +1,49 @@
+// `npm run catalog:push` as an operator runs it: a bad catalog is refused with every
+// problem named, a good one lands in the local KV namespace.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url).href);
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [join(ROOT, "scripts/catalog-push.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+
+describe("npm run catalog:push", () => {
+  it("refuses an invalid catalog, naming each bad field, and writes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "eir-cat-"));
+    const file = join(dir, "bad.json");
+    const catalog = JSON.parse(readFileSync(join(ROOT, "catalog/dev-catalog.json"), "utf8")) as { models: Array<Record<string, unknown>> };
+    catalog.models[0]!.plan = "Gold";
+    catalog.models[1]!.source_url = "not a url";
+    writeFileSync(file, JSON.stringify(catalog));
+    const r = run(file, "--persist-to", join(dir, "state"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("models[0].plan: must be one of Base, Plus, Premium");
+    expect(r.stderr).toContain("models[1].source_url: must be an http(s) URL");
+  });
+
+  it("refuses a file that is not JSON", () => {
+    const dir = mkdtempSync(join(tmpdir(), "eir-cat-"));
+    writeFileSync(join(dir, "x.json"), "{");
+    const r = run(join(dir, "x.json"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("cannot read");
+  });
+
+  it("writes a valid catalog to the local namespace", () => {
+    const state = join(mkdtempSync(join(tmpdir(), "eir-cat-")), "state");
+    const r = run(join(ROOT, "catalog/dev-catalog.json"), "--persist-to", state);
+    expect(r.stderr + r.stdout).toContain("is valid and was written to the local KV namespace");
+    expect(r.status).toBe(0);
+    const get = spawnSync(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "kv", "key", "get", "catalog", "--binding", "KV", "--local", "--persist-to", state], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    expect(JSON.parse(get.stdout) as unknown).toEqual(JSON.parse(readFileSync(join(ROOT, "catalog/dev-catalog.json"), "utf8")));
+  });
+});
