@@ -29,8 +29,6 @@ const USAGE = [enc.encode('"usage":{'), enc.encode('"usage": {')];
 const ERROR = enc.encode('"error"');
 const TAIL_BYTES = 4096;
 
-class StallError extends Error {}
-
 function errorEvent(end: RelayEnd): Uint8Array {
   const message =
     end === "origin_stalled"
@@ -40,16 +38,30 @@ function errorEvent(end: RelayEnd): Uint8Array {
   return enc.encode(`data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code } })}\n\n`);
 }
 
-async function read(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number): Promise<ReadableStreamReadResult<Uint8Array>> {
+/**
+ * One lazily re-armed timer per stream, not one per chunk: when it fires it checks how
+ * long the origin has been silent, and cancels the origin's body once that exceeds the
+ * limit (the pending read then ends, and the relay reports a stall).
+ */
+function watchdog(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number): { alive(): void; stop(): void; fired(): boolean } {
+  let last = Date.now();
+  let fired = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const stall = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StallError()), idleMs);
-  });
-  try {
-    return await Promise.race([reader.read(), stall]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const check = (): void => {
+    const idle = Date.now() - last;
+    if (idle < idleMs) {
+      timer = setTimeout(check, idleMs - idle);
+      return;
+    }
+    fired = true;
+    reader.cancel("origin stalled").catch(() => {});
+  };
+  timer = setTimeout(check, idleMs);
+  return {
+    alive: () => void (last = Date.now()),
+    stop: () => clearTimeout(timer),
+    fired: () => fired,
+  };
 }
 
 interface Tap {
@@ -87,15 +99,11 @@ function eventStreamTap(includeUsage: boolean): Tap {
         }
         keep.push(ev);
       }
-      // With nothing to strip, the origin's chunk goes out exactly as it came.
-      if (includeUsage) return bytes;
+      // Whole events only: a half event is held until its end arrives, so an error event
+      // can never be glued to it. Origins send whole events, so this holds nothing back.
       return keep.length === 0 ? null : concat(keep);
     },
-    // Held-back bytes were already sent when chunks go out exactly as they came.
-    rest: () => {
-      const rest = splitter.flush();
-      return includeUsage ? null : rest;
-    },
+    rest: () => splitter.flush(),
     complete: () => sawDone,
     failure: errorEvent,
   };
@@ -148,31 +156,36 @@ export function relay(
     settle({ ...tap.result, end, firstByteAt });
   };
 
+  const dog = watchdog(reader, opts.idleTimeoutMs);
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, end: RelayEnd): void => {
+    finish(end);
+    const tail = tap.failure(end);
+    if (tail === null) return controller.error(new Error("origin failed mid-body"));
+    controller.enqueue(tail);
+    controller.close();
+  };
+
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         for (;;) {
           let next: ReadableStreamReadResult<Uint8Array>;
           try {
-            next = await read(reader, opts.idleTimeoutMs);
-          } catch (err) {
-            const end: RelayEnd = err instanceof StallError ? "origin_stalled" : "origin_error";
+            next = await reader.read();
+          } catch {
+            dog.stop();
             reader.cancel().catch(() => {});
-            finish(end);
-            const tail = tap.failure(end);
-            if (tail === null) return controller.error(new Error("origin failed mid-body"));
-            controller.enqueue(tail);
-            return controller.close();
+            return fail(controller, "origin_error");
           }
+          if (dog.fired()) return fail(controller, "origin_stalled");
+          dog.alive();
           if (next.done) {
+            dog.stop();
             const rest = tap.rest();
+            // A half event before an error event would merge with it; it is unusable anyway.
+            if (!tap.complete()) return fail(controller, "origin_error");
             if (rest !== null) controller.enqueue(rest);
-            const ok = tap.complete();
-            if (!ok) {
-              const tail = tap.failure("origin_error");
-              if (tail !== null) controller.enqueue(tail);
-            }
-            finish(ok ? "complete" : "origin_error");
+            finish("complete");
             return controller.close();
           }
           const out = tap.chunk(next.value);
@@ -184,6 +197,7 @@ export function relay(
         }
       },
       cancel(reason) {
+        dog.stop();
         finish("client_closed");
         return reader.cancel(reason);
       },

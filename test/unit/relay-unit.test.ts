@@ -61,6 +61,15 @@ describe("relay (event stream)", () => {
     expect(r.deltaEvents).toBe(2);
   });
 
+  for (const includeUsage of [false, true]) {
+    it(`drops a half event before the error event, so the error stays parseable (includeUsage ${includeUsage})`, async () => {
+      for (const end of ["close", "error"] as const) {
+        const { body } = relay(source([chunk(0), 'data: {"choices":[{"ind'], end).stream, "event-stream", { includeUsage, idleTimeoutMs: 1000 });
+        expect((await readAll(body)).startsWith(chunk(0) + 'data: {"error"')).toBe(true);
+      }
+    });
+  }
+
   it("treats an end without [DONE] as a truncation", async () => {
     const { body, done } = relay(source([chunk(0)]).stream, "event-stream", { includeUsage: false, idleTimeoutMs: 1000 });
     expect(await readAll(body)).toContain("origin_stream_error");
