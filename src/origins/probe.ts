@@ -38,7 +38,12 @@ export async function probeOrigins(env: Env, ctx: ExecutionContext, now: number)
   const results = await Promise.all(origins.map(async (o) => [o.id, await probe(env, o, now)] as const));
   const doc: HealthDoc = { version: 1, checked_at: now, origins: Object.fromEntries(results) };
   setHealthDoc(doc, Date.now());
-  await env.KV.put(HEALTH_KEY, JSON.stringify(doc));
+  try {
+    await env.KV.put(HEALTH_KEY, JSON.stringify(doc));
+  } catch (err) {
+    // Other isolates keep the previous result, which turns stale and is then ignored.
+    console.log(JSON.stringify({ level: "error", event: "origin_probe_write_failed", detail: String(err) }));
+  }
   const down = results.filter(([, p]) => !p.up).map(([id]) => id);
   console.log(JSON.stringify({ level: down.length > 0 ? "warn" : "info", event: "origin_probe", origins: results.length, down }));
   return doc;
