@@ -59,7 +59,7 @@ await putKv(
 );
 
 const dev = spawnWrangler(
-  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "warn"],
+  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn"],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
 dev.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
