@@ -40,9 +40,18 @@ export function admit(s: BreakerState, now: number, cfg: BreakerConfig): { allow
   return { allowed: true, next: { kind: "half_open", probeSince: now, cooldownMs: s.cooldownMs } };
 }
 
-/** Any answer that proves the origin works closes the breaker. */
+/** A complete answer proves the origin works: the breaker closes and forgets past failures. */
 export function onSuccess(): BreakerState {
   return CLOSED;
+}
+
+/**
+ * The first bytes of an answer arrived, the rest may still break. That settles a probe
+ * (the origin serves again) but does not wipe out the count of a closed breaker, so an
+ * origin that keeps breaking its streams still opens it.
+ */
+export function onFirstByte(s: BreakerState): BreakerState {
+  return s.kind === "half_open" ? CLOSED : s;
 }
 
 export function onFailure(s: BreakerState, now: number, cfg: BreakerConfig): BreakerState {

@@ -12,9 +12,12 @@ import {
   refreshHealthDoc,
   reportAbandon,
   reportFailure,
+  reportFirstByte,
   reportSuccess,
   retryAfterSeconds,
 } from "./health-state.ts";
+import type { RelayEnd } from "../streaming/relay.ts";
+import type { BreakerConfig } from "./breaker.ts";
 import type { CallerLocation } from "./location.ts";
 import { rankOrigins } from "./select.ts";
 
@@ -36,6 +39,8 @@ export interface Forwarded {
   res: Response;
   origin: OriginSpec;
   attempts: number;
+  /** Tell the breaker how the body ended: too late to fail over, not too late to learn. */
+  settle: (end: RelayEnd) => void;
 }
 
 type Failure = Extract<AttemptResult, { kind: "failed" }>;
@@ -65,6 +70,19 @@ function logFailure(req: ForwardRequest, origin: OriginSpec, f: Failure, attempt
   console.log(
     JSON.stringify({ level: "warn", event: "origin_attempt_failed", request_id: req.requestId, model: req.model.id, origin_id: origin.id, region: origin.region, attempt, reason: f.reason, status: f.status }),
   );
+}
+
+function settleBody(id: string, end: RelayEnd, cfg: BreakerConfig): void {
+  switch (end) {
+    case "complete":
+      return reportSuccess(id);
+    case "origin_error":
+    case "origin_stalled":
+      return reportFailure(id, Date.now(), cfg);
+    case "client_closed":
+      // Says nothing about the origin.
+      return;
+  }
 }
 
 export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: ForwardRequest): Promise<Forwarded> {
@@ -99,8 +117,8 @@ export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: 
     });
     switch (result.kind) {
       case "ok":
-        reportSuccess(origin.id);
-        return { res: result.res, origin, attempts };
+        reportFirstByte(origin.id);
+        return { res: result.res, origin, attempts, settle: (end) => settleBody(origin.id, end, cfg) };
       case "rejected":
         reportSuccess(origin.id);
         throw result.error;

@@ -2,7 +2,7 @@
 // memory, plus the cron's last probe results, read from KV in the background. Nothing
 // here waits on the network during a request.
 
-import { CLOSED, DEFAULT_BREAKER, admit, isAvailable, onAbandon, onFailure, onSuccess, retryAt, type BreakerConfig, type BreakerState } from "./breaker.ts";
+import { CLOSED, DEFAULT_BREAKER, admit, isAvailable, onAbandon, onFailure, onFirstByte, onSuccess, retryAt, type BreakerConfig, type BreakerState } from "./breaker.ts";
 import { HEALTH_KEY, isMarkedDown, parseHealthDoc, type HealthDoc } from "./health-doc.ts";
 
 /** How long an isolate uses its copy of the health document before re-reading it. */
@@ -38,6 +38,10 @@ export function claimOrigin(id: string, now: number, cfg: BreakerConfig): boolea
 
 export function reportSuccess(id: string): void {
   breakers.set(id, onSuccess());
+}
+
+export function reportFirstByte(id: string): void {
+  breakers.set(id, onFirstByte(stateOf(id)));
 }
 
 export function reportFailure(id: string, now: number, cfg: BreakerConfig): void {

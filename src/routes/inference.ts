@@ -87,7 +87,7 @@ export function inferenceRoute(endpoint: Endpoint) {
     checkModelAccess(key, req, model);
     log.served_model = model.id;
 
-    const { res, origin } = await forwardWithFailover(env, ctx, {
+    const { res, origin, settle } = await forwardWithFailover(env, ctx, {
       model,
       path: endpoint,
       bodyFor: (o) => originBody(req, model, o.model),
@@ -116,6 +116,7 @@ export function inferenceRoute(endpoint: Endpoint) {
     state.logDeferred = true;
     log.status = 200;
     ctx.waitUntil(done.then((result) => account(request, result)));
+    ctx.waitUntil(done.then((result) => settle(result.end)));
     return new Response(body, { status: 200, headers });
   };
 }

@@ -59,6 +59,32 @@ describe("passive health: the breaker", () => {
     expect(await region(model)).toBe("eu-central");
   });
 
+  it("streams the origin breaks after the first byte count against it too", async () => {
+    await sim.config("hc-a", { fail: "cut", cutAfter: 1 });
+    const { model, a } = await seed();
+    const { key } = await seedKey();
+    for (let i = 0; i < 3; i++) {
+      const res = await call("/v1/chat/completions", { method: "POST", key, json: { model, messages: [{ role: "user", content: "hi" }], max_tokens: 5, stream: true } });
+      expect(res.headers.get("x-origin-region")).toBe("eu-central");
+      expect(await res.text()).toContain("origin_stream_error");
+    }
+    expect(breakerState(a).kind).toBe("open");
+    expect(await region(model)).toBe("us-east");
+  });
+
+  it("a client that leaves mid-stream does not count against the origin", async () => {
+    await sim.config("hc-a", { itlMs: 20 });
+    const { model, a } = await seed();
+    const { key } = await seedKey();
+    for (let i = 0; i < 3; i++) {
+      const res = await call("/v1/chat/completions", { method: "POST", key, json: { model, messages: [{ role: "user", content: "hi" }], max_tokens: 100, stream: true } });
+      const reader = res.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+    }
+    expect(breakerState(a)).toEqual({ kind: "closed", failures: 0 });
+  });
+
   it("a failed probe reopens the breaker", async () => {
     await sim.config("hc-a", { fail: "status", status: 429 });
     const { model, a } = await seed();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admit, CLOSED, isAvailable, onAbandon, onFailure, onSuccess, retryAt, type BreakerConfig, type BreakerState } from "../../src/origins/breaker.ts";
+import { admit, CLOSED, isAvailable, onAbandon, onFailure, onFirstByte, onSuccess, retryAt, type BreakerConfig, type BreakerState } from "../../src/origins/breaker.ts";
 
 const cfg: BreakerConfig = { failureThreshold: 3, cooldownMs: 1000, maxCooldownMs: 4000, probeTimeoutMs: 10_000 };
 
@@ -43,6 +43,17 @@ describe("circuit breaker", () => {
     expect(onSuccess()).toEqual(CLOSED);
     expect(isAvailable(onSuccess(), 1001, cfg)).toBe(true);
     expect(probing.kind).toBe("half_open");
+  });
+
+  it("a first byte settles a probe but keeps a closed breaker's failure count", () => {
+    const probing = admit(fail(CLOSED, 3, 0), 1000, cfg).next;
+    expect(onFirstByte(probing)).toEqual(CLOSED);
+    const twice = fail(CLOSED, 2, 0);
+    expect(onFirstByte(twice)).toBe(twice);
+    // Streams that keep breaking after their first byte still open the breaker.
+    expect(onFailure(onFirstByte(twice), 0, cfg).kind).toBe("open");
+    const open = fail(CLOSED, 3, 0);
+    expect(onFirstByte(open)).toBe(open);
   });
 
   it("reopens with a doubled cool-down when the probe fails, up to the maximum", () => {
