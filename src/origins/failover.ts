@@ -4,6 +4,8 @@
 
 import type { ModelEntry, OriginSpec } from "../catalog/types.ts";
 import { ApiError } from "../openai/errors.ts";
+import type { RelayEnd } from "../streaming/relay.ts";
+import type { BreakerConfig } from "./breaker.ts";
 import { attemptOrigin, DEFAULT_FIRST_BYTE_MS, type AttemptResult, type OriginPath } from "./forward.ts";
 import {
   breakerConfig,
@@ -16,8 +18,6 @@ import {
   reportSuccess,
   retryAfterSeconds,
 } from "./health-state.ts";
-import type { RelayEnd } from "../streaming/relay.ts";
-import type { BreakerConfig } from "./breaker.ts";
 import type { CallerLocation } from "./location.ts";
 import { rankOrigins } from "./select.ts";
 
@@ -45,8 +45,8 @@ export interface Forwarded {
 
 type Failure = Extract<AttemptResult, { kind: "failed" }>;
 
-const unavailable = (code: string, message: string, retryAfter: number, status: 502 | 503 | 504 = 503): ApiError =>
-  new ApiError({ status, type: "server_error", code, message, headers: { "retry-after": String(retryAfter) } });
+const unavailable = (code: string, message: string, retryAfter: number): ApiError =>
+  new ApiError({ status: 503, type: "server_error", code, message, headers: { "retry-after": String(retryAfter) } });
 
 const clientClosed = (): ApiError => new ApiError({ status: 499, type: "invalid_request_error", code: "client_closed", message: "The client closed the request." });
 
