@@ -68,6 +68,16 @@ describe("failover before the first byte", () => {
     await expectError(await chat(id), 504, "origin_timeout");
   });
 
+  it("stops when the time budget is spent, even with origins left to try", async () => {
+    await sim.config("fo-a", { fail: "stall" });
+    const id = `fo-model-${++n}`;
+    // Three stalling origins, 300 ms each, 500 ms in all: the third is never tried.
+    const origins = [originFor("fo-a", { priority: 0 }), originFor("fo-a", { priority: 1 }), originFor("fo-a", { priority: 2 })];
+    await seedCatalog({ version: 1, models: [chatModel(id, origins, { timeouts: { first_byte_ms: 300 }, failover: { budget_ms: 500 } })] });
+    await expectError(await chat(id), 504, "origin_timeout");
+    expect((await sim.stats("fo-a")).requests).toBe(2);
+  });
+
   it("does not retry the client's own mistake", async () => {
     await sim.config("fo-a", { fail: "status", status: 400 });
     const model = await primaryAndBackup();
