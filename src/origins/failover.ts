@@ -8,9 +8,10 @@ import type { RelayEnd } from "../streaming/relay.ts";
 import type { BreakerConfig } from "./breaker.ts";
 import { attemptOrigin, DEFAULT_FIRST_BYTE_MS, type AttemptResult, type OriginPath } from "./forward.ts";
 import {
+  breakerAllows,
   breakerConfig,
   claimOrigin,
-  originUsable,
+  probedDown,
   refreshHealthDoc,
   reportAbandon,
   reportFailure,
@@ -85,12 +86,24 @@ function settleBody(id: string, end: RelayEnd, cfg: BreakerConfig): void {
   }
 }
 
+/**
+ * Open breakers are always skipped. Origins whose health probe failed are skipped too,
+ * unless that would leave none: then a broken health endpoint (or check) is likelier
+ * than every GPU being down, and real traffic, guarded by the breakers, decides.
+ */
+function rankUsable(req: ForwardRequest, now: number, cfg: BreakerConfig): OriginSpec[] {
+  const { origins } = req.model;
+  const healthy = rankOrigins(origins, req.location, (o) => breakerAllows(o.id, now, cfg) && !probedDown(o.id, now), Math.random);
+  if (healthy.length > 0) return healthy;
+  return rankOrigins(origins, req.location, (o) => breakerAllows(o.id, now, cfg), Math.random);
+}
+
 export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: ForwardRequest): Promise<Forwarded> {
   const started = Date.now();
   const cfg = breakerConfig(env);
   refreshHealthDoc(env, ctx, started);
   const ids = req.model.origins.map((o) => o.id);
-  const ranked = rankOrigins(req.model.origins, req.location, (o) => originUsable(o.id, started, cfg), Math.random);
+  const ranked = rankUsable(req, started, cfg);
   const maxAttempts = req.model.failover?.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
   const deadline = started + (req.model.failover?.budget_ms ?? DEFAULT_BUDGET_MS);
   const firstByteMs = req.model.timeouts?.first_byte_ms ?? DEFAULT_FIRST_BYTE_MS;

@@ -24,9 +24,14 @@ export function breakerConfig(env: Env): BreakerConfig {
 
 const stateOf = (id: string): BreakerState => breakers.get(id) ?? CLOSED;
 
-/** Usable now: not marked down by the cron, and its breaker would let a request through. */
-export function originUsable(id: string, now: number, cfg: BreakerConfig): boolean {
-  return !isMarkedDown(doc, id, now) && isAvailable(stateOf(id), now, cfg);
+/** Its breaker would let a request through: real traffic has not given up on it. */
+export function breakerAllows(id: string, now: number, cfg: BreakerConfig): boolean {
+  return isAvailable(stateOf(id), now, cfg);
+}
+
+/** The cron's latest probe of this origin failed. */
+export function probedDown(id: string, now: number): boolean {
+  return isMarkedDown(doc, id, now);
 }
 
 /** Claims the right to send one request (the probe slot of a half-open breaker, if it is one). */

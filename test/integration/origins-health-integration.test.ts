@@ -127,6 +127,13 @@ describe("active health: the cron probe", () => {
     expect(await region(model)).toBe("eu-central");
   });
 
+  it("when the probes fail for every origin, traffic still decides (a broken health check must not take the model down)", async () => {
+    const { model } = await seed();
+    await Promise.all([sim.setHealthy("hc-a", false), sim.setHealthy("hc-b", false)]);
+    await runCron();
+    expect(await region(model)).toBe("eu-central");
+  });
+
   it("other isolates pick the result up from KV, off the request path", async () => {
     const { model } = await seed();
     await sim.setHealthy("hc-a", false);
