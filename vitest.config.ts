@@ -12,7 +12,7 @@ export default defineConfig({
   test: {
     reporters: json ? ["default", ["json", { outputFile: json }]] : ["default"],
     // Request logs are the product's output, not the tests'; keep the run readable.
-    onConsoleLog: (log) => !log.includes('"event":"request"'),
+    onConsoleLog: (log) => !log.includes('"event":"request"') && !log.includes('"event":"origin_'),
     projects: [
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
@@ -24,6 +24,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 SIM_ORIGIN_URL: inject<string>("simOriginUrl"),
+                ORIGIN_SIMS: JSON.stringify(inject<Record<string, string>>("originSims")),
+                // Short enough for a test to watch a breaker open and recover.
+                BREAKER_COOLDOWN_MS: "400",
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
                 ADMIN_TOKEN: "test-admin-token-0123456789",
               },

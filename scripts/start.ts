@@ -2,6 +2,8 @@
 // simulated GPU origin, in one command.
 //   PORT               router port (8787)
 //   SIM_ORIGIN_PORT    simulated origin port (8790; 0 picks a free one)
+//   SIM_ORIGIN_2_PORT  if set, a second simulated origin (region eu-west) on this port,
+//                      added to every model of the dev catalog, to watch failover
 //   CATALOG_FILE       another catalog, e.g. one pointing at your own vLLM
 //   DEMO_API_KEY       the demo key (default below)
 //   STATE_DIR          where local KV and Durable Object state live (.wrangler/state)
@@ -25,11 +27,20 @@ const catalogFile = process.env.CATALOG_FILE ?? DEV_CATALOG;
 const demoKey = process.env.DEMO_API_KEY ?? DEFAULT_DEMO_KEY;
 const stateDir = process.env.STATE_DIR ?? join(ROOT, ".wrangler/state");
 
+const sim2Port = process.env.SIM_ORIGIN_2_PORT;
+
 const sim = await startSimOrigin({ port: simPort, region: "eu-central" });
+const sim2 = sim2Port === undefined ? null : await startSimOrigin({ port: Number(sim2Port), region: "eu-west" });
 let catalog = loadCatalogFile(catalogFile) as Catalog;
 if (catalogFile === DEV_CATALOG && sim.url !== DEV_ORIGIN) {
   // The dev catalog names the default port; follow the origin wherever it really listens.
   catalog = JSON.parse(JSON.stringify(catalog).replaceAll(DEV_ORIGIN, sim.url)) as Catalog;
+}
+if (catalogFile === DEV_CATALOG && sim2 !== null) {
+  for (const m of catalog.models) {
+    const first = m.origins[0];
+    m.origins.push({ id: "sim-eu-2", url: `${sim2.url}/v1`, region: sim2.region, model: first?.model, continent: "EU", lat: 48.86, lon: 2.35 });
+  }
 }
 
 const demoRecord: KeyRecord = {
@@ -48,7 +59,7 @@ await putKv(
 );
 
 const dev = spawnWrangler(
-  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "warn"],
+  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn"],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
 dev.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
@@ -63,6 +74,7 @@ async function announceWhenReady(): Promise<void> {
           "",
           `router ready on http://127.0.0.1:${port}`,
           `  simulated origin: ${sim.url} (region ${sim.region})`,
+          ...(sim2 === null ? [] : [`  second origin:    ${sim2.url} (region ${sim2.region})`]),
           `  catalog:          ${catalogFile}`,
           `  demo key:         ${demoKey}`,
           "",
@@ -81,7 +93,7 @@ const stop = async (code: number): Promise<void> => {
   if (stopping) return;
   stopping = true;
   dev.kill("SIGTERM");
-  await sim.close();
+  await Promise.all([sim.close(), sim2?.close()]);
   process.exit(code);
 };
 dev.on("exit", (code) => void stop(code ?? 1));

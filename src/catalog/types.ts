@@ -15,7 +15,16 @@ export interface OriginSpec {
   priority?: number;
   /** Name of a Worker secret holding the origin's bearer token. */
   credential?: string;
+  /** Probed by the health cron; default: /health at the root of url's host (vLLM's). */
+  health_url?: string;
+  /** Where the origin is, for choosing the nearest: a continent code (EU, NA, ...), coordinates or both. */
+  continent?: Continent;
+  lat?: number;
+  lon?: number;
 }
+
+export type Continent = "AF" | "AN" | "AS" | "EU" | "NA" | "OC" | "SA";
+export const CONTINENTS: readonly Continent[] = ["AF", "AN", "AS", "EU", "NA", "OC", "SA"];
 
 export interface Lifecycle {
   released?: string;
@@ -40,7 +49,10 @@ export interface ModelEntry {
   limits: { rpm: number; tpm: number };
   lifecycle?: Lifecycle;
   origins: OriginSpec[];
+  /** first_byte_ms: per attempt, connect to first byte; idle_ms: longest silence inside a stream. */
   timeouts?: { first_byte_ms?: number; idle_ms?: number };
+  /** Bounds on trying further origins before the first byte: attempts, and total time from the first. */
+  failover?: { max_attempts?: number; budget_ms?: number };
 }
 
 export interface Catalog {

@@ -1,6 +1,6 @@
 // Validates a catalog document; every problem is reported with the path of the bad field.
 
-import type { Catalog, ModelEntry } from "./types.ts";
+import { CONTINENTS, type Catalog, type ModelEntry } from "./types.ts";
 
 export type CatalogResult = { ok: true; catalog: Catalog } | { ok: false; errors: string[] };
 
@@ -65,8 +65,10 @@ class Checker {
 
 const MODEL_KEYS = [
   "id", "type", "plan", "owned_by", "display_name", "description", "context_length", "license",
-  "source_url", "pricing", "limits", "lifecycle", "origins", "timeouts",
+  "source_url", "pricing", "limits", "lifecycle", "origins", "timeouts", "failover",
 ] as const;
+
+const ORIGIN_KEYS = ["id", "url", "region", "model", "weight", "priority", "credential", "health_url", "continent", "lat", "lon"] as const;
 
 function checkModel(c: Checker, m: Obj, p: string): void {
   c.known(m, p, MODEL_KEYS);
@@ -100,6 +102,12 @@ function checkModel(c: Checker, m: Obj, p: string): void {
     c.num(t, "first_byte_ms", `${p}.timeouts`, 1, true, true);
     c.num(t, "idle_ms", `${p}.timeouts`, 1, true, true);
   }
+  const f = c.obj(m, "failover", p, true);
+  if (f) {
+    c.known(f, `${p}.failover`, ["max_attempts", "budget_ms"]);
+    c.num(f, "max_attempts", `${p}.failover`, 1, true, true);
+    c.num(f, "budget_ms", `${p}.failover`, 1, true, true);
+  }
   const lc = c.obj(m, "lifecycle", p, true);
   if (lc) {
     c.known(lc, `${p}.lifecycle`, ["released", "deprecated", "sunset", "successor"]);
@@ -115,7 +123,7 @@ function checkModel(c: Checker, m: Obj, p: string): void {
   origins.forEach((o: unknown, j) => {
     const op = `${p}.origins[${j}]`;
     if (!isObj(o)) return c.fail(op, "must be an object");
-    c.known(o, op, ["id", "url", "region", "model", "weight", "priority", "credential"]);
+    c.known(o, op, ORIGIN_KEYS);
     c.str(o, "id", op, false, ID);
     if (typeof o.id === "string") {
       if (ids.has(o.id)) c.fail(`${op}.id`, `duplicates origin id ${JSON.stringify(o.id)}`);
@@ -127,6 +135,13 @@ function checkModel(c: Checker, m: Obj, p: string): void {
     c.num(o, "weight", op, 0, true);
     c.num(o, "priority", op, 0, true, true);
     c.str(o, "credential", op, true, SECRET_NAME);
+    if (o.health_url !== undefined) c.url(o, "health_url", op);
+    if (o.continent !== undefined) c.oneOf(o, "continent", op, CONTINENTS);
+    for (const [k, max] of [["lat", 90], ["lon", 180]] as const) {
+      const v = o[k];
+      if (v !== undefined && (typeof v !== "number" || !(Math.abs(v) <= max))) c.fail(`${op}.${k}`, `must be a number between -${max} and ${max}`);
+    }
+    if ((o.lat === undefined) !== (o.lon === undefined)) c.fail(op, "lat and lon go together");
   });
 }
 
@@ -137,6 +152,15 @@ function checkLifecycles(c: Checker, models: ModelEntry[]): void {
     if (byId.has(m.id)) c.fail(`models[${i}].id`, `duplicates model id ${JSON.stringify(m.id)}`);
     byId.set(m.id, m);
   });
+  // Health is kept per origin id, so one id must name one server everywhere.
+  const urlOf = new Map<string, string>();
+  models.forEach((m, i) =>
+    m.origins.forEach((o, j) => {
+      const seen = urlOf.get(o.id);
+      if (seen !== undefined && seen !== o.url) c.fail(`models[${i}].origins[${j}].id`, `names another url than elsewhere for origin ${JSON.stringify(o.id)}`);
+      urlOf.set(o.id, o.url);
+    }),
+  );
   models.forEach((m, i) => {
     const lc = m.lifecycle;
     if (!lc) return;

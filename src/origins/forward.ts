@@ -1,7 +1,8 @@
-// Sends a request to one origin and maps every way it can fail to our error shape.
-// Origin URLs, credentials and raw origin errors never reach the client.
+// One attempt at one origin: send the request, wait for the first byte of the body, and
+// say how it went. Failures are classified for the failover loop; nothing reaches the
+// client from here, so origin URLs and raw origin errors never can.
 
-import type { ModelEntry, OriginSpec } from "../catalog/types.ts";
+import type { OriginSpec } from "../catalog/types.ts";
 import { ApiError } from "../openai/errors.ts";
 
 export const DEFAULT_FIRST_BYTE_MS = 30_000;
@@ -12,22 +13,25 @@ export type OriginPath = keyof typeof PATHS;
 
 export interface OriginCall {
   origin: OriginSpec;
-  model: ModelEntry;
   path: OriginPath;
   body: string;
   requestId: string;
+  /** Connect to first body byte, for this attempt. */
+  timeoutMs: number;
   /** Aborts when the client goes away. */
   signal: AbortSignal | undefined;
 }
 
-const originError = (status: 502 | 503 | 504, code: string, message: string, retryAfter?: number): ApiError =>
-  new ApiError({
-    status,
-    type: "server_error",
-    code,
-    message,
-    headers: retryAfter === undefined ? {} : { "retry-after": String(retryAfter) },
-  });
+export type FailReason = "unreachable" | "timeout" | "overloaded" | "bad_status" | "empty_body";
+
+export type AttemptResult =
+  /** The first body bytes arrived; the response's body replays them, then the rest. */
+  | { kind: "ok"; res: Response }
+  /** The origin could not serve it: try another. */
+  | { kind: "failed"; reason: FailReason; status: number | null; retryAfter: number | null }
+  /** The origin judged the request itself bad: another origin would too. */
+  | { kind: "rejected"; error: ApiError }
+  | { kind: "client_closed" };
 
 function credentialOf(env: Env, origin: OriginSpec): string | undefined {
   if (origin.credential === undefined) return undefined;
@@ -35,53 +39,102 @@ function credentialOf(env: Env, origin: OriginSpec): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-/** Returns the origin's successful response, or throws the ApiError the client should see. */
-export async function callOrigin(env: Env, call: OriginCall): Promise<Response> {
-  const firstByteMs = call.model.timeouts?.first_byte_ms ?? DEFAULT_FIRST_BYTE_MS;
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), firstByteMs);
-  const signal = call.signal ? AbortSignal.any([call.signal, timeout.signal]) : timeout.signal;
+export function originHeaders(env: Env, origin: OriginSpec, requestId: string | null): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
-    "x-request-id": call.requestId,
   };
-  const credential = credentialOf(env, call.origin);
+  if (requestId !== null) headers["x-request-id"] = requestId;
+  const credential = credentialOf(env, origin);
   if (credential !== undefined) headers.authorization = `Bearer ${credential}`;
+  return headers;
+}
 
-  let res: Response;
+const failed = (reason: FailReason, status: number | null = null, retryAfter: number | null = null): AttemptResult => ({ kind: "failed", reason, status, retryAfter });
+
+export async function attemptOrigin(env: Env, call: OriginCall): Promise<AttemptResult> {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), call.timeoutMs);
+  const signal = call.signal ? AbortSignal.any([call.signal, timeout.signal]) : timeout.signal;
+  const whyAborted = (): AttemptResult | null =>
+    call.signal?.aborted ? { kind: "client_closed" } : timeout.signal.aborted ? failed("timeout") : null;
   try {
-    res = await fetch(call.origin.url.replace(/\/+$/, "") + PATHS[call.path], { method: "POST", headers, body: call.body, signal });
-  } catch {
-    if (timeout.signal.aborted) {
-      throw originError(504, "origin_timeout", "The model origin did not answer in time.");
+    let res: Response;
+    try {
+      const url = call.origin.url.replace(/\/+$/, "") + PATHS[call.path];
+      res = await fetch(url, { method: "POST", headers: originHeaders(env, call.origin, call.requestId), body: call.body, signal });
+    } catch {
+      return whyAborted() ?? failed("unreachable");
     }
-    if (call.signal?.aborted) throw originError(502, "client_closed", "The client closed the request.");
-    throw originError(502, "origin_unreachable", "The model origin could not be reached.");
+    if (!res.ok) return await classifyStatus(res);
+    if (res.body === null) return failed("empty_body", res.status);
+    // Headers alone commit nothing: wait for the first bytes, so an origin that dies
+    // before producing any can still be replaced.
+    const reader = res.body.getReader();
+    const onAbort = (): void => void reader.cancel().catch(() => {});
+    signal.addEventListener("abort", onAbort, { once: true });
+    let first: ReadableStreamReadResult<Uint8Array>;
+    try {
+      first = await reader.read();
+    } catch {
+      return whyAborted() ?? failed("unreachable", res.status);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+    const aborted = whyAborted();
+    if (aborted !== null) return aborted;
+    if (first.done || first.value.length === 0) {
+      reader.cancel().catch(() => {});
+      return failed("empty_body", res.status);
+    }
+    return { kind: "ok", res: new Response(replay(first.value, reader), res) };
   } finally {
     clearTimeout(timer);
   }
-  if (res.ok) return res;
-  throw await originFailure(res);
 }
 
-/** The caller's own mistakes, as the origin judged them, keep their message; the rest are ours. */
-async function originFailure(res: Response): Promise<ApiError> {
+/** The first chunk again, then the rest as the consumer pulls; cancelling reaches the origin. */
+function replay(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+  let pending: Uint8Array | null = first;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (pending !== null) {
+          controller.enqueue(pending);
+          pending = null;
+          return;
+        }
+        const next = await reader.read();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** The caller's own mistakes, as the origin judged them, keep their message; the rest is the origin's problem. */
+async function classifyStatus(res: Response): Promise<AttemptResult> {
   if (res.status === 400 || res.status === 413 || res.status === 422) {
     const detail = await readErrorMessage(res);
-    return new ApiError({
-      status: res.status === 413 ? 413 : 400,
-      type: "invalid_request_error",
-      code: detail.code,
-      param: detail.param,
-      message: detail.message ?? "The model rejected the request.",
-    });
+    return {
+      kind: "rejected",
+      error: new ApiError({
+        status: res.status === 413 ? 413 : 400,
+        type: "invalid_request_error",
+        code: detail.code,
+        param: detail.param,
+        message: detail.message ?? "The model rejected the request.",
+      }),
+    };
   }
   await res.body?.cancel();
   if (res.status === 429 || res.status === 503) {
-    return originError(503, "model_overloaded", "The model is overloaded; retry shortly.", 1);
+    const ra = Number(res.headers.get("retry-after"));
+    return failed("overloaded", res.status, Number.isFinite(ra) && ra > 0 ? Math.min(60, Math.ceil(ra)) : null);
   }
-  return originError(502, "origin_error", `The model origin failed (status ${res.status}).`);
+  return failed("bad_status", res.status);
 }
 
 async function readErrorMessage(res: Response): Promise<{ message: string | null; code: string | null; param: string | null }> {

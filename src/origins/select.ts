@@ -1,17 +1,48 @@
-// Picks an origin for a request: the best priority tier, then weighted at random.
-// Pure: the random draw is passed in.
+// The choice rule: orders a model's origins for one request. Pure: health and the
+// random draws come in as arguments.
+//
+// 1. Skip origins with weight 0 and origins known to be unhealthy.
+// 2. Lower priority first (an explicit backup tier stays a backup).
+// 3. Within a priority, nearer first (proximityRank).
+// 4. Among equals, a weighted random order: weight 3 is first three times as often as weight 1.
+// The result is the failover order; its head serves the request when it is healthy.
 
 import type { OriginSpec } from "../catalog/types.ts";
+import { proximityRank, type CallerLocation } from "./location.ts";
 
-export function pickOrigin(origins: readonly OriginSpec[], draw: number): OriginSpec | null {
-  let best = Infinity;
-  for (const o of origins) if ((o.weight ?? 1) > 0) best = Math.min(best, o.priority ?? 0);
-  const tier = origins.filter((o) => (o.priority ?? 0) === best && (o.weight ?? 1) > 0);
-  const total = tier.reduce((s, o) => s + (o.weight ?? 1), 0);
-  let at = draw * total;
-  for (const o of tier) {
-    at -= o.weight ?? 1;
-    if (at < 0) return o;
+export function rankOrigins(
+  origins: readonly OriginSpec[],
+  loc: CallerLocation,
+  isUp: (o: OriginSpec) => boolean,
+  draw: () => number,
+): OriginSpec[] {
+  const groups = new Map<string, { priority: number; rank: number; members: OriginSpec[] }>();
+  for (const o of origins) {
+    if ((o.weight ?? 1) <= 0 || !isUp(o)) continue;
+    const priority = o.priority ?? 0;
+    const rank = proximityRank(loc, o);
+    const key = `${priority}/${rank}`;
+    const g = groups.get(key) ?? { priority, rank, members: [] };
+    g.members.push(o);
+    groups.set(key, g);
   }
-  return tier.at(-1) ?? null;
+  const ordered = [...groups.values()].sort((a, b) => a.priority - b.priority || a.rank - b.rank);
+  return ordered.flatMap((g) => weightedOrder(g.members, draw));
+}
+
+/** Draws without replacement, each pick proportional to weight. */
+export function weightedOrder(members: readonly OriginSpec[], draw: () => number): OriginSpec[] {
+  const left = [...members];
+  const out: OriginSpec[] = [];
+  while (left.length > 0) {
+    const total = left.reduce((s, o) => s + (o.weight ?? 1), 0);
+    let at = draw() * total;
+    let i = 0;
+    for (; i < left.length - 1; i++) {
+      at -= left[i]!.weight ?? 1;
+      if (at < 0) break;
+    }
+    out.push(...left.splice(i, 1));
+  }
+  return out;
 }

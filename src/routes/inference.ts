@@ -10,8 +10,9 @@ import { writeAccessLog } from "../http/access-log.ts";
 import { parseJsonObject, readBody } from "../openai/body.ts";
 import { ApiError, invalidRequest } from "../openai/errors.ts";
 import { parseInferenceRequest, type Endpoint, type InferenceRequest } from "../openai/inference-request.ts";
-import { callOrigin, DEFAULT_IDLE_MS } from "../origins/forward.ts";
-import { pickOrigin } from "../origins/select.ts";
+import { forwardWithFailover } from "../origins/failover.ts";
+import { DEFAULT_IDLE_MS } from "../origins/forward.ts";
+import { callerLocation } from "../origins/location.ts";
 import { relay, type RelayResult } from "../streaming/relay.ts";
 import type { RouterRequest } from "./context.ts";
 import { modelNotFound } from "./models.ts";
@@ -86,20 +87,15 @@ export function inferenceRoute(endpoint: Endpoint) {
     checkModelAccess(key, req, model);
     log.served_model = model.id;
 
-    const origin = pickOrigin(model.origins, Math.random());
-    if (origin === null) {
-      throw new ApiError({ status: 503, type: "server_error", code: "no_origin", message: "No origin serves this model right now.", headers: { "retry-after": "5" } });
-    }
-    log.origin_region = origin.region;
-
-    const res = await callOrigin(env, {
-      origin,
+    const { res, origin, settle } = await forwardWithFailover(env, ctx, {
       model,
       path: endpoint,
-      body: originBody(req, model, origin.model),
+      bodyFor: (o) => originBody(req, model, o.model),
       requestId: state.requestId,
+      location: callerLocation(request.cf),
       signal: request.signal,
     });
+    log.origin_region = origin.region;
 
     const isStream = req.stream && (res.headers.get("content-type") ?? "").includes("text/event-stream");
     const { body, done } = relay(res.body ?? new ReadableStream(), isStream ? "event-stream" : "json", {
@@ -120,6 +116,7 @@ export function inferenceRoute(endpoint: Endpoint) {
     state.logDeferred = true;
     log.status = 200;
     ctx.waitUntil(done.then((result) => account(request, result)));
+    ctx.waitUntil(done.then((result) => settle(result.end)));
     return new Response(body, { status: 200, headers });
   };
 }

@@ -14,6 +14,7 @@ declare module "vitest" {
     routerUrl: string;
     demoKey: string;
     simUrl: string;
+    sim2Url: string;
   }
 }
 
@@ -50,12 +51,12 @@ function waitForReady(child: ChildProcess, log: string[]): Promise<void> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [port, simPort] = [await freePort(), await freePort()];
+  const [port, simPort, sim2Port] = [await freePort(), await freePort(), await freePort()];
   const stateDir = mkdtempSync(join(tmpdir(), "eir-e2e-"));
   const demoKey = `sk-eir-e2e${crypto.randomUUID().replaceAll("-", "")}`;
   const child = spawn(process.execPath, [join(ROOT, "scripts/start.ts")], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: String(simPort), STATE_DIR: stateDir, DEMO_API_KEY: demoKey },
+    env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: String(simPort), SIM_ORIGIN_2_PORT: String(sim2Port), STATE_DIR: stateDir, DEMO_API_KEY: demoKey },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -64,6 +65,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("routerUrl", `http://127.0.0.1:${port}`);
   project.provide("demoKey", demoKey);
   project.provide("simUrl", `http://127.0.0.1:${simPort}`);
+  project.provide("sim2Url", `http://127.0.0.1:${sim2Port}`);
   return async () => {
     child.removeAllListeners("exit");
     const exited = new Promise((r) => child.once("exit", r));

@@ -51,10 +51,11 @@ describe("POST /v1/chat/completions", () => {
     await expectError(res, 400);
   });
 
-  it("gives a 502 in our shape when the origin refuses connections", async () => {
+  it("gives a 503 in our shape, with Retry-After, when the origin refuses connections", async () => {
     const { key } = await seedKey();
     const res = await call("/v1/chat/completions", { method: "POST", key, json: chat({ model: "test-dead-origin" }) });
-    const err = await expectError(res, 502, "origin_unreachable");
+    expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+    const err = await expectError(res, 503, "origin_unreachable");
     expect(err.message).not.toContain("127.0.0.1");
   });
 

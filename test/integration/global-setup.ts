@@ -1,16 +1,52 @@
-// Starts the simulated GPU origin in Node for the workerd tests, and tells them its URL.
+// Starts the simulated GPU origins in Node for the workerd tests, and tells them their URLs:
+// the shared one, and one dedicated instance per origin role so a test can make "this
+// origin" misbehave (globally, through its control plane) without touching the others.
 
+import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
-import { startSimOrigin } from "../../sim/origin.ts";
+import { startSimOrigin, type SimOrigin } from "../../sim/origin.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     simOriginUrl: string;
+    /** Role name -> URL; "closed" is a port nobody listens on. */
+    originSims: Record<string, string>;
   }
+}
+
+/** Each test file owns the roles with its prefix; files run in parallel. */
+const ROLES: Record<string, string> = {
+  "fo-a": "eu-central",
+  "fo-b": "eu-west",
+  "hc-a": "eu-central",
+  "hc-b": "us-east",
+  "cx-a": "eu-central",
+  "cx-b": "eu-west",
+};
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const sim = await startSimOrigin({ region: "eu-central" });
   project.provide("simOriginUrl", sim.url);
-  return () => sim.close();
+  const sims: SimOrigin[] = [sim];
+  const urls: Record<string, string> = { closed: `http://127.0.0.1:${await closedPort()}` };
+  for (const [role, region] of Object.entries(ROLES)) {
+    const s = await startSimOrigin({ region });
+    sims.push(s);
+    urls[role] = s.url;
+  }
+  project.provide("originSims", urls);
+  return async () => {
+    await Promise.all(sims.map((s) => s.close()));
+  };
 }

@@ -18,7 +18,7 @@ export const SIM = (): string => testEnv.SIM_ORIGIN_URL;
 const DAY = 86_400_000;
 const iso = (offsetDays: number): string => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
 
-function model(id: string, over: Partial<ModelEntry> = {}): ModelEntry {
+export function model(id: string, over: Partial<ModelEntry> = {}): ModelEntry {
   return {
     id,
     type: "chat",

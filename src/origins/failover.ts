@@ -1,0 +1,150 @@
+// Forwards a request to the best usable origin and, while nothing has reached the client,
+// moves on to the next one when an attempt fails, within a bounded number of attempts
+// and a total time budget. Every outcome feeds the origin's breaker.
+
+import type { ModelEntry, OriginSpec } from "../catalog/types.ts";
+import { ApiError } from "../openai/errors.ts";
+import type { RelayEnd } from "../streaming/relay.ts";
+import type { BreakerConfig } from "./breaker.ts";
+import { attemptOrigin, DEFAULT_FIRST_BYTE_MS, type AttemptResult, type OriginPath } from "./forward.ts";
+import {
+  breakerAllows,
+  breakerConfig,
+  claimOrigin,
+  probedDown,
+  refreshHealthDoc,
+  reportAbandon,
+  reportFailure,
+  reportFirstByte,
+  reportSuccess,
+  retryAfterSeconds,
+} from "./health-state.ts";
+import type { CallerLocation } from "./location.ts";
+import { rankOrigins } from "./select.ts";
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_BUDGET_MS = 60_000;
+
+export interface ForwardRequest {
+  model: ModelEntry;
+  path: OriginPath;
+  /** The body for one origin (each may call the model by its own name); replayable. */
+  bodyFor: (origin: OriginSpec) => string;
+  requestId: string;
+  location: CallerLocation;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal | undefined;
+}
+
+export interface Forwarded {
+  res: Response;
+  origin: OriginSpec;
+  attempts: number;
+  /** Tell the breaker how the body ended: too late to fail over, not too late to learn. */
+  settle: (end: RelayEnd) => void;
+}
+
+type Failure = Extract<AttemptResult, { kind: "failed" }>;
+
+const unavailable = (code: string, message: string, retryAfter: number): ApiError =>
+  new ApiError({ status: 503, type: "server_error", code, message, headers: { "retry-after": String(retryAfter) } });
+
+const clientClosed = (): ApiError => new ApiError({ status: 499, type: "invalid_request_error", code: "client_closed", message: "The client closed the request." });
+
+/** What the client sees when the last attempt failed. */
+function finalError(last: Failure, retryAfter: number): ApiError {
+  switch (last.reason) {
+    case "timeout":
+      return new ApiError({ status: 504, type: "server_error", code: "origin_timeout", message: "The model origin did not answer in time." });
+    case "overloaded":
+      return unavailable("model_overloaded", "The model is overloaded; retry shortly.", last.retryAfter ?? 1);
+    case "unreachable":
+      return unavailable("origin_unreachable", "No model origin could be reached; retry shortly.", retryAfter);
+    case "bad_status":
+    case "empty_body":
+      return new ApiError({ status: 502, type: "server_error", code: "origin_error", message: `The model origin failed${last.status === null ? "" : ` (status ${last.status})`}.` });
+  }
+}
+
+function logFailure(req: ForwardRequest, origin: OriginSpec, f: Failure, attempt: number): void {
+  // Origin id and region only: the URL is configuration, not log material.
+  console.log(
+    JSON.stringify({ level: "warn", event: "origin_attempt_failed", request_id: req.requestId, model: req.model.id, origin_id: origin.id, region: origin.region, attempt, reason: f.reason, status: f.status }),
+  );
+}
+
+function settleBody(id: string, end: RelayEnd, cfg: BreakerConfig): void {
+  switch (end) {
+    case "complete":
+      return reportSuccess(id);
+    case "origin_error":
+    case "origin_stalled":
+      return reportFailure(id, Date.now(), cfg);
+    case "client_closed":
+      // Says nothing about the origin.
+      return;
+  }
+}
+
+/**
+ * Open breakers are always skipped. Origins whose health probe failed are skipped too,
+ * unless that would leave none: then a broken health endpoint (or check) is likelier
+ * than every GPU being down, and real traffic, guarded by the breakers, decides.
+ */
+function rankUsable(req: ForwardRequest, now: number, cfg: BreakerConfig): OriginSpec[] {
+  const { origins } = req.model;
+  const healthy = rankOrigins(origins, req.location, (o) => breakerAllows(o.id, now, cfg) && !probedDown(o.id, now), Math.random);
+  if (healthy.length > 0) return healthy;
+  return rankOrigins(origins, req.location, (o) => breakerAllows(o.id, now, cfg), Math.random);
+}
+
+export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: ForwardRequest): Promise<Forwarded> {
+  const started = Date.now();
+  const cfg = breakerConfig(env);
+  refreshHealthDoc(env, ctx, started);
+  const ids = req.model.origins.map((o) => o.id);
+  const ranked = rankUsable(req, started, cfg);
+  const maxAttempts = req.model.failover?.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
+  const deadline = started + (req.model.failover?.budget_ms ?? DEFAULT_BUDGET_MS);
+  const firstByteMs = req.model.timeouts?.first_byte_ms ?? DEFAULT_FIRST_BYTE_MS;
+
+  let attempts = 0;
+  let last: Failure | null = null;
+  for (const origin of ranked) {
+    if (attempts >= maxAttempts) break;
+    if (req.signal?.aborted) throw clientClosed();
+    const now = Date.now();
+    const remaining = deadline - now;
+    if (remaining <= 0) break;
+    const body = req.bodyFor(origin);
+    // Another request may have taken a half-open breaker's single probe meanwhile.
+    if (!claimOrigin(origin.id, now, cfg)) continue;
+    attempts++;
+    const result = await attemptOrigin(env, {
+      origin,
+      path: req.path,
+      body,
+      requestId: req.requestId,
+      timeoutMs: Math.min(firstByteMs, remaining),
+      signal: req.signal,
+    });
+    switch (result.kind) {
+      case "ok":
+        reportFirstByte(origin.id);
+        return { res: result.res, origin, attempts, settle: (end) => settleBody(origin.id, end, cfg) };
+      case "rejected":
+        reportSuccess(origin.id);
+        throw result.error;
+      case "client_closed":
+        reportAbandon(origin.id, Date.now());
+        throw clientClosed();
+      case "failed":
+        reportFailure(origin.id, Date.now(), cfg);
+        logFailure(req, origin, result, attempts);
+        last = result;
+    }
+  }
+  const retryAfter = retryAfterSeconds(ids, Date.now(), cfg);
+  if (last === null) throw unavailable("no_healthy_origin", "No origin serves this model right now; retry shortly.", retryAfter);
+  throw finalError(last, retryAfter);
+}
