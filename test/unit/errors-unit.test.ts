@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ModelEntry } from "../../src/catalog/types.ts";
 import { parseJsonObject, readBody } from "../../src/openai/body.ts";
 import { ApiError, toApiError } from "../../src/openai/errors.ts";
 import { parseInferenceRequest } from "../../src/openai/inference-request.ts";
-import { callOrigin } from "../../src/origins/forward.ts";
+import { attemptOrigin } from "../../src/origins/forward.ts";
 
 const enc = new TextEncoder();
 
@@ -112,55 +111,51 @@ describe("inference request validation", () => {
   });
 });
 
-describe("origin failure mapping", () => {
-  const model = { id: "m", timeouts: { first_byte_ms: 50 } } as unknown as ModelEntry;
-  const call = () => ({ origin: { id: "o", url: "https://secret-origin.internal/v1", region: "eu" }, model, path: "chat" as const, body: "{}", requestId: "r", signal: undefined });
+describe("one origin attempt", () => {
+  const origin = { id: "o", url: "https://secret-origin.internal/v1", region: "eu" };
+  const call = () => ({ origin, path: "chat" as const, body: "{}", requestId: "r", timeoutMs: 50, signal: undefined });
   afterEach(() => {
     vi.unstubAllGlobals();
   });
-  const withOrigin = (impl: () => Promise<Response>): Promise<ApiError> => {
+  const attempt = (impl: () => Promise<Response>, env = {} as Env) => {
     vi.stubGlobal("fetch", vi.fn(impl));
-    return caughtAsync(callOrigin({} as Env, call()));
+    return attemptOrigin(env, call());
   };
 
   it.each([
-    [401, 502, "origin_error"],
-    [404, 502, "origin_error"],
-    [429, 503, "model_overloaded"],
-    [500, 502, "origin_error"],
-    [503, 503, "model_overloaded"],
-  ])("maps an origin %i to our %i %s without origin details", async (status, ours, code) => {
-    const e = await withOrigin(async () => new Response("upstream https://secret-origin.internal failed", { status }));
-    expect(e.status).toBe(ours);
-    expect(e.code).toBe(code);
-    expect(JSON.stringify(e.toBody())).not.toContain("secret-origin");
+    [401, "bad_status"],
+    [404, "bad_status"],
+    [429, "overloaded"],
+    [500, "bad_status"],
+    [503, "overloaded"],
+  ])("classifies an origin %i as %s, for the failover loop to try another", async (status, reason) => {
+    expect(await attempt(async () => new Response("upstream https://secret-origin.internal failed", { status }))).toMatchObject({ kind: "failed", reason, status });
   });
 
-  it("keeps the message of a 400 the origin judged to be the caller's mistake", async () => {
-    const e = await withOrigin(async () => Response.json({ error: { message: "max_tokens is too large", type: "BadRequestError", code: 400, param: "max_tokens" } }, { status: 400 }));
+  it("keeps the message of a 400 the origin judged to be the caller's mistake, without retrying", async () => {
+    const r = await attempt(async () => Response.json({ error: { message: "max_tokens is too large", type: "BadRequestError", code: 400, param: "max_tokens" } }, { status: 400 }));
+    expect(r.kind).toBe("rejected");
+    const e = (r as { error: ApiError }).error;
     expect(e.status).toBe(400);
     expect(e.message).toBe("max_tokens is too large");
     expect(e.param).toBe("max_tokens");
   });
 
-  it("maps a refused connection to 502 and a missing first byte to 504", async () => {
-    expect((await withOrigin(() => Promise.reject(new TypeError("connect ECONNREFUSED")))).code).toBe("origin_unreachable");
-    const e = await withOrigin(
+  it("classifies a refused connection as unreachable and a missing first byte as a timeout", async () => {
+    expect(await attempt(() => Promise.reject(new TypeError("connect ECONNREFUSED")))).toMatchObject({ kind: "failed", reason: "unreachable" });
+    const hang = await attempt(
       () => new Promise<Response>((_, reject) => {
-        const fetchMock = vi.mocked(fetch);
-        const init = fetchMock.mock.calls.at(-1)?.[1];
+        const init = vi.mocked(fetch).mock.calls.at(-1)?.[1];
         init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
       }),
     );
-    expect(e.status).toBe(504);
-    expect(e.code).toBe("origin_timeout");
+    expect(hang).toMatchObject({ kind: "failed", reason: "timeout" });
   });
 
   it("sends the origin's credential from the secret the catalog names, never the client's key", async () => {
-    const fetchMock = vi.fn(async () => Response.json({}));
+    const fetchMock = vi.fn(async () => new Response("{}"));
     vi.stubGlobal("fetch", fetchMock);
-    const c = call();
-    await callOrigin({ GPU_TOKEN: "t0ken" } as unknown as Env, { ...c, origin: { ...c.origin, credential: "GPU_TOKEN" } });
+    await attemptOrigin({ GPU_TOKEN: "t0ken" } as unknown as Env, { ...call(), origin: { ...origin, credential: "GPU_TOKEN" } });
     const init = (fetchMock.mock.calls[0] as unknown as [string, RequestInit])[1];
     expect(new Headers(init.headers).get("authorization")).toBe("Bearer t0ken");
   });
