@@ -122,3 +122,30 @@ export async function expectError(res: Response, status: number, code?: string |
   if (code !== undefined && body.error.code !== code) throw new Error(`expected code ${code}, got ${body.error.code}`);
   return body.error;
 }
+
+let projectCounter = 0;
+/** A fresh project created through the management API as the operator. */
+export async function createProject(body: Record<string, unknown> = {}): Promise<{ id: string; name: string; status: string }> {
+  projectCounter++;
+  const res = await call("/v1/organization/projects", { method: "POST", key: ADMIN_TOKEN, json: { name: `project ${projectCounter}`, ...body } });
+  if (res.status !== 200) throw new Error(`createProject: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+export interface ApiKeyCreated {
+  id: string;
+  value: string;
+  name: string;
+  redacted_value: string;
+  scopes: string[];
+  models: string[] | null;
+  expires_at: number | null;
+  created_at: number;
+}
+
+/** A key created through the management API, by the admin unless `auth` is given. */
+export async function createApiKey(projectId: string, body: Record<string, unknown> = {}, auth = ADMIN_TOKEN): Promise<ApiKeyCreated> {
+  const res = await call(`/v1/organization/projects/${projectId}/api_keys`, { method: "POST", key: auth, json: { name: "k", ...body } });
+  if (res.status !== 200) throw new Error(`createApiKey: ${res.status} ${await res.text()}`);
+  return res.json();
+}
