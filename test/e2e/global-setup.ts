@@ -14,6 +14,7 @@ declare module "vitest" {
     routerUrl: string;
     demoKey: string;
     simUrl: string;
+    adminToken: string;
   }
 }
 
@@ -53,9 +54,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [port, simPort] = [await freePort(), await freePort()];
   const stateDir = mkdtempSync(join(tmpdir(), "eir-e2e-"));
   const demoKey = `sk-eir-e2e${crypto.randomUUID().replaceAll("-", "")}`;
+  const adminToken = `e2e-admin-${crypto.randomUUID()}`;
   const child = spawn(process.execPath, [join(ROOT, "scripts/start.ts")], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: String(simPort), STATE_DIR: stateDir, DEMO_API_KEY: demoKey },
+    env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: String(simPort), STATE_DIR: stateDir, DEMO_API_KEY: demoKey, ADMIN_TOKEN: adminToken },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -64,6 +66,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("routerUrl", `http://127.0.0.1:${port}`);
   project.provide("demoKey", demoKey);
   project.provide("simUrl", `http://127.0.0.1:${simPort}`);
+  project.provide("adminToken", adminToken);
   return async () => {
     child.removeAllListeners("exit");
     const exited = new Promise((r) => child.once("exit", r));
