@@ -43,7 +43,8 @@ await putKv([{ key: CATALOG_KEY, value: JSON.stringify(catalog) }], { remote: fa
 
 const dev = spawnWrangler(
   ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "warn", "--var", `ADMIN_TOKEN:${adminToken}`],
-  { stdio: ["ignore", "pipe", "inherit"] },
+  // Also in the environment, where wrangler looks for required secrets before it warns.
+  { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ADMIN_TOKEN: adminToken } },
 );
 dev.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
 

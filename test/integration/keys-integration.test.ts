@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
 import { resetKeyCache } from "../../src/auth/authenticate.ts";
-import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog } from "./helpers.ts";
+import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog, testEnv } from "./helpers.ts";
 
 beforeAll(() => seedCatalog());
 
@@ -175,5 +176,17 @@ describe("bad input", () => {
     await createApiKey(p, { value });
     const again = await call(keysPath((await createProject()).id), { method: "POST", key: ADMIN_TOKEN, json: { name: "b", value } });
     await expectError(again, 409, "api_key_exists");
+  });
+
+  it("lets a chosen secret replace a stale index entry no object vouches for", async () => {
+    const value = `sk-eir-stale${crypto.randomUUID().replaceAll("-", "")}`;
+    // What an older start script wrote: a KV record with no project object behind it.
+    await testEnv.KV.put(keyIndexKey(await hashKey(value)), JSON.stringify({ project_id: "proj_ghost", key_id: "key_ghost", scopes: ["inference"], models: null, expires_at: null }));
+    resetKeyCache();
+    await expectError(await chat(value), 401, "invalid_api_key");
+    const p = (await createProject()).id;
+    await createApiKey(p, { value });
+    resetKeyCache();
+    expect((await chat(value)).status).toBe(200);
   });
 });
