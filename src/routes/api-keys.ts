@@ -2,6 +2,7 @@
 // delete a project's keys. The secret is returned once, at creation or rotation.
 
 import { generateKey, hashKey, keyIndexKey } from "../auth/api-key.ts";
+import { parseKeyRecord } from "../auth/key-record.ts";
 import { actorOf, managementPrincipal, requireProject, type Principal } from "../auth/principal.ts";
 import { jsonResponse } from "../http/json.ts";
 import { ApiError } from "../openai/errors.ts";
@@ -29,6 +30,13 @@ function checkModelsWithin(p: Principal, models: string[] | null | undefined): v
   }
 }
 
+/** A chosen secret must not take over a live key's index entry; a stale entry may be replaced. */
+async function refuseTakenSecret(env: Env, hash: string, projectId: string): Promise<void> {
+  const indexed = parseKeyRecord(await env.KV.get(keyIndexKey(hash), "json"));
+  if (indexed === null) return;
+  if ((await projectStub(env, indexed.project_id).confirmKey(hash)) !== null) unwrap({ ok: false, reason: "key_exists" }, projectId);
+}
+
 async function begin(request: RouterRequest, env: Env): Promise<{ principal: Principal; projectId: string; keyId: string }> {
   const projectId = request.params.project_id ?? "";
   const keyId = request.params.key_id ?? "";
@@ -45,8 +53,7 @@ export async function createKey(request: RouterRequest, env: Env, ctx: Execution
   checkModelsWithin(principal, input.models);
   const secret = input.value ?? generateKey();
   const hash = await hashKey(secret);
-  // A chosen secret must not take over another project's index entry.
-  if (input.value !== null && (await env.KV.get(keyIndexKey(hash))) !== null) unwrap({ ok: false, reason: "key_exists" }, projectId);
+  if (input.value !== null) await refuseTakenSecret(env, hash, projectId);
   const key = unwrap(
     await projectStub(env, projectId).createKey({
       id: newKeyId(),
