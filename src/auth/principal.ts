@@ -3,6 +3,7 @@
 
 import { ApiError } from "../openai/errors.ts";
 import type { Actor } from "../projects/types.ts";
+import { PROJECT_ID } from "../projects/validate.ts";
 import { isAdmin } from "./admin.ts";
 import { authenticate, requireScope } from "./authenticate.ts";
 import type { KeyRecord } from "./key-record.ts";
@@ -17,10 +18,17 @@ export async function managementPrincipal(request: Request, env: Env): Promise<P
 }
 
 export const projectNotFound = (id: string): ApiError =>
-  new ApiError({ status: 404, type: "invalid_request_error", code: "project_not_found", param: "project_id", message: `No project '${id}'.` });
+  new ApiError({
+    status: 404,
+    type: "invalid_request_error",
+    code: "project_not_found",
+    param: "project_id",
+    message: PROJECT_ID.test(id) ? `No project '${id}'.` : "No such project.",
+  });
 
-/** Another project's resources look like they do not exist. */
+/** Another project's resources look like they do not exist; a malformed id never reaches an object. */
 export function requireProject(p: Principal, projectId: string): void {
+  if (!PROJECT_ID.test(projectId)) throw projectNotFound(projectId);
   if (p.kind === "key" && p.record.project_id !== projectId) throw projectNotFound(projectId);
 }
 

@@ -9,7 +9,7 @@ import { PROJECT_STATUSES, type ModelLimits, type ProjectStatus } from "./types.
 
 export const NAME_MAX = 128;
 export const MODELS_MAX = 100;
-const PROJECT_ID = /^proj_[A-Za-z0-9_-]{1,60}$/;
+export const PROJECT_ID = /^proj_[A-Za-z0-9_-]{1,60}$/;
 
 export interface Context {
   modelIds: ReadonlySet<string>;

@@ -44,6 +44,7 @@ export async function updateProject(request: RouterRequest, env: Env, ctx: Execu
   const id = request.params.project_id ?? "";
   const principal = await managementPrincipal(request, env);
   requireAdmin(principal);
+  requireProject(principal, id);
   request.state.log.project_id = id;
   const patch = parseProjectPatch(await readManagementBody(request), await validationContext(env, ctx));
   const project = unwrap(await projectStub(env, id).updateProject({ patch, actor: actorOf(principal) }), id);

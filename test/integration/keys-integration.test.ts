@@ -128,6 +128,8 @@ describe("projects", () => {
     await expectError(await call("/v1/organization/projects", { method: "POST", key: ADMIN_TOKEN, json: { id, name: "again" } }), 409, "project_exists");
     await expectError(await call("/v1/organization/projects/proj_nope_404", { key: ADMIN_TOKEN }), 404, "project_not_found");
     await expectError(await call(keysPath("proj_nope_404"), { key: ADMIN_TOKEN }), 404, "project_not_found");
+    const err = await expectError(await call(`/v1/organization/projects/${"x".repeat(5000)}`, { key: ADMIN_TOKEN }), 404, "project_not_found");
+    expect(err.message.length).toBeLessThan(100);
   });
 });
 
