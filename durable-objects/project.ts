@@ -3,6 +3,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { keyIndexKey } from "../src/auth/api-key.ts";
+import { projectIndexKey } from "../src/projects/directory.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
 import { auditSeq } from "../src/projects/query.ts";
@@ -85,7 +86,7 @@ export class ProjectObject extends DurableObject<Env> {
     return { id: r.id, name: r.name, status: r.status as ProjectStatus, limits: JSON.parse(r.limits) as ModelLimits, created_at: r.created_at };
   }
 
-  createProject(input: { id: string; name: string; limits: ModelLimits; actor: Actor }): Outcome<Project> {
+  async createProject(input: { id: string; name: string; limits: ModelLimits; actor: Actor }): Promise<Outcome<Project>> {
     if (this.getProject() !== null) return { ok: false, reason: "project_exists" };
     const project: Project = { id: input.id, name: input.name, status: "active", limits: input.limits, created_at: nowSeconds() };
     this.ctx.storage.transactionSync(() => {
@@ -95,6 +96,7 @@ export class ProjectObject extends DurableObject<Env> {
       );
       this.audit("project.created", input.actor, projectCreatedDetails(project));
     });
+    await this.env.KV.put(projectIndexKey(project.id), "");
     return { ok: true, value: project };
   }
 

@@ -11,7 +11,7 @@ import { createKey, deleteKey, getKey, listKeys, rotateKey, updateKey } from "./
 import { listAuditLogs } from "./routes/audit-logs.ts";
 import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
-import { createProject, getProject, updateProject } from "./routes/projects.ts";
+import { createProject, getProject, listProjects, updateProject } from "./routes/projects.ts";
 
 function begin(request: RouterRequest): void {
   const requestId = requestIdFor(request);
@@ -53,7 +53,7 @@ const ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
   ["POST", /^\/v1\/chat\/completions$/],
   ["POST", /^\/v1\/completions$/],
   ["POST", /^\/v1\/embeddings$/],
-  ...["POST"].map((m) => [m, /^\/v1\/organization\/projects$/] as const),
+  ...["GET", "POST"].map((m) => [m, /^\/v1\/organization\/projects$/] as const),
   ...["GET", "POST", "PATCH"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+$/] as const),
   ...["GET", "POST"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/api_keys$/] as const),
   ...["GET", "POST", "PATCH", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+$/] as const),
@@ -75,6 +75,7 @@ router
   .post("/v1/completions", inferenceRoute("completion"))
   .post("/v1/embeddings", inferenceRoute("embedding"))
   // Management API (keys, projects, audit log), after OpenAI's Admin API.
+  .get("/v1/organization/projects", listProjects)
   .post("/v1/organization/projects", createProject)
   .get("/v1/organization/projects/:project_id", getProject)
   .post("/v1/organization/projects/:project_id", updateProject)

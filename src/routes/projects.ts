@@ -1,12 +1,14 @@
-// /v1/organization/projects: operators create, read and update projects; a key with the
+// /v1/organization/projects: operators create, list, read and update projects; a key with the
 // 'keys' scope may read its own project (its name, status and limits).
 
 import { actorOf, managementPrincipal, requireAdmin, requireProject } from "../auth/principal.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
 import { parseJsonObject, readBody, type JsonObject } from "../openai/body.ts";
+import { listProjectIds } from "../projects/directory.ts";
+import { parseAfter, parseLimit } from "../projects/query.ts";
 import { parseProjectCreate, parseProjectPatch, type Context } from "../projects/validate.ts";
-import { projectObject, projectStub, unwrap } from "../projects/wire.ts";
+import { listObject, projectObject, projectStub, unwrap } from "../projects/wire.ts";
 import type { RouterRequest } from "./context.ts";
 
 /** Management bodies are small; anything larger is a mistake or an attack. */
@@ -30,6 +32,15 @@ export async function createProject(request: RouterRequest, env: Env, ctx: Execu
   request.state.log.project_id = id;
   const project = unwrap(await projectStub(env, id).createProject({ id, name: input.name, limits: input.limits, actor: actorOf(principal) }), id);
   return jsonResponse(projectObject(project));
+}
+
+/** Admin only, in id order; OpenAI's list shape with limit/after. */
+export async function listProjects(request: RouterRequest, env: Env): Promise<Response> {
+  requireAdmin(await managementPrincipal(request, env));
+  const params = new URL(request.url).searchParams;
+  const { ids, has_more } = await listProjectIds(env.KV, parseAfter(params), parseLimit(params));
+  const projects = await Promise.all(ids.map((id) => projectStub(env, id).getProject()));
+  return jsonResponse(listObject(projects.filter((p) => p !== null).map(projectObject), has_more));
 }
 
 export async function getProject(request: RouterRequest, env: Env): Promise<Response> {

@@ -122,6 +122,24 @@ describe("projects", () => {
     expect(record).toMatchObject({ project_id: project.id, key_id: k.id, project_status: "active", limits: { "test-chat": { rpm: 7, tpm: 700 } } });
   });
 
+  it("lists projects for the admin, paged in id order", async () => {
+    const made = [await createProject(), await createProject(), await createProject()].map((p) => p.id);
+    const seen: string[] = [];
+    let after = "";
+    for (let i = 0; i < 100; i++) {
+      const res = await call(`/v1/organization/projects?limit=2${after ? `&after=${after}` : ""}`, { key: ADMIN_TOKEN });
+      const page = (await res.json()) as { data: Array<{ id: string; object: string }>; has_more: boolean; last_id: string };
+      expect(page.data.every((p) => p.object === "organization.project")).toBe(true);
+      seen.push(...page.data.map((p) => p.id));
+      if (!page.has_more) break;
+      after = page.last_id;
+    }
+    expect(seen).toEqual([...seen].sort());
+    for (const id of made) expect(seen).toContain(id);
+    const manager = await createApiKey(made[0]!, { scopes: ["keys"] });
+    await expectError(await call("/v1/organization/projects", { key: manager.value }), 403, "admin_only");
+  });
+
   it("takes a chosen id once, and 404s an unknown project", async () => {
     const id = `proj_chosen_${Date.now()}`;
     expect((await createProject({ id })).id).toBe(id);
