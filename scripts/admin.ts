@@ -41,6 +41,7 @@ export async function management(baseUrl: string, token: string, method: string,
 const USAGE = `usage: npm run admin -- <command> [flags]
 
   create-project  --name NAME [--id proj_...] [--limits '{"<model>":{"rpm":N,"tpm":N}}']
+  list-projects   [--limit N] [--after PROJECT_ID]
   get-project     --project ID
   update-project  --project ID [--name NAME] [--limits JSON]
   suspend         --project ID
@@ -104,6 +105,9 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case "create-project":
       out = await call("POST", "/v1/organization/projects", { name: need(f.name, "name"), id: f.id, limits: f.limits && json(f.limits, "limits") });
+      break;
+    case "list-projects":
+      out = await call("GET", `/v1/organization/projects${query({ limit: f.limit, after: f.after })}`);
       break;
     case "get-project":
       out = await call("GET", project());
