@@ -91,7 +91,11 @@ export function requireScope(record: KeyRecord, scope: Scope): void {
   }
 }
 
-/** Tests only. */
+/**
+ * Forgets every key this isolate trusts: called after a key or project change, so the
+ * isolate that made it applies it at once (others within KEY_TRUST_MS). Changes are rare;
+ * re-confirming the isolate's active keys costs one object call each. Tests use it too.
+ */
 export function resetKeyCache(): void {
   cache.clear();
 }

@@ -2,6 +2,7 @@
 // delete a project's keys. The secret is returned once, at creation or rotation.
 
 import { generateKey, hashKey, keyIndexKey } from "../auth/api-key.ts";
+import { resetKeyCache } from "../auth/authenticate.ts";
 import { parseKeyRecord } from "../auth/key-record.ts";
 import { actorOf, managementPrincipal, requireProject, type Principal } from "../auth/principal.ts";
 import { jsonResponse } from "../http/json.ts";
@@ -88,6 +89,7 @@ export async function updateKey(request: RouterRequest, env: Env, ctx: Execution
   const patch = parseKeyPatch(await readManagementBody(request), await validationContext(env, ctx));
   checkModelsWithin(principal, patch.models);
   const key = unwrap(await projectStub(env, projectId).updateKey({ id: keyId, patch, actor: actorOf(principal) }), projectId, keyId);
+  resetKeyCache();
   return jsonResponse(keyObject(projectId, key));
 }
 
@@ -96,11 +98,13 @@ export async function rotateKey(request: RouterRequest, env: Env): Promise<Respo
   const secret = generateKey();
   const input = { id: keyId, hash: await hashKey(secret), redacted_value: redact(secret), actor: actorOf(principal) };
   const key = unwrap(await projectStub(env, projectId).rotateKey(input), projectId, keyId);
+  resetKeyCache();
   return jsonResponse({ ...keyObject(projectId, key), value: secret });
 }
 
 export async function deleteKey(request: RouterRequest, env: Env): Promise<Response> {
   const { principal, projectId, keyId } = await begin(request, env);
   unwrap(await projectStub(env, projectId).deleteKey({ id: keyId, actor: actorOf(principal) }), projectId, keyId);
+  resetKeyCache();
   return jsonResponse({ object: "organization.project.api_key.deleted", id: keyId, deleted: true });
 }

@@ -1,6 +1,7 @@
 // /v1/organization/projects: operators create, list, read and update projects; a key with the
 // 'keys' scope may read its own project (its name, status and limits).
 
+import { resetKeyCache } from "../auth/authenticate.ts";
 import { actorOf, managementPrincipal, requireAdmin, requireProject } from "../auth/principal.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
@@ -59,5 +60,6 @@ export async function updateProject(request: RouterRequest, env: Env, ctx: Execu
   request.state.log.project_id = id;
   const patch = parseProjectPatch(await readManagementBody(request), await validationContext(env, ctx));
   const project = unwrap(await projectStub(env, id).updateProject({ patch, actor: actorOf(principal) }), id);
+  resetKeyCache();
   return jsonResponse(projectObject(project));
 }
