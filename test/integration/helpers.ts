@@ -60,6 +60,7 @@ let keyCounter = 0;
 /**
  * A fresh key for its own project (or the one named in `over`), created in the project's
  * Durable Object, which writes the KV index the edge reads: the same path as the API.
+ * `over.limits` sets the project's overrides when this call creates the project.
  */
 export async function seedKey(over: Partial<KeyRecord> = {}): Promise<{ key: string; record: KeyRecord }> {
   keyCounter++;
