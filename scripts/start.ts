@@ -7,17 +7,19 @@
 //   CATALOG_FILE       another catalog, e.g. one pointing at your own vLLM
 //   DEMO_API_KEY       the demo key (default below)
 //   STATE_DIR          where local KV and Durable Object state live (.wrangler/state)
+//   ADMIN_TOKEN        the operators' management credential (local default below; never deploy it)
 
 import { join } from "node:path";
-import { hashKey, keyIndexKey } from "../src/auth/api-key.ts";
-import type { KeyRecord } from "../src/auth/key-record.ts";
 import { CATALOG_KEY } from "../src/catalog/store.ts";
 import type { Catalog } from "../src/catalog/types.ts";
 import { startSimOrigin } from "../sim/origin.ts";
+import { DEMO_PROJECT_ID, ensureDemo } from "./demo-project.ts";
 import { loadCatalogFile, putKv } from "./catalog-push.ts";
 import { ROOT, spawnWrangler } from "./wrangler.ts";
 
 export const DEFAULT_DEMO_KEY = "sk-eir-demo-local-development-key-0000";
+/** For local use only: anyone reading this file knows it. */
+export const DEFAULT_ADMIN_TOKEN = "eir-local-admin-token-do-not-deploy";
 const DEV_CATALOG = join(ROOT, "catalog/dev-catalog.json");
 const DEV_ORIGIN = "http://127.0.0.1:8790";
 
@@ -26,6 +28,11 @@ const simPort = Number(process.env.SIM_ORIGIN_PORT ?? 8790);
 const catalogFile = process.env.CATALOG_FILE ?? DEV_CATALOG;
 const demoKey = process.env.DEMO_API_KEY ?? DEFAULT_DEMO_KEY;
 const stateDir = process.env.STATE_DIR ?? join(ROOT, ".wrangler/state");
+const adminToken = process.env.ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN;
+if (adminToken.length < 16) {
+  console.error("start: ADMIN_TOKEN must be at least 16 characters (the router admits nobody with a shorter one).");
+  process.exit(2);
+}
 
 const sim2Port = process.env.SIM_ORIGIN_2_PORT;
 
@@ -43,24 +50,12 @@ if (catalogFile === DEV_CATALOG && sim2 !== null) {
   }
 }
 
-const demoRecord: KeyRecord = {
-  project_id: "proj_demo",
-  key_id: "key_demo",
-  scopes: ["inference", "keys", "usage"],
-  models: null,
-  expires_at: null,
-};
-await putKv(
-  [
-    { key: CATALOG_KEY, value: JSON.stringify(catalog) },
-    { key: keyIndexKey(await hashKey(demoKey)), value: JSON.stringify(demoRecord) },
-  ],
-  { remote: false, persistTo: stateDir },
-);
+await putKv([{ key: CATALOG_KEY, value: JSON.stringify(catalog) }], { remote: false, persistTo: stateDir });
 
 const dev = spawnWrangler(
-  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn"],
-  { stdio: ["ignore", "pipe", "inherit"] },
+  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn", "--var", `ADMIN_TOKEN:${adminToken}`],
+  // Also in the environment, where wrangler looks for required secrets before it warns.
+  { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ADMIN_TOKEN: adminToken } },
 );
 dev.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
 
@@ -69,21 +64,30 @@ async function announceWhenReady(): Promise<void> {
   for (let i = 0; i < 600; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/`);
-      console.log(
-        [
-          "",
-          `router ready on http://127.0.0.1:${port}`,
-          `  simulated origin: ${sim.url} (region ${sim.region})`,
-          ...(sim2 === null ? [] : [`  second origin:    ${sim2.url} (region ${sim2.region})`]),
-          `  catalog:          ${catalogFile}`,
-          `  demo key:         ${demoKey}`,
-          "",
-        ].join("\n"),
-      );
-      return;
     } catch {
       await new Promise((r) => setTimeout(r, 200));
+      continue;
     }
+    // The demo project and key go through the management API, like any other.
+    try {
+      await ensureDemo(`http://127.0.0.1:${port}`, adminToken, demoKey);
+    } catch (err) {
+      console.error(`start: could not create the demo project and key: ${(err as Error).message}`);
+      return stop(1);
+    }
+    console.log(
+      [
+        "",
+        `router ready on http://127.0.0.1:${port}`,
+        `  simulated origin: ${sim.url} (region ${sim.region})`,
+        ...(sim2 === null ? [] : [`  second origin:    ${sim2.url} (region ${sim2.region})`]),
+        `  catalog:          ${catalogFile}`,
+        `  demo key:         ${demoKey} (project ${DEMO_PROJECT_ID})`,
+        `  admin token:      ${adminToken === DEFAULT_ADMIN_TOKEN ? `${adminToken} (local default; set ADMIN_TOKEN to change)` : "from ADMIN_TOKEN"}`,
+        "",
+      ].join("\n"),
+    );
+    return;
   }
 }
 void announceWhenReady();

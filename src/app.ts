@@ -7,8 +7,11 @@ import { requestIdFor } from "./http/request-id.ts";
 import { ApiError, toApiError } from "./openai/errors.ts";
 import type { RouterArgs, RouterRequest } from "./routes/context.ts";
 import { fallbackRoute } from "./routes/fallback.ts";
+import { createKey, deleteKey, getKey, listKeys, rotateKey, updateKey } from "./routes/api-keys.ts";
+import { listAuditLogs } from "./routes/audit-logs.ts";
 import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
+import { createProject, getProject, listProjects, updateProject } from "./routes/projects.ts";
 
 function begin(request: RouterRequest): void {
   const requestId = requestIdFor(request);
@@ -50,6 +53,13 @@ const ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
   ["POST", /^\/v1\/chat\/completions$/],
   ["POST", /^\/v1\/completions$/],
   ["POST", /^\/v1\/embeddings$/],
+  ...["GET", "POST"].map((m) => [m, /^\/v1\/organization\/projects$/] as const),
+  ...["GET", "POST", "PATCH"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+$/] as const),
+  ...["GET", "POST"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/api_keys$/] as const),
+  ...["GET", "POST", "PATCH", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+$/] as const),
+  ["POST", /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+\/rotate$/],
+  ["GET", /^\/v1\/organization\/projects\/[^/]+\/audit_logs$/],
+  ["GET", /^\/v1\/organization\/audit_logs$/],
 ];
 
 export const router = Router<RouterRequest, RouterArgs>({
@@ -64,4 +74,19 @@ router
   .post("/v1/chat/completions", inferenceRoute("chat"))
   .post("/v1/completions", inferenceRoute("completion"))
   .post("/v1/embeddings", inferenceRoute("embedding"))
+  // Management API (keys, projects, audit log), after OpenAI's Admin API.
+  .get("/v1/organization/projects", listProjects)
+  .post("/v1/organization/projects", createProject)
+  .get("/v1/organization/projects/:project_id", getProject)
+  .post("/v1/organization/projects/:project_id", updateProject)
+  .patch("/v1/organization/projects/:project_id", updateProject)
+  .get("/v1/organization/projects/:project_id/api_keys", listKeys)
+  .post("/v1/organization/projects/:project_id/api_keys", createKey)
+  .get("/v1/organization/projects/:project_id/api_keys/:key_id", getKey)
+  .post("/v1/organization/projects/:project_id/api_keys/:key_id", updateKey)
+  .patch("/v1/organization/projects/:project_id/api_keys/:key_id", updateKey)
+  .delete("/v1/organization/projects/:project_id/api_keys/:key_id", deleteKey)
+  .post("/v1/organization/projects/:project_id/api_keys/:key_id/rotate", rotateKey)
+  .get("/v1/organization/projects/:project_id/audit_logs", listAuditLogs)
+  .get("/v1/organization/audit_logs", listAuditLogs)
   .all("*", fallbackRoute(ROUTES));

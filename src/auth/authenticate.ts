@@ -1,24 +1,66 @@
-// Turns the Authorization header into the key's record, or a 401 in OpenAI's shape.
+// Turns the Authorization header into the key's record, or a 401/403 in OpenAI's shape.
+//
+// KV by key hash is the first read, so unknown and malformed keys never reach a Durable
+// Object. A key KV knows is then confirmed with its project's object (strongly
+// consistent), and an isolate trusts that answer for KEY_TRUST_MS. KV alone can lag
+// ~60 s across locations; the confirmation is what bounds revocation.
 
 import { ApiError } from "../openai/errors.ts";
 import { bearerToken, hashKey, isWellFormedKey, keyIndexKey } from "./api-key.ts";
 import { parseKeyRecord, type KeyRecord, type Scope } from "./key-record.ts";
 
-/** How long an isolate trusts what it read from KV, including "no such key". */
-export const KEY_CACHE_TTL_MS = 5_000;
+/**
+ * The revocation bound: a deleted, rotated, re-scoped or suspended key is refused at
+ * every edge location at most this long after the change (expiry is exact: it is checked
+ * against the clock on every request). Also how long "no such key" is remembered.
+ */
+export const KEY_TRUST_MS = 5_000;
+/** The name the foundation used; same value. */
+export const KEY_CACHE_TTL_MS = KEY_TRUST_MS;
 const CACHE_MAX = 10_000;
 
-const cache = new Map<string, { record: KeyRecord | null; until: number }>();
+interface Entry {
+  record: Promise<KeyRecord | null>;
+  until: number;
+}
+const cache = new Map<string, Entry>();
 
 const unauthorized = (message: string, code = "invalid_api_key"): ApiError =>
   new ApiError({ status: 401, type: "authentication_error", code, message });
 
-async function lookup(kv: KVNamespace, hash: string, now: number): Promise<KeyRecord | null> {
+const expired = (r: KeyRecord, now: number): boolean => r.expires_at !== null && r.expires_at * 1000 <= now;
+
+async function resolve(env: Env, hash: string, now: number): Promise<KeyRecord | null> {
+  const indexed = parseKeyRecord(await env.KV.get(keyIndexKey(hash), "json"));
+  // An expired key stays expired at the object too (renewing rewrites KV), so no call is needed.
+  if (indexed === null || expired(indexed, now)) return indexed;
+  const stub = env.PROJECTS.get(env.PROJECTS.idFromName(indexed.project_id));
+  try {
+    return parseKeyRecord(await stub.confirmKey(hash));
+  } catch (err) {
+    console.log(JSON.stringify({ level: "error", event: "key_confirm_failed", project_id: indexed.project_id, error: String(err) }));
+    // Fail closed: without the authority's word a revoked key could slip through.
+    throw new ApiError({
+      status: 503,
+      type: "server_error",
+      code: "key_check_unavailable",
+      message: "The API key could not be checked right now; try again shortly.",
+      headers: { "retry-after": "1" },
+    });
+  }
+}
+
+/** Concurrent requests with one key share one lookup; a failed lookup is not remembered. */
+function lookup(env: Env, hash: string, now: number): Promise<KeyRecord | null> {
   const hit = cache.get(hash);
   if (hit && hit.until > now) return hit.record;
-  const record = parseKeyRecord(await kv.get(keyIndexKey(hash), "json"));
   if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(hash, { record, until: now + KEY_CACHE_TTL_MS });
+  const record = resolve(env, hash, now);
+  const entry = { record, until: now + KEY_TRUST_MS };
+  cache.set(hash, entry);
+  record.catch(() => {
+    if (cache.get(hash) === entry) cache.delete(hash);
+  });
   return record;
 }
 
@@ -29,10 +71,11 @@ export async function authenticate(request: Request, env: Env, now = Date.now())
   }
   // Malformed keys are refused before any hashing or storage read.
   if (!isWellFormedKey(token)) throw unauthorized("Incorrect API key provided.");
-  const record = await lookup(env.KV, await hashKey(token), now);
+  const record = await lookup(env, await hashKey(token), now);
   if (record === null) throw unauthorized("Incorrect API key provided.");
-  if (record.expires_at !== null && record.expires_at * 1000 <= now) {
-    throw unauthorized("The API key has expired.", "expired_api_key");
+  if (expired(record, now)) throw unauthorized("The API key has expired.", "expired_api_key");
+  if (record.project_status === "suspended") {
+    throw new ApiError({ status: 403, type: "permission_error", code: "project_suspended", message: "This API key's project is suspended." });
   }
   return record;
 }
@@ -48,7 +91,11 @@ export function requireScope(record: KeyRecord, scope: Scope): void {
   }
 }
 
-/** Tests only. */
+/**
+ * Forgets every key this isolate trusts: called after a key or project change, so the
+ * isolate that made it applies it at once (others within KEY_TRUST_MS). Changes are rare;
+ * re-confirming the isolate's active keys costs one object call each. Tests use it too.
+ */
 export function resetKeyCache(): void {
   cache.clear();
 }

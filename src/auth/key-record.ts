@@ -1,4 +1,5 @@
-// The key record the edge reads from KV by key hash: who the key belongs to and what it may do.
+// The key record the edge reads from KV by key hash, and that the project's Durable Object
+// confirms: who the key belongs to, what it may do, and its project's state.
 
 export type Scope = "inference" | "keys" | "usage";
 export const SCOPES: readonly Scope[] = ["inference", "keys", "usage"];
@@ -11,17 +12,43 @@ export interface KeyRecord {
   models: string[] | null;
   /** Unix seconds, or null for no expiry. */
   expires_at: number | null;
+  /** A suspended project's keys are refused. Absent in old records: active. */
+  project_status?: "active" | "suspended";
+  /** The project's per-model overrides of the catalog's limits. Absent: none. */
+  limits?: Record<string, { rpm: number; tpm: number }>;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+function parseLimits(v: unknown): Record<string, { rpm: number; tpm: number }> | null {
+  if (v === undefined) return {};
+  if (!isObj(v)) return null;
+  const out: Record<string, { rpm: number; tpm: number }> = {};
+  for (const [model, lim] of Object.entries(v)) {
+    if (!isObj(lim) || typeof lim.rpm !== "number" || typeof lim.tpm !== "number") return null;
+    out[model] = { rpm: lim.rpm, tpm: lim.tpm };
+  }
+  return out;
+}
+
 /** KV values are untrusted input too: anything malformed counts as no key. */
 export function parseKeyRecord(v: unknown): KeyRecord | null {
   if (!isObj(v)) return null;
-  const { project_id, key_id, scopes, models, expires_at } = v;
+  const { project_id, key_id, scopes, models, expires_at, project_status } = v;
   if (typeof project_id !== "string" || typeof key_id !== "string") return null;
   if (!Array.isArray(scopes) || !scopes.every((s) => SCOPES.includes(s as Scope))) return null;
   if (models !== null && !(Array.isArray(models) && models.every((m) => typeof m === "string"))) return null;
   if (expires_at !== null && typeof expires_at !== "number") return null;
-  return { project_id, key_id, scopes: scopes as Scope[], models: models as string[] | null, expires_at };
+  if (project_status !== undefined && project_status !== "active" && project_status !== "suspended") return null;
+  const limits = parseLimits(v.limits);
+  if (limits === null) return null;
+  return {
+    project_id,
+    key_id,
+    scopes: scopes as Scope[],
+    models: models as string[] | null,
+    expires_at,
+    project_status: project_status ?? "active",
+    limits,
+  };
 }

@@ -15,6 +15,7 @@ declare module "vitest" {
     demoKey: string;
     simUrl: string;
     sim2Url: string;
+    adminToken: string;
   }
 }
 
@@ -54,9 +55,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [port, simPort, sim2Port] = [await freePort(), await freePort(), await freePort()];
   const stateDir = mkdtempSync(join(tmpdir(), "eir-e2e-"));
   const demoKey = `sk-eir-e2e${crypto.randomUUID().replaceAll("-", "")}`;
+  const adminToken = `e2e-admin-${crypto.randomUUID()}`;
   const child = spawn(process.execPath, [join(ROOT, "scripts/start.ts")], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: String(simPort), SIM_ORIGIN_2_PORT: String(sim2Port), STATE_DIR: stateDir, DEMO_API_KEY: demoKey },
+    env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: String(simPort), SIM_ORIGIN_2_PORT: String(sim2Port), STATE_DIR: stateDir, DEMO_API_KEY: demoKey, ADMIN_TOKEN: adminToken },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -66,6 +68,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("demoKey", demoKey);
   project.provide("simUrl", `http://127.0.0.1:${simPort}`);
   project.provide("sim2Url", `http://127.0.0.1:${sim2Port}`);
+  project.provide("adminToken", adminToken);
   return async () => {
     child.removeAllListeners("exit");
     const exited = new Promise((r) => child.once("exit", r));

@@ -2,15 +2,17 @@
 // keys written the way the edge reads them, and request helpers.
 
 import { env, exports } from "cloudflare:workers";
-import { hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
+import { hashKey } from "../../src/auth/api-key.ts";
 import type { KeyRecord } from "../../src/auth/key-record.ts";
 import { resetKeyCache } from "../../src/auth/authenticate.ts";
 import { CATALOG_KEY, resetCatalogCache } from "../../src/catalog/store.ts";
+import { redact } from "../../src/projects/changes.ts";
 import type { Catalog, ModelEntry } from "../../src/catalog/types.ts";
 
 export interface TestEnv {
   KV: KVNamespace;
   SIM_ORIGIN_URL: string;
+  PROJECTS: Env["PROJECTS"];
 }
 export const testEnv = env as unknown as TestEnv;
 export const SIM = (): string => testEnv.SIM_ORIGIN_URL;
@@ -55,22 +57,46 @@ export async function seedCatalog(catalog: Catalog = testCatalog()): Promise<voi
 }
 
 let keyCounter = 0;
-/** A fresh key for its own project, written to the KV index as the edge reads it. */
+/**
+ * A fresh key for its own project (or the one named in `over`), created in the project's
+ * Durable Object, which writes the KV index the edge reads: the same path as the API.
+ * `over.limits` sets the project's overrides when this call creates the project.
+ */
 export async function seedKey(over: Partial<KeyRecord> = {}): Promise<{ key: string; record: KeyRecord }> {
   keyCounter++;
   const key = `sk-eir-test${crypto.randomUUID().replaceAll("-", "")}`;
   const record: KeyRecord = {
     project_id: `proj_test_${keyCounter}_${Date.now()}`,
-    key_id: `key_test_${keyCounter}`,
+    key_id: `key_test_${keyCounter}_${Date.now()}`,
     scopes: ["inference"],
     models: null,
     expires_at: null,
+    project_status: "active",
+    limits: {},
     ...over,
   };
-  await testEnv.KV.put(keyIndexKey(await hashKey(key)), JSON.stringify(record));
+  const stub = testEnv.PROJECTS.get(testEnv.PROJECTS.idFromName(record.project_id));
+  const admin = { type: "admin" } as const;
+  // Several keys may share a project: an existing one is fine.
+  await stub.createProject({ id: record.project_id, name: "test project", limits: record.limits ?? {}, actor: admin });
+  const created = await stub.createKey({
+    id: record.key_id,
+    hash: await hashKey(key),
+    redacted_value: redact(key),
+    name: "test key",
+    scopes: record.scopes,
+    models: record.models,
+    expires_at: record.expires_at,
+    actor: admin,
+  });
+  if (!created.ok) throw new Error(`seedKey: ${created.reason}`);
+  if (record.project_status === "suspended") await stub.updateProject({ patch: { status: "suspended" }, actor: admin });
   resetKeyCache();
   return { key, record };
 }
+
+/** The admin credential of the integration bindings (vitest.config.ts). */
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
 export function call(path: string, init: RequestInit & { key?: string; json?: unknown } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
@@ -96,4 +122,31 @@ export async function expectError(res: Response, status: number, code?: string |
   if (!("param" in body.error) || !("code" in body.error)) throw new Error(`error lacks param/code: ${text}`);
   if (code !== undefined && body.error.code !== code) throw new Error(`expected code ${code}, got ${body.error.code}`);
   return body.error;
+}
+
+let projectCounter = 0;
+/** A fresh project created through the management API as the operator. */
+export async function createProject(body: Record<string, unknown> = {}): Promise<{ id: string; name: string; status: string }> {
+  projectCounter++;
+  const res = await call("/v1/organization/projects", { method: "POST", key: ADMIN_TOKEN, json: { name: `project ${projectCounter}`, ...body } });
+  if (res.status !== 200) throw new Error(`createProject: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+export interface ApiKeyCreated {
+  id: string;
+  value: string;
+  name: string;
+  redacted_value: string;
+  scopes: string[];
+  models: string[] | null;
+  expires_at: number | null;
+  created_at: number;
+}
+
+/** A key created through the management API, by the admin unless `auth` is given. */
+export async function createApiKey(projectId: string, body: Record<string, unknown> = {}, auth = ADMIN_TOKEN): Promise<ApiKeyCreated> {
+  const res = await call(`/v1/organization/projects/${projectId}/api_keys`, { method: "POST", key: auth, json: { name: "k", ...body } });
+  if (res.status !== 200) throw new Error(`createApiKey: ${res.status} ${await res.text()}`);
+  return res.json();
 }

@@ -1,0 +1,50 @@
+// The management API's wire objects (after OpenAI's Admin API), the typed stub of a
+// project's object, and the one mapping from its refusals to wire errors.
+
+import { projectNotFound } from "../auth/principal.ts";
+import { ApiError } from "../openai/errors.ts";
+import type { ProjectObject } from "../../durable-objects/project.ts";
+import { auditId } from "./query.ts";
+import type { AuditDetails, AuditEntry, Outcome, Project, Refusal, StoredKey } from "./types.ts";
+
+export const projectStub = (env: Env, projectId: string): DurableObjectStub<ProjectObject> =>
+  env.PROJECTS.get(env.PROJECTS.idFromName(projectId));
+
+export const projectObject = (p: Project) => ({ object: "organization.project", ...p });
+
+export const keyObject = (projectId: string, k: StoredKey) => ({ object: "organization.project.api_key", ...k, project_id: projectId });
+
+export function auditObject(project: Project, e: AuditEntry): { id: string } & Record<string, unknown> {
+  return {
+    id: auditId(project.id, e.seq),
+    type: e.type,
+    effective_at: e.effective_at,
+    project: { id: project.id, name: project.name },
+    actor: e.actor,
+    [e.type]: JSON.parse(e.details) as AuditDetails,
+  };
+}
+
+export function listObject<T extends { id: string }>(data: T[], hasMore: boolean) {
+  return { object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: hasMore };
+}
+
+function refusal(reason: Refusal, projectId: string, keyId: string | null): ApiError {
+  switch (reason) {
+    case "project_not_found":
+      return projectNotFound(projectId);
+    case "key_not_found":
+      return new ApiError({ status: 404, type: "invalid_request_error", code: "api_key_not_found", param: "api_key_id", message: `No API key '${keyId}' in this project.` });
+    case "project_exists":
+      return new ApiError({ status: 409, type: "invalid_request_error", code: "project_exists", param: "id", message: `The project '${projectId}' already exists.` });
+    case "key_exists":
+      return new ApiError({ status: 409, type: "invalid_request_error", code: "api_key_exists", param: "value", message: "This API key already exists." });
+    case "too_many_keys":
+      return new ApiError({ status: 409, type: "invalid_request_error", code: "too_many_api_keys", message: "This project has reached its maximum number of API keys; delete one first." });
+  }
+}
+
+export function unwrap<T>(outcome: Outcome<T>, projectId: string, keyId: string | null = null): T {
+  if (outcome.ok) return outcome.value;
+  throw refusal(outcome.reason, projectId, keyId);
+}
