@@ -23,6 +23,7 @@ function toErrorResponse(err: unknown, req: IRequest): Response {
     console.log(JSON.stringify({ level: "error", event: "unhandled", request_id: request.state?.requestId, error: String(err) }));
   }
   if (request.state) request.state.log.error_code = apiError.code;
+  request.state?.onError?.(apiError);
   return apiError.toResponse();
 }
 

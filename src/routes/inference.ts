@@ -12,6 +12,8 @@ import { ApiError, invalidRequest } from "../openai/errors.ts";
 import { parseInferenceRequest, type Endpoint, type InferenceRequest } from "../openai/inference-request.ts";
 import { callOrigin, DEFAULT_IDLE_MS } from "../origins/forward.ts";
 import { pickOrigin } from "../origins/select.ts";
+import { admitRequest } from "../quota/admission.ts";
+import { settlementFromError, settlementFromRelay } from "../quota/settlement.ts";
 import { relay, type RelayResult } from "../streaming/relay.ts";
 import type { RouterRequest } from "./context.ts";
 import { modelNotFound } from "./models.ts";
@@ -85,6 +87,12 @@ export function inferenceRoute(endpoint: Endpoint) {
     const { model } = resolved;
     checkModelAccess(key, req, model);
     log.served_model = model.id;
+    const admission = await admitRequest(env, { projectId: key.project_id, keyId: key.key_id, model, req, startedAt: state.startedAt });
+    // From here on a failure still answers with the limit headers and gives back the reservation.
+    state.onError = (err) => {
+      Object.assign(err.headers, admission.headers);
+      ctx.waitUntil(admission.settle(settlementFromError(admission.promptEstimate, err.code)));
+    };
 
     const origin = pickOrigin(model.origins, Math.random());
     if (origin === null) {
@@ -112,6 +120,7 @@ export function inferenceRoute(endpoint: Endpoint) {
       "x-origin-region": origin.region,
     });
     if (isStream) headers.set("cache-control", "no-cache");
+    for (const [k, v] of Object.entries(admission.headers)) headers.set(k, v);
     lifecycleHeaders(resolved.requested, now, headers);
     if (resolved.substituted) {
       headers.set("x-model-substituted", `${resolved.requested.id} -> ${model.id}`);
@@ -119,7 +128,12 @@ export function inferenceRoute(endpoint: Endpoint) {
 
     state.logDeferred = true;
     log.status = 200;
-    ctx.waitUntil(done.then((result) => account(request, result)));
+    ctx.waitUntil(
+      done.then((result) => {
+        account(request, result);
+        return admission.settle(settlementFromRelay(req, admission.promptEstimate, result));
+      }),
+    );
     return new Response(body, { status: 200, headers });
   };
 }
