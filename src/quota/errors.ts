@@ -35,7 +35,7 @@ export function tooLargeForLimit(d: Extract<Decision, { kind: "too_large" }>, wh
     param: where.param,
     message:
       `Request too large for model '${where.model}' on ${NAMES[d.limit]}: Limit ${limit}, Requested ${d.requested[d.limit]} ` +
-      `(prompt + 5 x max_tokens). It can never be admitted; reduce the input or max_tokens.`,
+      `(prompt tokens + 5 x reserved completion tokens). It can never be admitted; reduce the input or max_tokens.`,
     headers: rateLimitHeaders(d.snapshot),
   });
 }
