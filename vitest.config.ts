@@ -24,6 +24,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 SIM_ORIGIN_URL: inject<string>("simOriginUrl"),
+                METER_ORIGIN_URL: inject<string>("meterOriginUrl"),
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
                 ADMIN_TOKEN: "test-admin-token-0123456789",
               },
@@ -33,7 +34,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/integration/global-setup.ts"],
+          globalSetup: ["test/integration/global-setup.ts", "test/integration/meter-origin-setup.ts"],
           testTimeout: 20_000,
         },
       },
