@@ -9,6 +9,7 @@ import type { RouterArgs, RouterRequest } from "./routes/context.ts";
 import { fallbackRoute } from "./routes/fallback.ts";
 import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
+import { usageCompletions } from "./routes/usage.ts";
 
 function begin(request: RouterRequest): void {
   const requestId = requestIdFor(request);
@@ -51,6 +52,7 @@ const ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
   ["POST", /^\/v1\/chat\/completions$/],
   ["POST", /^\/v1\/completions$/],
   ["POST", /^\/v1\/embeddings$/],
+  ["GET", /^\/v1\/organization\/usage\/completions$/],
 ];
 
 export const router = Router<RouterRequest, RouterArgs>({
@@ -65,4 +67,5 @@ router
   .post("/v1/chat/completions", inferenceRoute("chat"))
   .post("/v1/completions", inferenceRoute("completion"))
   .post("/v1/embeddings", inferenceRoute("embedding"))
+  .get("/v1/organization/usage/completions", usageCompletions)
   .all("*", fallbackRoute(ROUTES));
