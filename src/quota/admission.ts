@@ -66,6 +66,7 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
   const hour = hourOf(input.startedAt);
 
   let decision: Decision | null = null;
+  const asked = Date.now();
   try {
     const acquire = async (): Promise<Decision> => await limiterStub(env, projectId, model.id).acquire({ id, limits, want, keyId, hour });
     decision = await withTimeout(acquire(), LIMITER_TIMEOUT_MS);
@@ -73,11 +74,13 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
     console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: model.id, error: String(err) }));
     if (failureMode(env) === "closed") throw limiterUnavailable();
   }
-  if (decision?.kind === "limited") throw rateLimited(decision, { project: projectId, model: model.id });
+  // The limiter's round trip, for the benchmark and for anyone tracing latency (no content in it).
+  const timing = { "server-timing": `limiter;dur=${Date.now() - asked}` };
+  if (decision?.kind === "limited") throw rateLimited(decision, { project: projectId, model: model.id }, timing);
   if (decision?.kind === "too_large") throw tooLargeForLimit(decision, { model: model.id, param: paramFor(req) });
 
   return {
-    headers: decision === null ? unknownHeaders(limits) : rateLimitHeaders(decision.snapshot),
+    headers: { ...(decision === null ? unknownHeaders(limits) : rateLimitHeaders(decision.snapshot)), ...timing },
     promptEstimate,
     async settle(s: Settlement): Promise<void> {
       const input = { id, limits, used: s.used, usage: s.usage, keyId, hour };

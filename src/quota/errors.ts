@@ -8,7 +8,7 @@ import type { Decision } from "./rate-limiter.ts";
 
 const NAMES = { requests: "requests per min (RPM)", tokens: "tokens per min (TPM)" } as const;
 
-export function rateLimited(d: Extract<Decision, { kind: "limited" }>, where: { project: string; model: string }): ApiError {
+export function rateLimited(d: Extract<Decision, { kind: "limited" }>, where: { project: string; model: string }, extra: Record<string, string> = {}): ApiError {
   const s = d.snapshot;
   const limit = d.limit === "requests" ? s.limitRequests : s.limitTokens;
   const available = d.limit === "requests" ? s.remainingRequests : s.remainingTokens;
@@ -22,7 +22,7 @@ export function rateLimited(d: Extract<Decision, { kind: "limited" }>, where: { 
       `Rate limit reached for model '${where.model}' in project '${where.project}' on ${NAMES[d.limit]}: ` +
       `Limit ${limit} per minute (burst ${burst}), Used ${burst - available}, Requested ${requested}. ` +
       `Please try again in ${goDuration(d.retryAfterMs)}.`,
-    headers: { ...rateLimitHeaders(s), ...retryAfterHeaders(d.retryAfterMs) },
+    headers: { ...rateLimitHeaders(s), ...retryAfterHeaders(d.retryAfterMs), ...extra },
   });
 }
 
