@@ -17,6 +17,9 @@ export async function limitsCatalog(): Promise<void> {
   const meterOrigin = [{ id: "meter", url: `${METER()}/v1`, region: "eu-central", model: "org/meter", credential: "SIM_ORIGIN_TOKEN" }];
   catalog.models.push(
     like("tight-rpm", { limits: { rpm: 60, tpm: 1_000_000 } }),
+    // Refills slowly enough that a loaded test machine cannot change what a test sees.
+    like("slow-rpm", { limits: { rpm: 6, tpm: 1_000_000 } }),
+    like("count-rpm", { limits: { rpm: 30, tpm: 1_000_000 } }),
     like("tight-tpm", { limits: { rpm: 1000, tpm: 600 } }),
     like("meter-chat", { origins: meterOrigin, limits: { rpm: 100_000, tpm: 100_000_000 }, pricing: { input_per_million: 1, output_per_million: 3, currency: "EUR" } }),
     like("meter-embed", { type: "embedding", origins: meterOrigin, limits: { rpm: 100_000, tpm: 100_000_000 } }),
