@@ -9,7 +9,7 @@ import { estimatePromptTokens, reservationFor } from "./estimate.ts";
 import { rateLimitHeaders } from "./headers.ts";
 import { catalogOnly, effectiveLimits, type LimitOverrideSource } from "./overrides.ts";
 import type { Decision, Limits, Units } from "./rate-limiter.ts";
-import type { Settlement } from "./settlement.ts";
+import { settlementFromError, type Settlement } from "./settlement.ts";
 
 export type FailureMode = "open" | "closed";
 
@@ -21,8 +21,14 @@ export interface Admission {
   /** x-ratelimit-* for the response. */
   headers: Record<string, string>;
   promptEstimate: number;
-  /** Books the request's real use; safe to call more than once (the object dedupes by id). */
+  /** Books the request's real use; only the first call counts (the object dedupes by id too). */
   settle(s: Settlement): Promise<void>;
+  /**
+   * Until the response is handed over, a client that goes away ends the invocation
+   * before any catch runs: book the prompt the origin read, in waitUntil. After the
+   * hand-over the relay reports the disconnect with what it delivered.
+   */
+  settleIfClientLeaves(signal: AbortSignal | undefined, ctx: ExecutionContext): { handOver(): void };
 }
 
 export interface AdmitInput {
@@ -79,10 +85,18 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
   if (decision?.kind === "limited") throw rateLimited(decision, { project: projectId, model: model.id }, timing);
   if (decision?.kind === "too_large") throw tooLargeForLimit(decision, { model: model.id, param: paramFor(req) });
 
-  return {
+  let settled = false;
+  const admission: Admission = {
     headers: { ...(decision === null ? unknownHeaders(limits) : rateLimitHeaders(decision.snapshot)), ...timing },
     promptEstimate,
+    settleIfClientLeaves(signal, ctx) {
+      const onAbort = (): void => ctx.waitUntil(admission.settle(settlementFromError(promptEstimate, "client_closed")));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      return { handOver: () => signal?.removeEventListener("abort", onAbort) };
+    },
     async settle(s: Settlement): Promise<void> {
+      if (settled) return;
+      settled = true;
       const input = { id, limits, used: s.used, usage: s.usage, keyId, hour };
       for (let attempt = 1; ; attempt++) {
         try {
@@ -97,4 +111,5 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
       }
     },
   };
+  return admission;
 }

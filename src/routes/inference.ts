@@ -93,6 +93,7 @@ export function inferenceRoute(endpoint: Endpoint) {
       Object.assign(err.headers, admission.headers);
       ctx.waitUntil(admission.settle(settlementFromError(admission.promptEstimate, err.code)));
     };
+    const whileWaiting = admission.settleIfClientLeaves(request.signal, ctx);
 
     const origin = pickOrigin(model.origins, Math.random());
     if (origin === null) {
@@ -128,6 +129,7 @@ export function inferenceRoute(endpoint: Endpoint) {
 
     state.logDeferred = true;
     log.status = 200;
+    whileWaiting.handOver();
     ctx.waitUntil(
       done.then((result) => {
         account(request, result);

@@ -75,3 +75,22 @@ describe("usage totals equal what the origin generated", () => {
     expect(new Set(rows.map((r) => r.keyId))).toEqual(new Set([a.record.key_id, "key_meter_b"]));
   });
 });
+
+describe("a client that leaves before a non-stream answer", () => {
+  it("is billed the prompt the origin read, and nothing more", async () => {
+    await settledStats();
+    const before = await stats();
+    const { key, record } = await seedKey();
+    const abort = new AbortController();
+    const pending = call("/v1/chat/completions", { method: "POST", key, json: chat({ max_tokens: 50, sim: { itlMs: 100 } }), signal: abort.signal });
+    // The origin has the request (its prompt counted) and is generating.
+    for (let i = 0; i < 200 && (await stats()).inFlight === before.inFlight; i++) await new Promise((r) => setTimeout(r, 10));
+    abort.abort();
+    await pending.then((r) => r.text()).catch(() => {});
+    const after = await settledStats();
+    expect(after.cancelled - before.cancelled).toBe(1);
+    const rows = await ledger(record.project_id, "meter-chat", 1);
+    expect(rows.map((r) => [r.requests, r.promptTokens, r.completionTokens])).toEqual([[1, after.promptTokens - before.promptTokens, 0]]);
+    expect(after.completionTokens - before.completionTokens).toBe(0);
+  });
+});
