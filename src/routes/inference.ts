@@ -130,12 +130,8 @@ export function inferenceRoute(endpoint: Endpoint) {
     state.logDeferred = true;
     log.status = 200;
     whileWaiting.handOver();
-    ctx.waitUntil(
-      done.then((result) => {
-        account(request, result);
-        return admission.settle(settlementFromRelay(req, admission.promptEstimate, result));
-      }),
-    );
+    ctx.waitUntil(done.then((result) => account(request, result)));
+    ctx.waitUntil(done.then((result) => admission.settle(settlementFromRelay(req, admission.promptEstimate, result))));
     return new Response(body, { status: 200, headers });
   };
 }
