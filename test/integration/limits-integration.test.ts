@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { app } from "./limits-fixtures.ts";
 import { call, expectError, seedKey } from "./helpers.ts";
-import { limitsCatalog, ledger, limiter } from "./limits-fixtures.ts";
+import { app, ledger, limiter, limitsCatalog } from "./limits-fixtures.ts";
 
 beforeAll(() => limitsCatalog());
 
@@ -144,11 +143,43 @@ describe("when the limiter cannot be reached", () => {
     expect(res.headers.get("x-ratelimit-reset-requests")).toBe("0s");
   });
 
+  it("still books the usage when only admission failed and the settle call gets through", async () => {
+    const { key, record } = await seedKey();
+    const flaky = {
+      idFromName: (name: string) => env.LIMITERS.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const real = env.LIMITERS.get(id);
+        return { acquire: () => Promise.reject(new Error("limiter down")), settle: (input: Parameters<typeof real.settle>[0]) => real.settle(input) };
+      },
+    };
+    const ctx = createExecutionContext();
+    const req = new Request("https://router.test/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify(chat("slow-rpm", { max_tokens: 2 })),
+    });
+    const res = await app.fetch(req, { ...env, LIMITERS: flaky } as unknown as Env, ctx);
+    expect(res.status).toBe(200);
+    await res.text();
+    await waitOnExecutionContext(ctx);
+    const rows = await ledger(record.project_id, "slow-rpm", 1);
+    expect(rows.map((r) => [r.requests, r.completionTokens])).toEqual([[1, 2]]);
+    // Charged in full, since nothing was reserved: slow-rpm's burst of 1 is spent for the next 10 s.
+    const probe = await limiter(record.project_id, "slow-rpm").acquire({ id: "probe", limits: { rpm: 6, tpm: 1_000_000 }, want: { requests: 1, tokens: 1 }, keyId: "k", hour: 0 });
+    expect(probe.kind).toBe("limited");
+  });
+
   it("refuses with 503 and Retry-After when the mode is closed", async () => {
     const { key } = await seedKey();
     const res = await callWith("closed", key);
     expect(res.headers.get("retry-after")).toBe("1");
     await expectError(res, 503, "rate_limiter_unavailable");
+  });
+});
+
+describe("the limiter object", () => {
+  it("runs on its SQLite schema version 2", async () => {
+    expect(await limiter("proj_schema", "test-chat").schemaVersion()).toBe(2);
   });
 });
 
