@@ -54,8 +54,8 @@ describe("usage totals equal what the origin generated", () => {
     // The origin cuts the stream after 3 tokens: no usage chunk, the deltas are counted.
     await run(a.key, chat({ stream: true, sim: { tokens: 50, fail: "cut", cutAfter: 3 } }));
     // The client leaves after a few chunks; the origin is cancelled mid-generation.
-    await run(b.key, chat({ stream: true, sim: { tokens: 1000, itlMs: 150 } }), 4);
-    await run(a.key, chat({ stream: true, n: 2, sim: { tokens: 1000, itlMs: 150 } }), 5);
+    await run(b.key, chat({ stream: true, sim: { tokens: 1000, itlMs: 300 } }), 4);
+    await run(a.key, chat({ stream: true, n: 2, sim: { tokens: 1000, itlMs: 300 } }), 5);
     await run(a.key, { model: "meter-chat", prompt: ["one two three", "four"], stream: true, sim: { tokens: 5 } }, Infinity, "/v1/completions");
     await run(b.key, { model: "meter-embed", input: ["an embedding input", "another one"] }, Infinity, "/v1/embeddings");
 
