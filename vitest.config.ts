@@ -27,6 +27,7 @@ export default defineConfig({
                 ORIGIN_SIMS: JSON.stringify(inject<Record<string, string>>("originSims")),
                 // Short enough for a test to watch a breaker open and recover.
                 BREAKER_COOLDOWN_MS: "400",
+                METER_ORIGIN_URL: inject<string>("meterOriginUrl"),
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
                 ADMIN_TOKEN: "test-admin-token-0123456789",
               },
@@ -36,7 +37,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/integration/global-setup.ts"],
+          globalSetup: ["test/integration/global-setup.ts", "test/integration/meter-origin-setup.ts"],
           testTimeout: 20_000,
         },
       },

@@ -12,6 +12,7 @@ import { listAuditLogs } from "./routes/audit-logs.ts";
 import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
 import { createProject, getProject, listProjects, updateProject } from "./routes/projects.ts";
+import { usageCompletions } from "./routes/usage.ts";
 
 function begin(request: RouterRequest): void {
   const requestId = requestIdFor(request);
@@ -26,6 +27,7 @@ function toErrorResponse(err: unknown, req: IRequest): Response {
     console.log(JSON.stringify({ level: "error", event: "unhandled", request_id: request.state?.requestId, error: String(err) }));
   }
   if (request.state) request.state.log.error_code = apiError.code;
+  request.state?.onError?.(apiError);
   return apiError.toResponse();
 }
 
@@ -60,6 +62,7 @@ const ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
   ["POST", /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+\/rotate$/],
   ["GET", /^\/v1\/organization\/projects\/[^/]+\/audit_logs$/],
   ["GET", /^\/v1\/organization\/audit_logs$/],
+  ["GET", /^\/v1\/organization\/usage\/completions$/],
 ];
 
 export const router = Router<RouterRequest, RouterArgs>({
@@ -89,4 +92,5 @@ router
   .post("/v1/organization/projects/:project_id/api_keys/:key_id/rotate", rotateKey)
   .get("/v1/organization/projects/:project_id/audit_logs", listAuditLogs)
   .get("/v1/organization/audit_logs", listAuditLogs)
+  .get("/v1/organization/usage/completions", usageCompletions)
   .all("*", fallbackRoute(ROUTES));

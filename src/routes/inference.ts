@@ -13,6 +13,8 @@ import { parseInferenceRequest, type Endpoint, type InferenceRequest } from "../
 import { forwardWithFailover } from "../origins/failover.ts";
 import { DEFAULT_IDLE_MS } from "../origins/forward.ts";
 import { callerLocation } from "../origins/location.ts";
+import { admitRequest } from "../quota/admission.ts";
+import { settlementFromError, settlementFromRelay } from "../quota/settlement.ts";
 import { relay, type RelayResult } from "../streaming/relay.ts";
 import type { RouterRequest } from "./context.ts";
 import { modelNotFound } from "./models.ts";
@@ -86,6 +88,20 @@ export function inferenceRoute(endpoint: Endpoint) {
     const { model } = resolved;
     checkModelAccess(key, req, model);
     log.served_model = model.id;
+    const admission = await admitRequest(env, {
+      projectId: key.project_id,
+      keyId: key.key_id,
+      model,
+      req,
+      startedAt: state.startedAt,
+      override: key.limits?.[model.id],
+    });
+    // From here on a failure still answers with the limit headers and gives back the reservation.
+    state.onError = (err) => {
+      Object.assign(err.headers, admission.headers);
+      ctx.waitUntil(admission.settle(settlementFromError(admission.promptEstimate, err.code)));
+    };
+    const whileWaiting = admission.settleIfClientLeaves(request.signal, ctx);
 
     const { res, origin, settle } = await forwardWithFailover(env, ctx, {
       model,
@@ -108,6 +124,7 @@ export function inferenceRoute(endpoint: Endpoint) {
       "x-origin-region": origin.region,
     });
     if (isStream) headers.set("cache-control", "no-cache");
+    for (const [k, v] of Object.entries(admission.headers)) headers.set(k, v);
     lifecycleHeaders(resolved.requested, now, headers);
     if (resolved.substituted) {
       headers.set("x-model-substituted", `${resolved.requested.id} -> ${model.id}`);
@@ -115,8 +132,16 @@ export function inferenceRoute(endpoint: Endpoint) {
 
     state.logDeferred = true;
     log.status = 200;
-    ctx.waitUntil(done.then((result) => account(request, result)));
-    ctx.waitUntil(done.then((result) => settle(result.end)));
+    whileWaiting.handOver();
+    // Once the body has ended: the breaker learns how, the log line is written, and the
+    // real usage is settled against the reservation and booked.
+    ctx.waitUntil(
+      done.then((result) => {
+        settle(result.end);
+        account(request, result);
+        return admission.settle(settlementFromRelay(req, admission.promptEstimate, result));
+      }),
+    );
     return new Response(body, { status: 200, headers });
   };
 }

@@ -1,0 +1,136 @@
+// The admission half of `npm run bench:limits`: the pure limiter driven in simulated time
+// by many clients at a fraction of a project's limits, with reservations settled when each
+// simulated request ends, and the figures that say how exact the admission was.
+
+import { admit, freshState, settle, type Limits, type Units } from "../src/quota/rate-limiter.ts";
+import { COMPLETION_WEIGHT, EXPECTED_COMPLETION } from "../src/quota/estimate.ts";
+import { bucketOf, MINUTE_MS } from "../src/quota/token-bucket.ts";
+
+export interface SimRun {
+  load: number;
+  attempts: number;
+  admitted: number;
+  /** Worst count above limit + burst in any 60-s window, requests and TPM units. */
+  overRequests: number;
+  overTokens: number;
+  /** Share of the capacity (burst + limit x duration) of the busier dimension left unused. */
+  underAdmission: number;
+  /** Limiter calls (acquire + settle) per attempted request. */
+  callsPerRequest: number;
+  /** Settled units that differed from the reservation: refunded and charged as debt. */
+  refunded: number;
+  charged: number;
+}
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Req {
+  prompt: number;
+  maxTokens: number;
+  completion: number;
+}
+
+/** A chat request: prompt 50-500 tokens, max_tokens 16-400, the answer 20-110 % of 256 or max_tokens. */
+function request(rnd: () => number): Req {
+  const prompt = 50 + Math.floor(rnd() * 450);
+  const maxTokens = 16 + Math.floor(rnd() * 384);
+  const completion = Math.min(maxTokens, Math.floor(Math.min(maxTokens, EXPECTED_COMPLETION) * (0.2 + rnd() * 0.9)));
+  return { prompt, maxTokens, completion };
+}
+const unitsOf = (prompt: number, completion: number): number => prompt + COMPLETION_WEIGHT * completion;
+
+/** Most a 60-s window holds above `allowed`, over windows that start at each event. */
+function worstExcess(events: ReadonlyArray<{ at: number; units: number }>, allowed: number): number {
+  let worst = 0;
+  let sum = 0;
+  let j = 0;
+  for (let i = 0; i < events.length; i++) {
+    while (j < events.length && events[j]!.at < events[i]!.at + MINUTE_MS) sum += events[j++]!.units;
+    worst = Math.max(worst, sum - allowed);
+    sum -= events[i]!.units;
+  }
+  return Math.max(0, worst);
+}
+
+export function simulate(limits: Limits, load: number, opts: { clients: number; durationMs: number; seed: number }): SimRun {
+  const rnd = prng(opts.seed);
+  // Mean TPM units of a request, to size the offered load on the busier limit.
+  let probe = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const r = request(rnd);
+    probe += unitsOf(r.prompt, r.completion);
+  }
+  const meanUnits = probe / 10_000;
+  const perMinute = load * Math.min(limits.rpm, limits.tpm / meanUnits);
+  // Each client sends at its own Poisson rate; together they offer `load` x the limit.
+  const meanGapMs = (MINUTE_MS * opts.clients) / perMinute;
+  type Ev = { at: number; kind: "arrive"; req: Req } | { at: number; kind: "settle"; granted: Units; used: Units };
+  const queue: Ev[] = [];
+  for (let c = 0; c < opts.clients; c++) {
+    for (let t = -Math.log(1 - rnd()) * meanGapMs; t < opts.durationMs; t += -Math.log(1 - rnd()) * meanGapMs) {
+      queue.push({ at: Math.floor(t), kind: "arrive", req: request(rnd) });
+    }
+  }
+  queue.sort((a, b) => a.at - b.at);
+
+  let state = freshState(limits, 0);
+  let calls = 0;
+  let attempts = 0;
+  let refunded = 0;
+  let charged = 0;
+  const grantedReqs: Array<{ at: number; units: number }> = [];
+  const grantedTokens: Array<{ at: number; units: number }> = [];
+  // Settlements are few at a time; a sorted insert keeps the queue in time order.
+  const push = (ev: Ev): void => {
+    let i = queue.length;
+    while (i > 0 && queue[i - 1]!.at > ev.at) i--;
+    queue.splice(i, 0, ev);
+  };
+  while (queue.length > 0) {
+    const ev = queue.shift()!;
+    calls++;
+    if (ev.kind === "settle") {
+      state = settle(limits, state, ev.granted, ev.used, ev.at);
+      const diff = ev.granted.tokens - ev.used.tokens;
+      if (diff > 0) refunded += diff;
+      else charged -= diff;
+      continue;
+    }
+    attempts++;
+    const { prompt, maxTokens, completion } = ev.req;
+    const want = { requests: 1, tokens: unitsOf(prompt, Math.min(EXPECTED_COMPLETION, maxTokens)) };
+    const r = admit(limits, state, want, ev.at);
+    state = r.state;
+    if (r.decision.kind !== "granted") continue;
+    const used = { requests: 1, tokens: unitsOf(prompt, completion) };
+    grantedReqs.push({ at: ev.at, units: 1 });
+    grantedTokens.push({ at: ev.at, units: used.tokens });
+    // A stream of 30 ms per token after 200 ms to the first.
+    push({ at: ev.at + 200 + 30 * completion, kind: "settle", granted: want, used });
+  }
+  const rb = bucketOf(limits.rpm);
+  const tb = bucketOf(limits.tpm);
+  const capacityReq = rb.burst + (limits.rpm * opts.durationMs) / MINUTE_MS;
+  const capacityTok = tb.burst + (limits.tpm * opts.durationMs) / MINUTE_MS;
+  const usedReq = grantedReqs.length;
+  const usedTok = grantedTokens.reduce((n, e) => n + e.units, 0);
+  return {
+    load,
+    attempts,
+    admitted: usedReq,
+    overRequests: worstExcess(grantedReqs, limits.rpm + rb.burst),
+    overTokens: worstExcess(grantedTokens, limits.tpm + tb.burst),
+    underAdmission: Math.max(0, 1 - Math.max(usedReq / capacityReq, usedTok / capacityTok)),
+    callsPerRequest: calls / attempts,
+    refunded,
+    charged,
+  };
+}

@@ -1,0 +1,116 @@
+// Admission of one inference request against its project's limits for the served model,
+// and the settle call that books what it really used. The Worker side of LimiterObject.
+
+import type { ModelEntry } from "../catalog/types.ts";
+import type { InferenceRequest } from "../openai/inference-request.ts";
+import { hourOf } from "../usage/ledger.ts";
+import { limiterUnavailable, rateLimited, tooLargeForLimit } from "./errors.ts";
+import { estimatePromptTokens, reservationFor } from "./estimate.ts";
+import { rateLimitHeaders } from "./headers.ts";
+import { effectiveLimits } from "./overrides.ts";
+import type { Decision, Limits, Units } from "./rate-limiter.ts";
+import { settlementFromError, type Settlement } from "./settlement.ts";
+
+export type FailureMode = "open" | "closed";
+
+/** How long the hot path waits for the limiter before treating it as unreachable. */
+export const LIMITER_TIMEOUT_MS = 2_000;
+const SETTLE_ATTEMPTS = 3;
+
+export interface Admission {
+  /** x-ratelimit-* for the response. */
+  headers: Record<string, string>;
+  promptEstimate: number;
+  /** Books the request's real use; only the first call counts (the object dedupes by id too). */
+  settle(s: Settlement): Promise<void>;
+  /**
+   * Until the response is handed over, a client that goes away ends the invocation
+   * before any catch runs: book the prompt the origin read, in waitUntil. After the
+   * hand-over the relay reports the disconnect with what it delivered.
+   */
+  settleIfClientLeaves(signal: AbortSignal | undefined, ctx: ExecutionContext): { handOver(): void };
+}
+
+export interface AdmitInput {
+  projectId: string;
+  keyId: string;
+  model: ModelEntry;
+  req: InferenceRequest;
+  /** The request's arrival: it decides the billing hour. */
+  startedAt: number;
+  /** The project's override for this model, if an operator granted one. */
+  override?: Partial<Limits>;
+}
+
+export const failureMode = (env: Env): FailureMode => ((env as { LIMITER_FAILURE_MODE?: string }).LIMITER_FAILURE_MODE === "closed" ? "closed" : "open");
+
+export const limiterStub = (env: Env, projectId: string, modelId: string) =>
+  env.LIMITERS.get(env.LIMITERS.idFromName(`${projectId}/${modelId}`));
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("limiter timeout")), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+const paramFor = (req: InferenceRequest): string =>
+  req.maxTokens !== null ? (req.body.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens") : req.endpoint === "chat" ? "messages" : req.endpoint === "completion" ? "prompt" : "input";
+
+/** Headers when the limiter could not be asked: the limits, and a full burst as remaining. */
+function unknownHeaders(l: Limits): Record<string, string> {
+  return rateLimitHeaders({ limitRequests: l.rpm, limitTokens: l.tpm, remainingRequests: l.rpm, remainingTokens: l.tpm, resetRequestsMs: 0, resetTokensMs: 0 });
+}
+
+/** Admits the request or throws the refusal (429, 400 too large, 503 in closed mode). */
+export async function admitRequest(env: Env, input: AdmitInput): Promise<Admission> {
+  const { projectId, keyId, model, req } = input;
+  const limits = effectiveLimits(input.override, model);
+  const promptEstimate = estimatePromptTokens(req);
+  const want: Units = reservationFor(req, promptEstimate);
+  const id = crypto.randomUUID();
+  const hour = hourOf(input.startedAt);
+
+  let decision: Decision | null = null;
+  const asked = Date.now();
+  try {
+    const acquire = async (): Promise<Decision> => await limiterStub(env, projectId, model.id).acquire({ id, limits, want, keyId, hour });
+    decision = await withTimeout(acquire(), LIMITER_TIMEOUT_MS);
+  } catch (err) {
+    console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: model.id, error: String(err) }));
+    if (failureMode(env) === "closed") throw limiterUnavailable();
+  }
+  // The limiter's round trip, for the benchmark and for anyone tracing latency (no content in it).
+  const timing = { "server-timing": `limiter;dur=${Date.now() - asked}` };
+  if (decision?.kind === "limited") throw rateLimited(decision, { project: projectId, model: model.id }, timing);
+  if (decision?.kind === "too_large") throw tooLargeForLimit(decision, { model: model.id, param: paramFor(req) });
+
+  let settled = false;
+  const admission: Admission = {
+    headers: { ...(decision === null ? unknownHeaders(limits) : rateLimitHeaders(decision.snapshot)), ...timing },
+    promptEstimate,
+    settleIfClientLeaves(signal, ctx) {
+      const onAbort = (): void => ctx.waitUntil(admission.settle(settlementFromError(promptEstimate, "client_closed")));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      return { handOver: () => signal?.removeEventListener("abort", onAbort) };
+    },
+    async settle(s: Settlement): Promise<void> {
+      if (settled) return;
+      settled = true;
+      const input = { id, limits, used: s.used, usage: s.usage, keyId, hour };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await limiterStub(env, projectId, model.id).settle(input);
+          return;
+        } catch (err) {
+          if (attempt >= SETTLE_ATTEMPTS) {
+            console.log(JSON.stringify({ level: "error", event: "settle_failed", project_id: projectId, model: model.id, error: String(err) }));
+            return;
+          }
+        }
+      }
+    },
+  };
+  return admission;
+}

@@ -1,0 +1,65 @@
+// What a request will cost before it runs, and what it did cost once it ended, in TPM
+// units (prompt + 5 x completion; embeddings count the prompt only).
+
+import type { InferenceRequest } from "../openai/inference-request.ts";
+import type { Units } from "./rate-limiter.ts";
+
+export const COMPLETION_WEIGHT = 5;
+/** Generation reserved per choice when max_tokens does not bound it lower. */
+export const EXPECTED_COMPLETION = 256;
+
+export interface TokenUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** About four characters per token; the same rule as the simulated origin, so tests can be exact. */
+const textTokens = (s: string): number => Math.ceil(s.length / 4);
+
+function promptItemTokens(v: unknown): number {
+  if (typeof v === "string") return textTokens(v);
+  if (!Array.isArray(v)) return 0;
+  if (v.every((t) => typeof t === "number")) return v.length;
+  return v.reduce<number>((n, item) => n + promptItemTokens(item), 0);
+}
+
+/** Prompt tokens as estimated from the body: per chat message its JSON content / 4, plus 4. */
+export function estimatePromptTokens(req: InferenceRequest): number {
+  const { body } = req;
+  if (req.endpoint === "chat") {
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    let total = 0;
+    for (const m of messages) {
+      const content = typeof m === "object" && m !== null ? (m as Record<string, unknown>).content : undefined;
+      total += textTokens(JSON.stringify(content ?? "") ?? "") + 4;
+    }
+    return total;
+  }
+  return promptItemTokens(req.endpoint === "completion" ? body.prompt : body.input);
+}
+
+/** Choices the origin generates: n per prompt (and per prompt item for /v1/completions). */
+export function choicesOf(req: InferenceRequest): number {
+  if (req.endpoint === "embedding") return 0;
+  const p = req.body.prompt;
+  const items = req.endpoint === "completion" && Array.isArray(p) && p.length > 0 && !p.every((t) => typeof t === "number") ? p.length : 1;
+  return req.n * items;
+}
+
+export const tpmUnits = (u: TokenUsage): number => u.prompt_tokens + COMPLETION_WEIGHT * u.completion_tokens;
+
+/** The reservation at admission: the prompt estimate plus the expected generation, bounded by max_tokens. */
+export function reservationFor(req: InferenceRequest, promptTokens: number): Units {
+  const perChoice = Math.min(EXPECTED_COMPLETION, req.maxTokens ?? EXPECTED_COMPLETION);
+  return { requests: 1, tokens: tpmUnits({ prompt_tokens: promptTokens, completion_tokens: perChoice * choicesOf(req) }) };
+}
+
+/**
+ * Completion tokens delivered when the origin sent no usage (client gone, stream cut):
+ * one per content event, less the role-only first event of each chat choice.
+ */
+export function deliveredCompletionTokens(req: InferenceRequest, deltaEvents: number): number {
+  if (req.endpoint === "embedding") return 0;
+  const roleEvents = req.endpoint === "chat" ? choicesOf(req) : 0;
+  return Math.max(0, deltaEvents - roleEvents);
+}

@@ -1,0 +1,21 @@
+// The six x-ratelimit-* headers in OpenAI's formats, and Retry-After for refusals.
+
+import { goDuration } from "./go-duration.ts";
+import type { Snapshot } from "./rate-limiter.ts";
+
+export function rateLimitHeaders(s: Snapshot): Record<string, string> {
+  return {
+    "x-ratelimit-limit-requests": String(s.limitRequests),
+    "x-ratelimit-limit-tokens": String(s.limitTokens),
+    "x-ratelimit-remaining-requests": String(s.remainingRequests),
+    "x-ratelimit-remaining-tokens": String(s.remainingTokens),
+    "x-ratelimit-reset-requests": goDuration(s.resetRequestsMs),
+    "x-ratelimit-reset-tokens": goDuration(s.resetTokensMs),
+  };
+}
+
+/** Retry-After in whole seconds (rounded up, at least 1) and retry-after-ms, which the openai client prefers. */
+export const retryAfterHeaders = (ms: number): Record<string, string> => ({
+  "retry-after": String(Math.max(1, Math.ceil(ms / 1000))),
+  "retry-after-ms": String(Math.max(1, Math.ceil(ms))),
+});

@@ -1,0 +1,106 @@
+// The admission decision for one project and model: a request bucket and a token bucket,
+// both granted or neither, plus the snapshot the x-ratelimit-* headers are made of.
+
+import { adjust, bucketOf, canTake, fitsEver, fullBucket, refill, remaining, resetMs, take, waitMs, type Bucket, type BucketState } from "./token-bucket.ts";
+
+export interface Limits {
+  rpm: number;
+  tpm: number;
+}
+
+/** Capacity asked for or granted: requests and TPM units (prompt + 5 x completion). */
+export interface Units {
+  requests: number;
+  tokens: number;
+}
+
+export interface LimiterState {
+  requests: BucketState;
+  tokens: BucketState;
+}
+
+export interface Snapshot {
+  limitRequests: number;
+  limitTokens: number;
+  remainingRequests: number;
+  remainingTokens: number;
+  resetRequestsMs: number;
+  resetTokensMs: number;
+}
+
+export type Decision =
+  | { kind: "granted"; granted: Units; snapshot: Snapshot }
+  /** Over a limit now; `retryAfterMs` is when both buckets would grant it. */
+  | { kind: "limited"; limit: "requests" | "tokens"; retryAfterMs: number; requested: Units; burst: Units; snapshot: Snapshot }
+  /** Larger than the per-minute limit: it would never be granted. */
+  | { kind: "too_large"; limit: "requests" | "tokens"; requested: Units; snapshot: Snapshot };
+
+const buckets = (l: Limits): { requests: Bucket; tokens: Bucket } => ({ requests: bucketOf(l.rpm), tokens: bucketOf(l.tpm) });
+
+export const freshState = (l: Limits, now: number): LimiterState => {
+  const b = buckets(l);
+  return { requests: fullBucket(b.requests, now), tokens: fullBucket(b.tokens, now) };
+};
+
+function refilled(l: Limits, s: LimiterState, now: number): LimiterState {
+  const b = buckets(l);
+  return { requests: refill(b.requests, s.requests, now), tokens: refill(b.tokens, s.tokens, now) };
+}
+
+function snapshotOf(l: Limits, s: LimiterState): Snapshot {
+  const b = buckets(l);
+  return {
+    limitRequests: l.rpm,
+    limitTokens: l.tpm,
+    remainingRequests: remaining(s.requests),
+    remainingTokens: remaining(s.tokens),
+    resetRequestsMs: resetMs(b.requests, s.requests),
+    resetTokensMs: resetMs(b.tokens, s.tokens),
+  };
+}
+
+export function snapshot(l: Limits, s: LimiterState, now: number): Snapshot {
+  return snapshotOf(l, refilled(l, s, now));
+}
+
+/** Grants `want` from both buckets at `now`, or explains why not. A refusal changes nothing. */
+export function admit(l: Limits, state: LimiterState, want: Units, now: number): { state: LimiterState; decision: Decision } {
+  const b = buckets(l);
+  const s = refilled(l, state, now);
+  if (!fitsEver(b.requests, want.requests)) {
+    return { state: s, decision: { kind: "too_large", limit: "requests", requested: want, snapshot: snapshotOf(l, s) } };
+  }
+  if (!fitsEver(b.tokens, want.tokens)) {
+    return { state: s, decision: { kind: "too_large", limit: "tokens", requested: want, snapshot: snapshotOf(l, s) } };
+  }
+  const okRequests = canTake(b.requests, s.requests, want.requests);
+  const okTokens = canTake(b.tokens, s.tokens, want.tokens);
+  if (!okRequests || !okTokens) {
+    const retryAfterMs = Math.max(waitMs(b.requests, s.requests, want.requests), waitMs(b.tokens, s.tokens, want.tokens));
+    const decision: Decision = {
+      kind: "limited",
+      limit: okRequests ? "tokens" : "requests",
+      retryAfterMs,
+      requested: want,
+      burst: { requests: b.requests.burst, tokens: b.tokens.burst },
+      snapshot: snapshotOf(l, s),
+    };
+    return { state: s, decision };
+  }
+  const next = { requests: take(s.requests, want.requests), tokens: take(s.tokens, want.tokens) };
+  return { state: next, decision: { kind: "granted", granted: want, snapshot: snapshotOf(l, next) } };
+}
+
+/**
+ * Settles a grant against what was really used: the difference between `granted` and
+ * `used` goes back to the buckets (a refund) or is taken from them (debt, which delays
+ * later grants until it is paid off by the refill).
+ */
+export function settle(l: Limits, state: LimiterState, granted: Units, used: Units, now: number): LimiterState {
+  const b = buckets(l);
+  const s = refilled(l, state, now);
+  return {
+    requests: adjust(b.requests, s.requests, granted.requests - used.requests),
+    tokens: adjust(b.tokens, s.tokens, granted.tokens - used.tokens),
+  };
+}

@@ -1,0 +1,90 @@
+// The query of the usage API, checked once: time range, bucket width, grouping, filters, page.
+
+import { invalidRequest } from "../openai/errors.ts";
+
+export type BucketWidth = "1h" | "1d";
+export type GroupBy = "model" | "api_key_id" | "project_id";
+const GROUPS: readonly GroupBy[] = ["model", "api_key_id", "project_id"];
+const WIDTH_S: Record<BucketWidth, number> = { "1h": 3600, "1d": 86_400 };
+/** Buckets per page: OpenAI's defaults and maxima. */
+const LIMITS: Record<BucketWidth, { def: number; max: number }> = { "1h": { def: 24, max: 168 }, "1d": { def: 7, max: 31 } };
+/** The widest range one request (or one CSV export) may cover. */
+export const MAX_RANGE_S = 366 * 86_400;
+
+export interface UsageQuery {
+  /** Inclusive start and exclusive end, unix seconds, aligned to the bucket width. */
+  start: number;
+  end: number;
+  width: BucketWidth;
+  widthS: number;
+  groupBy: GroupBy[];
+  projectId: string | null;
+  models: string[] | null;
+  apiKeyIds: string[] | null;
+  limit: number;
+  format: "json" | "csv";
+}
+
+/** Values of a parameter given as `a=1&a=2`, `a[]=1` or `a=1,2`. */
+function list(params: URLSearchParams, name: string): string[] | null {
+  const values = [...params.getAll(name), ...params.getAll(`${name}[]`)].flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  return values.length === 0 ? null : values;
+}
+
+function seconds(params: URLSearchParams, name: string): number | null {
+  const v = params.get(name);
+  if (v === null || v === "") return null;
+  if (!/^\d{1,12}$/.test(v)) throw invalidRequest(`'${name}' must be a unix time in seconds.`, name);
+  return Number(v);
+}
+
+export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
+  const p = url.searchParams;
+  const widthRaw = p.get("bucket_width") ?? "1d";
+  if (widthRaw !== "1h" && widthRaw !== "1d") throw invalidRequest("'bucket_width' must be '1h' or '1d'.", "bucket_width");
+  const width: BucketWidth = widthRaw;
+  const widthS = WIDTH_S[width];
+
+  const startRaw = seconds(p, "start_time");
+  if (startRaw === null) throw invalidRequest("Missing required parameter: 'start_time'.", "start_time", "missing_required_parameter");
+  const endRaw = seconds(p, "end_time") ?? nowS;
+  const page = seconds(p, "page");
+  // A page cursor is the start of the next bucket; it must lie inside the range.
+  const from = page ?? startRaw;
+  if (page !== null && (page < startRaw || page >= endRaw)) throw invalidRequest("'page' is not a cursor of this query.", "page");
+  const start = Math.floor(from / widthS) * widthS;
+  const end = Math.ceil(endRaw / widthS) * widthS;
+  if (end <= start) throw invalidRequest("'end_time' must be after 'start_time'.", "end_time");
+  if (end - Math.floor(startRaw / widthS) * widthS > MAX_RANGE_S) throw invalidRequest(`The range may cover at most ${MAX_RANGE_S / 86_400} days.`, "end_time");
+
+  const groupBy = list(p, "group_by") ?? [];
+  for (const g of groupBy) {
+    if (!GROUPS.includes(g as GroupBy)) throw invalidRequest(`'group_by' may contain ${GROUPS.join(", ")}; got '${g}'.`, "group_by");
+  }
+
+  const { def, max } = LIMITS[width];
+  const limitRaw = p.get("limit");
+  let limit = def;
+  if (limitRaw !== null) {
+    limit = Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > max) throw invalidRequest(`'limit' must be an integer from 1 to ${max} for bucket_width ${width}.`, "limit");
+  }
+  const format = p.get("format") ?? "json";
+  if (format !== "json" && format !== "csv") throw invalidRequest("'format' must be 'json' or 'csv'.", "format");
+
+  const projects = list(p, "project_id") ?? list(p, "project_ids");
+  if (projects !== null && projects.length > 1) throw invalidRequest("Give one 'project_id' per request.", "project_id");
+
+  return {
+    start,
+    end,
+    width,
+    widthS,
+    groupBy: groupBy as GroupBy[],
+    projectId: projects?.[0] ?? null,
+    models: list(p, "models"),
+    apiKeyIds: list(p, "api_key_ids"),
+    limit,
+    format,
+  };
+}

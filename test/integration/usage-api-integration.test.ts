@@ -1,0 +1,81 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, expectError, seedKey } from "./helpers.ts";
+import { ledger, limitsCatalog } from "./limits-fixtures.ts";
+
+beforeAll(() => limitsCatalog());
+
+const ADMIN = "test-admin-token-0123456789";
+const DAY = 86_400;
+const today = (): number => Math.floor(Date.now() / 1000 / DAY) * DAY;
+const usage = (params: string, token: string) => call(`/v1/organization/usage/completions?${params}`, { headers: { authorization: `Bearer ${token}` } });
+
+interface Page {
+  object: string;
+  data: Array<{ object: string; start_time: number; end_time: number; results: Array<Record<string, unknown>> }>;
+  has_more: boolean;
+  next_page: string | null;
+}
+
+/** A project with two keys that made three chat requests and one embedding request. */
+async function project() {
+  const a = await seedKey({ scopes: ["inference", "usage"] });
+  const b = await seedKey({ project_id: a.record.project_id, key_id: "key_usage_b" });
+  const chat = (key: string, max_tokens: number) =>
+    call("/v1/chat/completions", { method: "POST", key, json: { model: "meter-chat", messages: [{ role: "user", content: "twelve chars" }], max_tokens } });
+  for (const [key, n] of [[a.key, 3], [a.key, 4], [b.key, 5]] as const) await (await chat(key, n)).text();
+  await (await call("/v1/embeddings", { method: "POST", key: b.key, json: { model: "meter-embed", input: "sixteen chars.." } })).text();
+  await ledger(a.record.project_id, "meter-chat", 3);
+  await ledger(a.record.project_id, "meter-embed", 1);
+  return { a, b, project: a.record.project_id };
+}
+
+describe("GET /v1/organization/usage/completions", () => {
+  it("gives a key with the usage scope its own project's buckets, grouped by model and key, with cost", async () => {
+    const { a, project: p } = await project();
+    const res = await usage(`start_time=${today()}&group_by=model,api_key_id`, a.key);
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as Page;
+    expect(page).toMatchObject({ object: "page", has_more: false, next_page: null });
+    expect(page.data).toHaveLength(1);
+    const bucket = page.data[0]!;
+    expect(bucket).toMatchObject({ object: "bucket", start_time: today(), end_time: today() + DAY });
+    // "twelve chars" is 4 + 4 prompt tokens; the origin makes exactly max_tokens.
+    expect(bucket.results).toEqual([
+      expect.objectContaining({ object: "organization.usage.completions.result", model: "meter-chat", api_key_id: a.record.key_id, project_id: p, num_model_requests: 2, input_tokens: 16, output_tokens: 7, amount: { value: (16 + 7 * 3) / 1e6, currency: "EUR" } }),
+      expect.objectContaining({ model: "meter-chat", api_key_id: "key_usage_b", num_model_requests: 1, input_tokens: 8, output_tokens: 5 }),
+      expect.objectContaining({ model: "meter-embed", api_key_id: "key_usage_b", num_model_requests: 1, input_tokens: 4, output_tokens: 0 }),
+    ]);
+  });
+
+  it("exports CSV for billing", async () => {
+    const { a, project: p } = await project();
+    const res = await usage(`start_time=${today()}&format=csv`, a.key);
+    expect(res.headers.get("content-type")).toContain("text/csv");
+    const lines = (await res.text()).trimEnd().split("\r\n");
+    expect(lines[0]).toBe("start_time,end_time,project_id,api_key_id,model,num_model_requests,input_tokens,output_tokens,cost,currency");
+    expect(lines.slice(1).map((l) => l.split(",").slice(2, 8).join(","))).toEqual([
+      `${p},${a.record.key_id},meter-chat,2,16,7`,
+      `${p},key_usage_b,meter-chat,1,8,5`,
+      `${p},key_usage_b,meter-embed,1,4,0`,
+    ]);
+  });
+
+  it("lets the admin read any project, naming it", async () => {
+    const { project: p } = await project();
+    const res = await usage(`start_time=${today()}&project_id=${p}`, ADMIN);
+    const page = (await res.json()) as Page;
+    expect(page.data[0]!.results).toEqual([expect.objectContaining({ project_id: p, num_model_requests: 4, input_tokens: 28, output_tokens: 12, model: null, api_key_id: null })]);
+    await expectError(await usage(`start_time=${today()}`, ADMIN), 400, "missing_required_parameter");
+  });
+
+  it("refuses keys without the usage scope, and other projects", async () => {
+    const { a } = await project();
+    const plain = await seedKey();
+    await expectError(await usage(`start_time=${today()}`, plain.key), 403, "insufficient_scope");
+    const err = await expectError(await usage(`start_time=${today()}&project_id=someone_else`, a.key), 403, "project_not_allowed");
+    expect(err.param).toBe("project_id");
+    await expectError(await usage(`start_time=${today()}`, "sk-eir-notarealkeynotarealkey00"), 401);
+    const bad = await expectError(await usage(`bucket_width=1h`, a.key), 400);
+    expect(bad.param).toBe("start_time");
+  });
+});
