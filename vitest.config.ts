@@ -44,6 +44,9 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
+          // One router and its simulated origins serve every e2e file: files that reconfigure
+          // an origin must not see another file's traffic, so they run one after another.
+          fileParallelism: false,
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/e2e/global-setup.ts"],

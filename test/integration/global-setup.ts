@@ -2,8 +2,8 @@
 // the shared one, and one dedicated instance per origin role so a test can make "this
 // origin" misbehave (globally, through its control plane) without touching the others.
 
-import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
+import { freePort } from "../support/free-port.ts";
 import { startSimOrigin, type SimOrigin } from "../../sim/origin.ts";
 
 declare module "vitest" {
@@ -24,22 +24,12 @@ const ROLES: Record<string, string> = {
   "cx-b": "eu-west",
 };
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const sim = await startSimOrigin({ region: "eu-central" });
   project.provide("simOriginUrl", sim.url);
   const sims: SimOrigin[] = [sim];
-  const urls: Record<string, string> = { closed: `http://127.0.0.1:${await closedPort()}` };
+  const urls: Record<string, string> = { closed: `http://127.0.0.1:${await freePort()}` };
   for (const [role, region] of Object.entries(ROLES)) {
     const s = await startSimOrigin({ region });
     sims.push(s);
