@@ -3,7 +3,7 @@
 // src/quota/rate-limiter.ts; its clock is the object's own.
 
 import { DurableObject } from "cloudflare:workers";
-import { admit, freshState, settle, type Decision, type LimiterState, type Limits, type Units } from "../src/quota/rate-limiter.ts";
+import { admit, freshState, settle, snapshot, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "../src/quota/rate-limiter.ts";
 import type { LedgerRow } from "../src/usage/ledger.ts";
 
 export const LIMITER_SCHEMA_VERSION = 2;
@@ -92,6 +92,12 @@ export class LimiterObject extends DurableObject<Env> {
     }
     this.prune(now);
     return decision;
+  }
+
+  /** The counters as they stand, spending nothing: for a request refused before admission. */
+  peek(limits: Limits): Snapshot {
+    const now = Date.now();
+    return snapshot(limits, this.current(limits, now), now);
   }
 
   /**

@@ -63,6 +63,19 @@ function unknownHeaders(l: Limits): Record<string, string> {
   return rateLimitHeaders({ limitRequests: l.rpm, limitTokens: l.tpm, remainingRequests: l.rpm, remainingTokens: l.tpm, resetRequestsMs: 0, resetTokensMs: 0 });
 }
 
+/**
+ * The limit headers for a request refused before admission (say, a max_tokens over the
+ * context length): it names a model, so it gets them too, and spends nothing.
+ */
+export async function peekHeaders(env: Env, projectId: string, model: ModelEntry, override: Partial<Limits> | undefined): Promise<Record<string, string>> {
+  const limits = effectiveLimits(override, model);
+  try {
+    return rateLimitHeaders(await withTimeout(limiterStub(env, projectId, model.id).peek(limits), LIMITER_TIMEOUT_MS));
+  } catch {
+    return unknownHeaders(limits);
+  }
+}
+
 /** Admits the request or throws the refusal (429, 400 too large, 503 in closed mode). */
 export async function admitRequest(env: Env, input: AdmitInput): Promise<Admission> {
   const { projectId, keyId, model, req } = input;

@@ -13,7 +13,7 @@ import { parseInferenceRequest, type Endpoint, type InferenceRequest } from "../
 import { forwardWithFailover } from "../origins/failover.ts";
 import { DEFAULT_IDLE_MS } from "../origins/forward.ts";
 import { callerLocation } from "../origins/location.ts";
-import { admitRequest } from "../quota/admission.ts";
+import { admitRequest, peekHeaders } from "../quota/admission.ts";
 import { settlementFromError, settlementFromRelay } from "../quota/settlement.ts";
 import { relay, type RelayResult } from "../streaming/relay.ts";
 import type { RouterRequest } from "./context.ts";
@@ -86,7 +86,12 @@ export function inferenceRoute(endpoint: Endpoint) {
       });
     }
     const { model } = resolved;
-    checkModelAccess(key, req, model);
+    try {
+      checkModelAccess(key, req, model);
+    } catch (err) {
+      if (err instanceof ApiError) Object.assign(err.headers, await peekHeaders(env, key.project_id, model, key.limits?.[model.id]));
+      throw err;
+    }
     log.served_model = model.id;
     const admission = await admitRequest(env, {
       projectId: key.project_id,

@@ -45,6 +45,20 @@ describe("x-ratelimit-* headers", () => {
     await res.text();
   });
 
+  it("are on refusals of a named model before admission too, and those spend nothing", async () => {
+    const { key } = await seedKey();
+    const bad = await post(key, chat("count-rpm", { max_tokens: 1_000_000 }));
+    expect(bad.headers.get("x-ratelimit-limit-requests")).toBe("30");
+    expect(num(bad, "x-ratelimit-remaining-requests")).toBe(5);
+    await expectError(bad, 400);
+    const wrongRoute = await call("/v1/embeddings", { method: "POST", key, json: { model: "count-rpm", input: "x" } });
+    expect(num(wrongRoute, "x-ratelimit-remaining-requests")).toBe(5);
+    await expectError(wrongRoute, 400, "unsupported_model");
+    const ok = await post(key, chat("count-rpm", { max_tokens: 5 }));
+    expect(num(ok, "x-ratelimit-remaining-requests")).toBe(4);
+    await ok.text();
+  });
+
   it("are on streams and on origin failures after admission too", async () => {
     const { key } = await seedKey();
     const s = await post(key, chat("test-chat", { stream: true, max_tokens: 3 }));
