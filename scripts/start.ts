@@ -52,8 +52,15 @@ if (catalogFile === DEV_CATALOG && sim2 !== null) {
 
 await putKv([{ key: CATALOG_KEY, value: JSON.stringify(catalog) }], { remote: false, persistTo: stateDir });
 
+const PASSED_VARS = ["BREAKER_FAILURES", "BREAKER_COOLDOWN_MS", "LIMITER_FAILURE_MODE", "MAX_BODY_BYTES"] as const;
+
 const dev = spawnWrangler(
-  ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn", "--var", `ADMIN_TOKEN:${adminToken}`],
+  [
+    "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled",
+    "--show-interactive-dev-session=false", "--log-level", "warn", "--var", `ADMIN_TOKEN:${adminToken}`,
+    // Worker settings given in the environment override wrangler.toml's, for local experiments and tests.
+    ...PASSED_VARS.flatMap((name) => (process.env[name] ? ["--var", `${name}:${process.env[name]}`] : [])),
+  ],
   // Also in the environment, where wrangler looks for required secrets before it warns.
   { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ADMIN_TOKEN: adminToken } },
 );

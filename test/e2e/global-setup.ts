@@ -48,7 +48,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const adminToken = `e2e-admin-${crypto.randomUUID()}`;
   const child = spawn(process.execPath, [join(ROOT, "scripts/start.ts")], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: String(simPort), SIM_ORIGIN_2_PORT: String(sim2Port), STATE_DIR: stateDir, DEMO_API_KEY: demoKey, ADMIN_TOKEN: adminToken },
+    env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: String(simPort), SIM_ORIGIN_2_PORT: String(sim2Port), STATE_DIR: stateDir, DEMO_API_KEY: demoKey, ADMIN_TOKEN: adminToken,
+      // Short, so the failover file can watch a down origin being tried again soon.
+      BREAKER_COOLDOWN_MS: "300" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
