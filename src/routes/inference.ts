@@ -14,7 +14,7 @@ import { forwardWithFailover } from "../origins/failover.ts";
 import { DEFAULT_IDLE_MS } from "../origins/forward.ts";
 import { callerLocation } from "../origins/location.ts";
 import { admitRequest, peekHeaders } from "../quota/admission.ts";
-import { settlementFromError, settlementFromRelay } from "../quota/settlement.ts";
+import { settlementFromError, settlementFromRelay, type Settlement } from "../quota/settlement.ts";
 import { relay, type RelayResult } from "../streaming/relay.ts";
 import type { RouterRequest } from "./context.ts";
 import { modelNotFound } from "./models.ts";
@@ -143,20 +143,21 @@ export function inferenceRoute(endpoint: Endpoint) {
     ctx.waitUntil(
       done.then((result) => {
         settle(result.end);
-        account(request, result);
-        return admission.settle(settlementFromRelay(req, admission.promptEstimate, result));
+        const billed = settlementFromRelay(req, admission.promptEstimate, result);
+        account(request, result, billed.usage);
+        return admission.settle(billed);
       }),
     );
     return new Response(body, { status: 200, headers });
   };
 }
 
-/** After the body has ended: what was used, as the origin reported it or as estimated. */
-function account(request: RouterRequest, result: RelayResult): void {
+/** After the body has ended: the log shows exactly the tokens billed. */
+function account(request: RouterRequest, result: RelayResult, usage: Settlement["usage"]): void {
   const { log, startedAt } = request.state;
   log.end = result.end;
-  log.prompt_tokens = result.usage?.prompt_tokens ?? null;
-  log.completion_tokens = result.usage?.completion_tokens ?? result.deltaEvents;
+  log.prompt_tokens = usage?.prompt_tokens ?? null;
+  log.completion_tokens = usage?.completion_tokens ?? null;
   log.ttfb_ms = result.firstByteAt === null ? null : result.firstByteAt - startedAt;
   log.total_ms = Date.now() - startedAt;
   writeAccessLog(log);
