@@ -3,6 +3,7 @@
 
 import { Router, type IRequest } from "itty-router";
 import { newAccessLog, writeAccessLog } from "./http/access-log.ts";
+import { refuseCrossOrigin } from "./http/cors.ts";
 import { requestIdFor } from "./http/request-id.ts";
 import { ApiError, toApiError } from "./openai/errors.ts";
 import type { RouterArgs, RouterRequest } from "./routes/context.ts";
@@ -64,4 +65,6 @@ router
   .post("/v1/chat/completions", inferenceRoute("chat"))
   .post("/v1/completions", inferenceRoute("completion"))
   .post("/v1/embeddings", inferenceRoute("embedding"))
+  // Deliberately no CORS (see src/http/cors.ts and the README): preflights are refused.
+  .options("*", refuseCrossOrigin(ROUTES))
   .all("*", fallbackRoute(ROUTES));
