@@ -61,6 +61,7 @@ describe("responses leak nothing of the origin", () => {
         call("/v1/chat/completions", { method: "POST", key, body: "{not json" }),
         call("/v1/chat/completions", { method: "POST", key, json: chat({ model: "nope" }) }),
         call("/v1/chat/completions", { method: "POST", key: "sk-eir-wrongwrongwrongwrongwrong", json: chat() }),
+        call("/v1/models/%E0%A4%A", { key }),
         call("/v1/models", { key }),
         call("/v1/models/test-dead-origin", { key }),
       ].map(async (p) => exposed(await p)),
@@ -156,6 +157,13 @@ describe("nothing outside the API is served", () => {
       expect((await simStats()).requests).toBe(before);
     });
   }
+
+  it("a malformed escape in a model id is a 404, not a 500", async () => {
+    const { key } = await seedKey();
+    for (const path of ["/v1/models/%E0%A4%A", "/v1/models/%", "/v1/models/%zz", "/v1/models/%C0%AF"]) {
+      await expectError(await call(path, { key }), 404, "model_not_found");
+    }
+  });
 
   it("does not echo a client request id that could inject into logs or headers", async () => {
     const { key } = await seedKey();
