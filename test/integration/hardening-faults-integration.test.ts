@@ -1,0 +1,207 @@
+// Faults: every way the origin, the client or the catalog can fail has one documented
+// outcome for the client, and nothing is lost: the access log records how each request
+// ended and the origin is never left holding an abandoned request.
+
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { parseSseEvents } from "../../sim/origin.ts";
+import { CATALOG_KEY, getCatalog, resetCatalogCache } from "../../src/catalog/store.ts";
+import { call, expectError, seedCatalog, seedKey, simStats, testCatalog, testEnv } from "./helpers.ts";
+
+let logs: ReturnType<typeof vi.spyOn>;
+beforeAll(() => {
+  logs = vi.spyOn(console, "log");
+});
+afterAll(() => logs.mockRestore());
+beforeEach(() => seedCatalog());
+
+const chat = (extra: Record<string, unknown> = {}) => ({ model: "test-chat", messages: [{ role: "user", content: "hi" }], max_tokens: 8, ...extra });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The access-log line of one request, once it is written (streams write it after their end). */
+async function accessLog(requestId: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100; i++) {
+    for (const [line] of logs.mock.calls) {
+      if (typeof line === "string" && line.includes('"event":"request"') && line.includes(`"request_id":"${requestId}"`)) {
+        return JSON.parse(line) as Record<string, unknown>;
+      }
+    }
+    await sleep(20);
+  }
+  throw new Error(`no access log for ${requestId}`);
+}
+
+/** The origin is left with nothing in flight: stalls and cancels were torn down. */
+async function originSettles(): Promise<void> {
+  for (let i = 0; i < 100 && (await simStats()).inFlight > 0; i++) await sleep(20);
+  expect((await simStats()).inFlight).toBe(0);
+}
+
+async function send(json: Record<string, unknown>, signal?: AbortSignal): Promise<{ res: Response; id: string }> {
+  const { key } = await seedKey();
+  const id = `fault-${crypto.randomUUID()}`;
+  const res = await call("/v1/chat/completions", { method: "POST", key, json, headers: { "x-request-id": id }, ...(signal ? { signal } : {}) });
+  return { res, id };
+}
+
+describe("origin faults before the response starts: an error in our shape, retryable", () => {
+  const cases: Array<[string, Record<string, unknown>, number, string, string | null, boolean?]> = [
+    ["refuses connections", { model: "test-dead-origin" }, 502, "origin_unreachable", null],
+    ["resets the connection", { sim: { fail: "reset" } }, 502, "origin_unreachable", null],
+    ["drops a JSON answer before its headers", { sim: { fail: "cut" } }, 502, "origin_unreachable", null, false],
+    ["answers 500", { sim: { fail: "status", status: 500 } }, 502, "origin_error", null],
+    ["answers 502", { sim: { fail: "status", status: 502 } }, 502, "origin_error", null],
+    ["answers 504", { sim: { fail: "status", status: 504 } }, 502, "origin_error", null],
+    ["answers 503 (overloaded)", { sim: { fail: "status", status: 503 } }, 503, "model_overloaded", "1"],
+    ["answers 429 (its own limit)", { sim: { fail: "status", status: 429 } }, 503, "model_overloaded", "1"],
+    ["stalls before its headers", { model: "test-timeouts", sim: { fail: "stall" } }, 504, "origin_timeout", null],
+  ];
+  for (const [name, extra, status, code, retryAfter, streams = true] of cases) {
+    for (const stream of streams ? [false, true] : [false]) {
+      it(`${name}${stream ? ", streamed" : ""}: ${status} ${code}`, async () => {
+        const { res, id } = await send(chat({ stream, ...extra }));
+        expect(res.headers.get("retry-after")).toBe(retryAfter);
+        await expectError(res, status, code);
+        expect(await accessLog(id)).toMatchObject({ status, error_code: code });
+        await originSettles();
+      });
+    }
+  }
+});
+
+describe("origin faults mid-body: the client gets every token sent and an explicit end", () => {
+  it("a stream cut by the origin ends with an error event after all the tokens it sent", async () => {
+    const before = await simStats();
+    const { res, id } = await send(chat({ stream: true, max_tokens: 50, sim: { fail: "cut", cutAfter: 7 } }));
+    expect(res.status).toBe(200);
+    const events = parseSseEvents(await res.text()) as Array<{ choices?: Array<{ delta?: { content?: string } }>; error?: { code: string } }>;
+    const tokens = events.filter((e) => e.choices?.[0]?.delta?.content).length;
+    expect(tokens).toBe(7);
+    expect(tokens).toBe((await simStats()).completionTokens - before.completionTokens);
+    expect(events.at(-1)?.error?.code).toBe("origin_stream_error");
+    // Without the origin's usage chunk the log estimates from events; it may overcount
+    // (the role chunk counts too) but must never bill less than what the client received.
+    const log = await accessLog(id);
+    expect(log).toMatchObject({ status: 200, end: "origin_error", prompt_tokens: null });
+    expect(log.completion_tokens).toBeGreaterThanOrEqual(7);
+  });
+
+  it("a stream that stalls ends with an origin_timeout event and the origin request is dropped", async () => {
+    const before = await simStats();
+    const { res, id } = await send(chat({ model: "test-timeouts", stream: true, sim: { fail: "stall_mid", cutAfter: 3 } }));
+    expect(res.status).toBe(200);
+    const events = parseSseEvents(await res.text()) as Array<{ error?: { code: string } }>;
+    expect(events.at(-1)?.error?.code).toBe("origin_timeout");
+    const log = await accessLog(id);
+    expect(log).toMatchObject({ end: "origin_stalled" });
+    expect(log.completion_tokens).toBeGreaterThanOrEqual(3);
+    await originSettles();
+    expect((await simStats()).cancelled).toBe(before.cancelled + 1);
+  });
+
+  it("a stream of malformed SSE is relayed as sent, then ended with an error event (no [DONE])", async () => {
+    const { res, id } = await send(chat({ stream: true, sim: { fail: "malformed" } }));
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain("data: {not json");
+    expect(text).not.toContain("[DONE]");
+    const last = text.trimEnd().split("\n\n").at(-1)!;
+    expect(JSON.parse(last.slice("data: ".length))).toMatchObject({ error: { code: "origin_stream_error", type: "server_error" } });
+    expect(await accessLog(id)).toMatchObject({ end: "origin_error" });
+  });
+
+  it("a JSON body that stalls half-way is broken off, not left hanging", async () => {
+    const { res, id } = await send(chat({ model: "test-timeouts", sim: { fail: "stall_mid" } }));
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+    expect(await accessLog(id)).toMatchObject({ end: "origin_stalled" });
+    await originSettles();
+  });
+
+  it("an invalid JSON body is relayed byte for byte (the router does not re-parse answers)", async () => {
+    const { res, id } = await send(chat({ sim: { fail: "malformed" } }));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^\{"id":"chatcmpl-sim-\d+","choices":\[\{not json$/);
+    expect(await accessLog(id)).toMatchObject({ end: "complete", prompt_tokens: null });
+  });
+});
+
+describe("the client going away", () => {
+  it("before the origin answers: the origin request is cancelled", async () => {
+    const before = await simStats();
+    const abort = new AbortController();
+    const pending = send(chat({ sim: { ttftMs: 2000 } }), abort.signal);
+    for (let i = 0; i < 100 && (await simStats()).inFlight === before.inFlight; i++) await sleep(10);
+    abort.abort();
+    await expect(pending).rejects.toThrow();
+    await originSettles();
+    expect((await simStats()).cancelled).toBe(before.cancelled + 1);
+  });
+
+  it("during the stream: the origin stops generating and the log says client_closed", async () => {
+    const before = await simStats();
+    const { res, id } = await send(chat({ stream: true, max_tokens: 1000, sim: { itlMs: 10 } }));
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.read();
+    await reader.cancel();
+    await originSettles();
+    const after = await simStats();
+    expect(after.cancelled).toBe(before.cancelled + 1);
+    expect(after.completionTokens - before.completionTokens).toBeLessThan(1000);
+    expect(await accessLog(id)).toMatchObject({ end: "client_closed" });
+  });
+
+  it("after the stream: nothing is cancelled and the request counts as complete", async () => {
+    const before = await simStats();
+    const { res, id } = await send(chat({ stream: true, max_tokens: 5, stream_options: { include_usage: true } }));
+    const reader = res.body!.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read());
+    await reader.cancel();
+    await originSettles();
+    const after = await simStats();
+    expect(after.cancelled).toBe(before.cancelled);
+    expect(after.completed).toBe(before.completed + 1);
+    expect(await accessLog(id)).toMatchObject({ end: "complete", completion_tokens: 5 });
+  });
+});
+
+describe("the catalog in KV going missing or corrupt", () => {
+  /** Runs the isolate's catalog refresh as a request past the TTL would, and waits for it. */
+  async function refreshPastTtl(): Promise<void> {
+    const waits: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => waits.push(p), passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
+    await getCatalog(env as Env, ctx, Date.now() + 10 * 60_000);
+    await Promise.all(waits);
+  }
+
+  async function stillServes(): Promise<void> {
+    const { res } = await send(chat({ max_tokens: 2 }));
+    expect(res.status).toBe(200);
+    await res.text();
+  }
+
+  const bad: Array<[string, () => Promise<void>, string]> = [
+    ["deleted", () => testEnv.KV.delete(CATALOG_KEY), "catalog_missing"],
+    ["not JSON", () => testEnv.KV.put(CATALOG_KEY, "{not json"), "catalog_load_failed"],
+    ["JSON but not a catalog", () => testEnv.KV.put(CATALOG_KEY, JSON.stringify({ version: 2, models: "x" })), "catalog_invalid"],
+    ["a catalog with an invalid model", () => testEnv.KV.put(CATALOG_KEY, JSON.stringify({ ...testCatalog(), models: [{ id: "x" }] })), "catalog_invalid"],
+  ];
+  for (const [name, corrupt, event] of bad) {
+    it(`${name}: the last good catalog keeps serving, and the failure is logged`, async () => {
+      await stillServes(); // loads the good catalog into the isolate
+      await corrupt();
+      await refreshPastTtl();
+      expect(logs.mock.calls.some(([l]) => typeof l === "string" && l.includes(`"event":"${event}"`))).toBe(true);
+      await stillServes();
+    });
+  }
+
+  it("with no good copy ever loaded, a 503 catalog_unavailable in our shape", async () => {
+    await testEnv.KV.delete(CATALOG_KEY);
+    resetCatalogCache();
+    const { res } = await send(chat());
+    expect(res.headers.get("retry-after")).toBe("5");
+    await expectError(res, 503, "catalog_unavailable");
+  });
+});
