@@ -3,12 +3,12 @@
 // ended and the origin is never left holding an abandoned request.
 
 import { env } from "cloudflare:workers";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { parseSseEvents } from "../../sim/origin.ts";
 import { CATALOG_KEY, getCatalog, resetCatalogCache } from "../../src/catalog/store.ts";
 import { call, expectError, seedCatalog, seedKey, simStats, testCatalog, testEnv } from "./helpers.ts";
 
-let logs: ReturnType<typeof vi.spyOn>;
+let logs: MockInstance<(...args: unknown[]) => void>;
 beforeAll(() => {
   logs = vi.spyOn(console, "log");
 });

@@ -1,7 +1,7 @@
 // Hostile input: thousands of generated requests, every one refused with a 4xx in OpenAI's
 // shape (never a 500, never a hang), while valid traffic keeps being served alongside.
 
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { call, seedCatalog, seedKey } from "./helpers.ts";
 import { generateHostileCases, validBody, type HostileCase } from "./hostile-input.ts";
 
@@ -10,7 +10,7 @@ const MAX_BODY_BYTES = 4_194_304; // wrangler.toml [vars]
 const CONCURRENCY = 16;
 const HANG_MS = 10_000;
 
-let logs: ReturnType<typeof vi.spyOn>;
+let logs: MockInstance<(...args: unknown[]) => void>;
 beforeAll(async () => {
   await seedCatalog();
   logs = vi.spyOn(console, "log");

@@ -4,12 +4,12 @@
 
 import { env } from "cloudflare:workers";
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { call, seedCatalog, seedKey, simStats } from "./helpers.ts";
 
 const MARKER = `PRIVACY${crypto.randomUUID().replaceAll("-", "")}`;
 const LEVELS = ["log", "info", "warn", "error", "debug"] as const;
-const spies: Array<ReturnType<typeof vi.spyOn>> = [];
+const spies: Array<MockInstance<(...args: unknown[]) => void>> = [];
 
 beforeAll(async () => {
   await seedCatalog();
