@@ -40,16 +40,29 @@ function errorEvent(end: RelayEnd): Uint8Array {
   return enc.encode(`data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code } })}\n\n`);
 }
 
-async function read(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number): Promise<ReadableStreamReadResult<Uint8Array>> {
+/**
+ * One timer per stream, not one per read: workerd keeps a cleared timer's memory until the
+ * time it was set for, so a 30 s timer per chunk held ~600 bytes per relayed token for 30 s
+ * (hundreds of MB with a few hundred busy streams). The watchdog only counts time spent
+ * waiting on the origin, so a slow client never makes the origin look stalled.
+ */
+function idleWatchdog(idleMs: number, onStall: () => void): { waiting(on: boolean): void; stop(): void } {
+  let waitingSince: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const stall = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StallError()), idleMs);
-  });
-  try {
-    return await Promise.race([reader.read(), stall]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const check = (): void => {
+    const idle = waitingSince === null ? 0 : Date.now() - waitingSince;
+    if (idle >= idleMs) return onStall();
+    timer = setTimeout(check, idleMs - idle);
+  };
+  return {
+    waiting(on) {
+      waitingSince = on ? Date.now() : null;
+      timer ??= setTimeout(check, idleMs);
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+  };
 }
 
 interface Tap {
@@ -131,12 +144,19 @@ export function relay(
   const reader = origin.getReader();
   const tap = kind === "event-stream" ? eventStreamTap(opts.includeUsage) : jsonTap();
   let firstByteAt: number | null = null;
+  let stalled = false;
+  // A stalled origin's pending read is ended by cancelling it; `stalled` says why it ended.
+  const watchdog = idleWatchdog(opts.idleTimeoutMs, () => {
+    stalled = true;
+    reader.cancel(new StallError()).catch(() => {});
+  });
   let settle!: (r: RelayResult) => void;
   const done = new Promise<RelayResult>((r) => (settle = r));
   let ended = false;
   const finish = (end: RelayEnd): void => {
     if (ended) return;
     ended = true;
+    watchdog.stop();
     settle({ ...tap.result, end, firstByteAt });
   };
 
@@ -146,9 +166,12 @@ export function relay(
         for (;;) {
           let next: ReadableStreamReadResult<Uint8Array>;
           try {
-            next = await read(reader, opts.idleTimeoutMs);
+            watchdog.waiting(true);
+            next = await reader.read();
+            watchdog.waiting(false);
+            if (stalled) throw new StallError();
           } catch (err) {
-            const end: RelayEnd = err instanceof StallError ? "origin_stalled" : "origin_error";
+            const end: RelayEnd = err instanceof StallError || stalled ? "origin_stalled" : "origin_error";
             reader.cancel().catch(() => {});
             finish(end);
             const tail = tap.failure(end);
