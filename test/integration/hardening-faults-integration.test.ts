@@ -126,6 +126,23 @@ describe("origin faults mid-body: the client gets every token sent and an explic
   });
 });
 
+describe("a slow client", () => {
+  it("is not mistaken for a stalled origin: pauses longer than idle_ms still end in [DONE]", async () => {
+    // test-timeouts has idle_ms 300; the origin sends briskly, the client dawdles between reads.
+    const { res, id } = await send(chat({ model: "test-timeouts", stream: true, max_tokens: 2, sim: { itlMs: 5 } }));
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let text = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      text += dec.decode(r.value);
+      await sleep(400);
+    }
+    expect(text).not.toContain("origin_timeout");
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(await accessLog(id)).toMatchObject({ end: "complete" });
+  });
+});
+
 describe("the client going away", () => {
   it("before the origin answers: the origin request is cancelled", async () => {
     const before = await simStats();
