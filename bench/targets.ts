@@ -74,7 +74,9 @@ export async function startTargets(bundleFile: string): Promise<Targets> {
   const sim = await startSim();
   const { Miniflare, convertV4MiniflareOptions } = await loadMiniflare();
 
-  // Bindings, compatibility date and flags exactly as wrangler.toml declares them.
+  // Bindings, compatibility date and flags exactly as wrangler.toml declares them. Its one
+  // required secret gets a placeholder, so wrangler does not warn about it on every run.
+  process.env.ADMIN_TOKEN ??= "bench-admin-token-0123456789";
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
   // wrangler's options are in Miniflare's v4 shape; this Miniflare converts them itself.
   const mf = new Miniflare(convertV4MiniflareOptions({
@@ -97,7 +99,7 @@ export async function startTargets(bundleFile: string): Promise<Targets> {
         modules: true,
         scriptPath: bundleFile,
         modulesRoot: dirname(bundleFile),
-        bindings: { ...(workerOptions.bindings as Record<string, unknown>), ADMIN_TOKEN: "bench-admin-token-0123456789" },
+        bindings: { ...(workerOptions.bindings as Record<string, unknown>), ADMIN_TOKEN: process.env.ADMIN_TOKEN },
         unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       },
       {
