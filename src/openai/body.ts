@@ -1,6 +1,7 @@
 // Reads a request body once, bounded in size, as strict UTF-8 JSON.
 
 import { ApiError, invalidRequest } from "./errors.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 
 export function payloadTooLarge(limit: number): ApiError {
   return new ApiError({
@@ -61,6 +62,9 @@ export function parseJsonObject(bytes: Uint8Array): JsonObject {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw invalidRequest("Request body must be a JSON object.", null, "invalid_json");
+  }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+    throw invalidRequest(`Request body nests deeper than ${MAX_JSON_DEPTH} levels.`, null, "invalid_json");
   }
   return value as JsonObject;
 }

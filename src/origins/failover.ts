@@ -6,7 +6,7 @@ import type { ModelEntry, OriginSpec } from "../catalog/types.ts";
 import { ApiError } from "../openai/errors.ts";
 import type { RelayEnd } from "../streaming/relay.ts";
 import type { BreakerConfig } from "./breaker.ts";
-import { attemptOrigin, DEFAULT_FIRST_BYTE_MS, type AttemptResult, type OriginPath } from "./forward.ts";
+import { attemptOrigin, DEFAULT_FIRST_BYTE_MS, type AttemptResult, type OriginBody, type OriginPath } from "./forward.ts";
 import {
   breakerAllows,
   breakerConfig,
@@ -37,7 +37,9 @@ export interface ForwardRequest {
 }
 
 export interface Forwarded {
+  /** The origin's response, for its status and headers; its body is `body`. */
   res: Response;
+  body: OriginBody;
   origin: OriginSpec;
   attempts: number;
   /** Tell the breaker how the body ended: too late to fail over, not too late to learn. */
@@ -131,7 +133,7 @@ export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: 
     switch (result.kind) {
       case "ok":
         reportFirstByte(origin.id);
-        return { res: result.res, origin, attempts, settle: (end) => settleBody(origin.id, end, cfg) };
+        return { res: result.res, body: result.body, origin, attempts, settle: (end) => settleBody(origin.id, end, cfg) };
       case "rejected":
         reportSuccess(origin.id);
         throw result.error;

@@ -22,11 +22,17 @@ export interface OriginCall {
   signal: AbortSignal | undefined;
 }
 
+/** A body whose first chunk was already read (to know the origin is producing). */
+export interface OriginBody {
+  first: Uint8Array;
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+}
+
 export type FailReason = "unreachable" | "timeout" | "overloaded" | "bad_status" | "empty_body";
 
 export type AttemptResult =
-  /** The first body bytes arrived; the response's body replays them, then the rest. */
-  | { kind: "ok"; res: Response }
+  /** The first body bytes arrived: the origin's headers, and its body as first chunk + the rest. */
+  | { kind: "ok"; res: Response; body: OriginBody }
   /** The origin could not serve it: try another. */
   | { kind: "failed"; reason: FailReason; status: number | null; retryAfter: number | null }
   /** The origin judged the request itself bad: another origin would too. */
@@ -87,31 +93,11 @@ export async function attemptOrigin(env: Env, call: OriginCall): Promise<Attempt
       reader.cancel().catch(() => {});
       return failed("empty_body", res.status);
     }
-    return { kind: "ok", res: new Response(replay(first.value, reader), res) };
+    // Handed over as is: wrapping it in another stream would cost a hop per chunk.
+    return { kind: "ok", res, body: { first: first.value, reader } };
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The first chunk again, then the rest as the consumer pulls; cancelling reaches the origin. */
-function replay(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
-  let pending: Uint8Array | null = first;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        if (pending !== null) {
-          controller.enqueue(pending);
-          pending = null;
-          return;
-        }
-        const next = await reader.read();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 /** The caller's own mistakes, as the origin judged them, keep their message; the rest is the origin's problem. */

@@ -108,7 +108,7 @@ export function inferenceRoute(endpoint: Endpoint) {
     };
     const whileWaiting = admission.settleIfClientLeaves(request.signal, ctx);
 
-    const { res, origin, settle } = await forwardWithFailover(env, ctx, {
+    const { res, body: fromOrigin, origin, settle } = await forwardWithFailover(env, ctx, {
       model,
       path: endpoint,
       bodyFor: (o) => originBody(req, model, o.model),
@@ -119,7 +119,7 @@ export function inferenceRoute(endpoint: Endpoint) {
     log.origin_region = origin.region;
 
     const isStream = req.stream && (res.headers.get("content-type") ?? "").includes("text/event-stream");
-    const { body, done } = relay(res.body ?? new ReadableStream(), isStream ? "event-stream" : "json", {
+    const { body, done } = relay(fromOrigin, isStream ? "event-stream" : "json", {
       includeUsage: req.includeUsage,
       idleTimeoutMs: model.timeouts?.idle_ms ?? DEFAULT_IDLE_MS,
     });

@@ -17,6 +17,15 @@ export const modelNotFound = (id: string): ApiError =>
     message: `The model '${id}' does not exist or you do not have access to it.`,
   });
 
+/** A malformed escape such as `%E0%A4%A` names no model: a 404, not a URIError. */
+function decodeModelId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw modelNotFound(raw);
+  }
+}
+
 export async function listModels(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const key = await authenticate(request, env);
   request.state.log.project_id = key.project_id;
@@ -33,7 +42,7 @@ export async function getModel(request: RouterRequest, env: Env, ctx: ExecutionC
   const key = await authenticate(request, env);
   request.state.log.project_id = key.project_id;
   request.state.log.key_id = key.key_id;
-  const id = decodeURIComponent(request.params.model ?? "");
+  const id = decodeModelId(request.params.model ?? "");
   const { byId } = await getCatalog(env, ctx);
   const m = byId.get(id);
   if (!m || (key.models !== null && !key.models.includes(id))) throw modelNotFound(id);

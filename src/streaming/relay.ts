@@ -3,7 +3,7 @@
 // the client's pace drives reads from the origin, and a client that goes away
 // cancels the origin's body.
 
-import { concat, eventData, includesBytes, SseSplitter } from "./sse-splitter.ts";
+import { concat, eventData, SseSplitter } from "./sse-splitter.ts";
 import { parseUsage, usageFromTail, type Usage } from "./usage.ts";
 
 export type RelayEnd = "complete" | "client_closed" | "origin_error" | "origin_stalled";
@@ -24,9 +24,7 @@ export interface RelayOptions {
 }
 
 const enc = new TextEncoder();
-const DONE = enc.encode("[DONE]");
-const USAGE = [enc.encode('"usage":{'), enc.encode('"usage": {')];
-const ERROR = enc.encode('"error"');
+const decoder = new TextDecoder();
 const TAIL_BYTES = 4096;
 
 function errorEvent(end: RelayEnd): Uint8Array {
@@ -39,26 +37,31 @@ function errorEvent(end: RelayEnd): Uint8Array {
 }
 
 /**
- * One lazily re-armed timer per stream, not one per chunk: when it fires it checks how
- * long the origin has been silent, and cancels the origin's body once that exceeds the
- * limit (the pending read then ends, and the relay reports a stall).
+ * One lazily re-armed timer per stream, not one per chunk (workerd keeps a cleared
+ * timer's memory until its deadline, so a timer per token grew memory with stream
+ * length). Only time spent waiting on the origin counts: a slow client, which simply
+ * pulls later, never makes the origin look stalled.
  */
-function watchdog(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number): { alive(): void; stop(): void; fired(): boolean } {
-  let last = Date.now();
+function idleWatchdog(idleMs: number, onStall: () => void): { waiting(on: boolean): void; stop(): void; fired(): boolean } {
+  let since: number | null = null;
   let fired = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const check = (): void => {
-    const idle = Date.now() - last;
+    timer = undefined;
+    if (since === null) return;
+    const idle = Date.now() - since;
     if (idle < idleMs) {
       timer = setTimeout(check, idleMs - idle);
       return;
     }
     fired = true;
-    reader.cancel("origin stalled").catch(() => {});
+    onStall();
   };
-  timer = setTimeout(check, idleMs);
   return {
-    alive: () => void (last = Date.now()),
+    waiting(on) {
+      since = on ? Date.now() : null;
+      if (on) timer ??= setTimeout(check, idleMs);
+    },
     stop: () => clearTimeout(timer),
     fired: () => fired,
   };
@@ -85,16 +88,19 @@ function eventStreamTap(includeUsage: boolean): Tap {
     chunk(bytes) {
       const keep: Uint8Array[] = [];
       for (const ev of splitter.push(bytes)) {
-        if (ev.length <= 32 && includesBytes(ev, DONE)) {
+        // One native decode and native substring searches per event: far cheaper than
+        // scanning bytes in JavaScript, and events never split a UTF-8 sequence.
+        const text = decoder.decode(ev);
+        if (text.length <= 32 && text.includes("[DONE]")) {
           sawDone = true;
-        } else if (includesBytes(ev, USAGE[0]!) || includesBytes(ev, USAGE[1]!)) {
+        } else if (text.includes('"usage":{') || text.includes('"usage": {')) {
           const parsed = parseEvent(ev);
           const usage = parseUsage(parsed?.usage);
           if (usage) result.usage = usage;
           const choices = parsed?.choices;
           if (!includeUsage && usage && Array.isArray(choices) && choices.length === 0) continue;
           if (Array.isArray(choices) && choices.length > 0) result.deltaEvents++;
-        } else if (!includesBytes(ev, ERROR) && ev.length > 2) {
+        } else if (text.length > 2 && !text.includes('"error"')) {
           result.deltaEvents++;
         }
         keep.push(ev);
@@ -139,12 +145,16 @@ function jsonTap(): Tap {
   };
 }
 
+/** Where the relay reads: a stream, or a reader whose first chunk was already taken. */
+export type RelaySource = ReadableStream<Uint8Array> | { first: Uint8Array; reader: ReadableStreamDefaultReader<Uint8Array> };
+
 export function relay(
-  origin: ReadableStream<Uint8Array>,
+  origin: RelaySource,
   kind: "event-stream" | "json",
   opts: RelayOptions,
 ): { body: ReadableStream<Uint8Array>; done: Promise<RelayResult> } {
-  const reader = origin.getReader();
+  const reader = origin instanceof ReadableStream ? origin.getReader() : origin.reader;
+  let first: Uint8Array | null = origin instanceof ReadableStream ? null : origin.first;
   const tap = kind === "event-stream" ? eventStreamTap(opts.includeUsage) : jsonTap();
   let firstByteAt: number | null = null;
   let settle!: (r: RelayResult) => void;
@@ -156,7 +166,7 @@ export function relay(
     settle({ ...tap.result, end, firstByteAt });
   };
 
-  const dog = watchdog(reader, opts.idleTimeoutMs);
+  const dog = idleWatchdog(opts.idleTimeoutMs, () => void reader.cancel("origin stalled").catch(() => {}));
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, end: RelayEnd): void => {
     finish(end);
     const tail = tap.failure(end);
@@ -170,15 +180,17 @@ export function relay(
       async pull(controller) {
         for (;;) {
           let next: ReadableStreamReadResult<Uint8Array>;
+          dog.waiting(true);
           try {
-            next = await reader.read();
+            next = first !== null ? { done: false, value: first } : await reader.read();
+            first = null;
           } catch {
             dog.stop();
             reader.cancel().catch(() => {});
-            return fail(controller, "origin_error");
+            return fail(controller, dog.fired() ? "origin_stalled" : "origin_error");
           }
+          dog.waiting(false);
           if (dog.fired()) return fail(controller, "origin_stalled");
-          dog.alive();
           if (next.done) {
             dog.stop();
             const rest = tap.rest();

@@ -13,29 +13,42 @@ export class SseSplitter {
   /** Returns the events completed by this chunk, each ending with its blank line. */
   push(chunk: Uint8Array): Uint8Array[] {
     const events: Uint8Array[] = [];
+    const n = chunk.length;
     let start = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
+    let i = 0;
+    // Jump from line end to line end with native indexOf; a CR is looked for again only
+    // once passed, so the usual LF-only stream costs one scan for it per chunk.
+    let nextCr = chunk.indexOf(CR);
+    while (i < n) {
       if (this.skipLf) {
         this.skipLf = false;
-        if (b === LF) continue;
+        if (chunk[i] === LF) {
+          i++;
+          continue;
+        }
       }
-      if (b === LF || b === CR) {
-        if (b === CR) {
-          // A CRLF inside this chunk ends here; one split across chunks is skipped later.
-          if (chunk[i + 1] === LF) i++;
-          else this.skipLf = true;
-        }
-        if (this.atLineStart) {
-          events.push(this.take(chunk, start, i + 1));
-          start = i + 1;
-        }
-        this.atLineStart = true;
-      } else {
+      if (nextCr !== -1 && nextCr < i) nextCr = chunk.indexOf(CR, i);
+      const nextLf = chunk.indexOf(LF, i);
+      const t = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
+      if (t === -1) {
         this.atLineStart = false;
+        break;
       }
+      if (t > i) this.atLineStart = false;
+      i = t;
+      if (chunk[i] === CR) {
+        // A CRLF inside this chunk ends here; one split across chunks is skipped later.
+        if (chunk[i + 1] === LF) i++;
+        else if (i + 1 === n) this.skipLf = true;
+      }
+      if (this.atLineStart) {
+        events.push(this.take(chunk, start, i + 1));
+        start = i + 1;
+      }
+      this.atLineStart = true;
+      i++;
     }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+    if (start < n) this.pending.push(chunk.subarray(start));
     return events;
   }
 

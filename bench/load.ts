@@ -1,0 +1,132 @@
+// Load for one target: non-stream requests through autocannon at a fixed concurrency, and
+// streams through a small node:http client that times the first byte and counts events.
+
+import autocannon from "autocannon";
+import { Agent, request } from "node:http";
+import { BENCH_KEY, BENCH_MODEL } from "./targets.ts";
+
+const PATH = "/v1/chat/completions";
+const HEADERS = { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json" };
+
+export const chatBody = (sim: Record<string, unknown>, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ model: BENCH_MODEL, messages: [{ role: "user", content: "Say something." }], sim, ...extra });
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export interface NonStreamFigures {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+/** autocannon's histograms round to whole milliseconds; its per-response times do not. */
+export async function nonStream(base: string, seconds: number, connections: number): Promise<NonStreamFigures> {
+  const times: number[] = [];
+  let instance!: autocannon.Instance;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      { url: base + PATH, method: "POST", headers: HEADERS, body: chatBody({ tokens: 16 }), connections, duration: seconds },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+  instance.on("response", (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+    if (status === 200) times.push(responseTime);
+  });
+  const result = await done;
+  times.sort((a, b) => a - b);
+  return {
+    requests: result.requests.total,
+    errors: result.non2xx + result.errors + result.timeouts,
+    rps: times.length / seconds,
+    p50_ms: percentile(times, 50),
+    p99_ms: percentile(times, 99),
+  };
+}
+
+interface StreamResult {
+  ttftMs: number;
+  events: number;
+  ms: number;
+}
+
+/** One streamed request: time to the first body byte, and `data:` events received. */
+function streamOnce(agent: Agent, base: string, body: string, signal?: AbortSignal): Promise<StreamResult> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let ttft = Number.NaN;
+    let events = 0;
+    let carry = "";
+    const req = request(base + PATH, { method: "POST", agent, headers: HEADERS, ...(signal ? { signal } : {}) }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
+      res.setEncoding("latin1");
+      res.on("data", (chunk: string) => {
+        if (Number.isNaN(ttft)) ttft = performance.now() - t0;
+        // Count event starts; keep a few bytes in case "data:" straddles two chunks.
+        const text = carry + chunk;
+        for (let i = text.indexOf("data:"); i !== -1; i = text.indexOf("data:", i + 5)) events++;
+        carry = text.slice(-4);
+      });
+      res.on("end", () => resolve({ ttftMs: ttft, events, ms: performance.now() - t0 }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function pool<T>(count: number, concurrency: number, job: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < count) {
+      started++;
+      out.push(await job());
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
+}
+
+/** Short streams: time to first token, with the origin answering at once. */
+export async function timeToFirstToken(base: string, count: number, concurrency: number): Promise<{ p50_ms: number; p99_ms: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const body = chatBody({ tokens: 4, itlMs: 2 }, { stream: true });
+  const results = await pool(count, concurrency, () => streamOnce(agent, base, body));
+  agent.destroy();
+  const t = results.map((r) => r.ttftMs).sort((a, b) => a - b);
+  return { p50_ms: percentile(t, 50), p99_ms: percentile(t, 99) };
+}
+
+/** Long streams with no inter-token delay: how many tokens per second get through. */
+export async function relayedTokensPerSecond(base: string, streams: number, tokens: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: streams });
+  const body = chatBody({ tokens, itlMs: 0 }, { stream: true });
+  const t0 = performance.now();
+  const results = await Promise.all(Array.from({ length: streams }, () => streamOnce(agent, base, body)));
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  return results.reduce((n, r) => n + r.events, 0) / seconds;
+}
+
+/** Holds `count` slow streams open and samples `sample()` as they grow longer. */
+export async function holdStreams(base: string, count: number, itlMs: number, at: readonly number[], sample: () => number): Promise<number[]> {
+  const agent = new Agent({ keepAlive: false, maxSockets: count });
+  const abort = new AbortController();
+  const body = chatBody({ tokens: 1_000_000, itlMs }, { stream: true });
+  const open = Array.from({ length: count }, () => streamOnce(agent, base, body, abort.signal).catch(() => null));
+  const samples: number[] = [];
+  const t0 = performance.now();
+  for (const ms of at) {
+    await new Promise((r) => setTimeout(r, Math.max(0, ms - (performance.now() - t0))));
+    samples.push(sample());
+  }
+  abort.abort();
+  await Promise.all(open);
+  agent.destroy();
+  return samples;
+}

@@ -1,0 +1,77 @@
+// Turns the measured figures into one table, the ratios the targets are set on, and the
+// JSON record kept under bench/results/. Targets are reported, never asserted.
+
+export interface TargetFigures {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  errors: number;
+  cpu_ms_per_request: number | null;
+  ttft_p50_ms: number;
+  ttft_p99_ms: number;
+  tokens_per_s: number;
+  rss_mb: { idle: number; short_streams: number; long_streams: number; longer_streams: number } | null;
+}
+
+export type Figures = Record<"direct" | "pass_through" | "router", TargetFigures>;
+
+export interface Ratios {
+  throughput_router_over_pass_through: number;
+  added_p50_ms_router_minus_pass_through: number;
+  added_p99_ms_router_minus_pass_through: number;
+  ttft_p50_router_over_direct: number;
+  cpu_ms_per_request_router: number;
+  rss_growth_mb_long_minus_short_router: number;
+  rss_growth_mb_longer_minus_long_router: number;
+}
+
+export function ratios(f: Figures): Ratios {
+  const rss = f.router.rss_mb;
+  return {
+    throughput_router_over_pass_through: f.router.rps / f.pass_through.rps,
+    added_p50_ms_router_minus_pass_through: f.router.p50_ms - f.pass_through.p50_ms,
+    added_p99_ms_router_minus_pass_through: f.router.p99_ms - f.pass_through.p99_ms,
+    ttft_p50_router_over_direct: f.router.ttft_p50_ms / f.direct.ttft_p50_ms,
+    cpu_ms_per_request_router: f.router.cpu_ms_per_request ?? Number.NaN,
+    rss_growth_mb_long_minus_short_router: rss ? rss.long_streams - rss.short_streams : Number.NaN,
+    rss_growth_mb_longer_minus_long_router: rss ? rss.longer_streams - rss.long_streams : Number.NaN,
+  };
+}
+
+const n = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || Number.isNaN(v) ? "-" : v.toFixed(digits));
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ")).join("\n");
+}
+
+export function render(f: Figures, r: Ratios, bundle: { minified_gzip_bytes: number; raw_gzip_bytes: number; startup_eval_ms: number }, streamsHeld: number): string {
+  const cols = [["", "direct to origin", "pass-through", "router"]];
+  const row = (label: string, pick: (t: TargetFigures) => string): string[] => [label, pick(f.direct), pick(f.pass_through), pick(f.router)];
+  const body = [
+    row("non-stream req/s", (t) => n(t.rps, 0)),
+    row("latency p50 ms", (t) => n(t.p50_ms)),
+    row("latency p99 ms", (t) => n(t.p99_ms)),
+    row("errors", (t) => String(t.errors)),
+    row("workerd CPU ms/request", (t) => n(t.cpu_ms_per_request, 3)),
+    row("stream TTFT p50 ms", (t) => n(t.ttft_p50_ms)),
+    row("stream TTFT p99 ms", (t) => n(t.ttft_p99_ms)),
+    row("long-stream tokens/s", (t) => n(t.tokens_per_s, 0)),
+    row("workerd RSS MB idle", (t) => n(t.rss_mb?.idle, 1)),
+    row(`  + ${streamsHeld} streams, short`, (t) => n(t.rss_mb?.short_streams, 1)),
+    row(`  + ${streamsHeld} streams, 5x longer`, (t) => n(t.rss_mb?.long_streams, 1)),
+    row(`  + ${streamsHeld} streams, 10x longer`, (t) => n(t.rss_mb?.longer_streams, 1)),
+  ];
+  const check = (ok: boolean): string => (ok ? "meets target" : "MISSES target");
+  const lines = [
+    table([...cols, ...body]),
+    "",
+    `router / pass-through throughput   ${n(r.throughput_router_over_pass_through)}   (target >= 0.8: ${check(r.throughput_router_over_pass_through >= 0.8)})`,
+    `router - pass-through p50 latency  ${n(r.added_p50_ms_router_minus_pass_through)} ms (target < 1 ms: ${check(r.added_p50_ms_router_minus_pass_through < 1)}); p99 ${n(r.added_p99_ms_router_minus_pass_through)} ms`,
+    `router / direct TTFT p50           ${n(r.ttft_p50_router_over_direct)}`,
+    `router CPU per request             ${n(r.cpu_ms_per_request_router, 3)} ms (target < 0.5 ms: ${check(r.cpu_ms_per_request_router < 0.5)})`,
+    `router RSS as streams grow 5x, 10x  +${n(r.rss_growth_mb_long_minus_short_router, 1)} MB, then +${n(r.rss_growth_mb_longer_minus_long_router, 1)} MB (target: flat)`,
+    `bundle                             ${n(bundle.minified_gzip_bytes / 1024, 1)} KiB minified+gzip, ${n(bundle.raw_gzip_bytes / 1024, 1)} KiB as deployed+gzip (target < 50 KiB: ${check(bundle.minified_gzip_bytes < 50 * 1024)}); evaluates in ${n(bundle.startup_eval_ms)} ms`,
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,140 @@
+// The three things measured side by side: the simulated origin on its own (a separate
+// Node process), and, in one workerd started by Miniflare, a bare pass-through Worker
+// and the router as `wrangler deploy` bundles it, each on its own direct socket.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { hashKey, keyIndexKey } from "../src/auth/api-key.ts";
+import type { KeyRecord } from "../src/auth/key-record.ts";
+import { CATALOG_KEY } from "../src/catalog/store.ts";
+import { loadCatalogFile } from "../scripts/catalog-push.ts";
+import { ROOT } from "../scripts/wrangler.ts";
+import { findChild } from "./proc.ts";
+
+export const BENCH_MODEL = "llama-3.1-8b-instruct";
+export const BENCH_KEY = "sk-eir-bench-local-key-0000000000000000";
+const DEV_CATALOG = join(ROOT, "catalog/dev-catalog.json");
+const DEV_ORIGIN = "http://127.0.0.1:8790";
+
+/** Fetch and return, nothing else: the floor any Worker in front of the origin pays. */
+const PASS_THROUGH = `export default {
+  fetch(request, env) {
+    const url = new URL(request.url);
+    return fetch(env.ORIGIN + url.pathname, request);
+  },
+};`;
+
+export interface Targets {
+  /** Base URLs; every target serves /v1/chat/completions. */
+  direct: string;
+  passThrough: string;
+  router: string;
+  simPid: number;
+  workerdPid: number;
+  close(): Promise<void>;
+}
+
+/** The simulated origin in its own process, so that it never shares a core's event loop with the load generator. */
+async function startSim(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(ROOT, "sim/origin.ts"), "--port", "0", "--region", "bench"], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`sim origin exited (${code}): ${out}`)));
+  });
+  child.stdout?.resume();
+  // Never leave the origin running when the bench stops, however it stops.
+  process.once("exit", () => child.kill("SIGTERM"));
+  return { url, child };
+}
+
+/** wrangler's own Miniflare, the version `wrangler dev` runs, not whichever a plugin hoisted. */
+interface MiniflareModule {
+  Miniflare: new (opts: unknown) => {
+    ready: Promise<URL>;
+    getKVNamespace(binding: string, worker: string): Promise<KVNamespace>;
+    unsafeGetDirectURL(worker: string): Promise<URL>;
+    dispose(): Promise<void>;
+  };
+  convertV4MiniflareOptions(opts: Record<string, unknown>): unknown;
+}
+
+async function loadMiniflare(): Promise<MiniflareModule> {
+  const fromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"));
+  return (await import(fromWrangler.resolve("miniflare"))) as MiniflareModule;
+}
+
+export async function startTargets(bundleFile: string): Promise<Targets> {
+  const sim = await startSim();
+  const { Miniflare, convertV4MiniflareOptions } = await loadMiniflare();
+
+  // Bindings, compatibility date and flags exactly as wrangler.toml declares them. Its one
+  // required secret gets a placeholder, so wrangler does not warn about it on every run.
+  process.env.ADMIN_TOKEN ??= "bench-admin-token-0123456789";
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  // wrangler's options are in Miniflare's v4 shape; this Miniflare converts them itself.
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0,
+    // Drain workerd's output here: printing a log line per request would load this process.
+    handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
+      stdout.resume();
+      stderr.resume();
+    },
+    // The access log stays on (workerd still writes it, as in production) but is not printed.
+    handleStructuredLogs() {},
+    workers: [
+      {
+        name: "router",
+        compatibilityDate: workerOptions.compatibilityDate,
+        compatibilityFlags: workerOptions.compatibilityFlags,
+        kvNamespaces: workerOptions.kvNamespaces,
+        durableObjects: workerOptions.durableObjects,
+        modules: true,
+        scriptPath: bundleFile,
+        modulesRoot: dirname(bundleFile),
+        bindings: { ...(workerOptions.bindings as Record<string, unknown>), ADMIN_TOKEN: process.env.ADMIN_TOKEN },
+        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+      },
+      {
+        name: "pass-through",
+        modules: true,
+        script: PASS_THROUGH,
+        compatibilityDate: workerOptions.compatibilityDate,
+        compatibilityFlags: workerOptions.compatibilityFlags,
+        bindings: { ORIGIN: sim.url },
+        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+      },
+    ],
+  }));
+  await mf.ready;
+
+  // KV seeded as `npm start` seeds it: the dev catalog pointed at the origin, and one key record.
+  const catalog = JSON.stringify(loadCatalogFile(DEV_CATALOG)).replaceAll(DEV_ORIGIN, sim.url);
+  const record: KeyRecord = { project_id: "proj_bench", key_id: "key_bench", scopes: ["inference", "keys", "usage"], models: null, expires_at: null };
+  const kv = await mf.getKVNamespace("KV", "router");
+  await kv.put(CATALOG_KEY, catalog);
+  await kv.put(keyIndexKey(await hashKey(BENCH_KEY)), JSON.stringify(record));
+
+  const router = (await mf.unsafeGetDirectURL("router")).href.replace(/\/$/, "");
+  const passThrough = (await mf.unsafeGetDirectURL("pass-through")).href.replace(/\/$/, "");
+  const workerdPid = findChild(process.pid, "workerd");
+  if (workerdPid === null || sim.child.pid === undefined) throw new Error("could not find the workerd or origin process");
+  return {
+    direct: sim.url,
+    passThrough,
+    router,
+    simPid: sim.child.pid,
+    workerdPid,
+    async close() {
+      await mf.dispose();
+      sim.child.kill("SIGTERM");
+    },
+  };
+}
