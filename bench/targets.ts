@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { hashKey, keyIndexKey } from "../src/auth/api-key.ts";
-import type { KeyRecord } from "../src/auth/key-record.ts";
+import { management } from "../scripts/admin.ts";
+import { DEMO_PROJECT_ID, ensureDemo } from "../scripts/demo-project.ts";
 import { CATALOG_KEY } from "../src/catalog/store.ts";
 import { loadCatalogFile } from "../scripts/catalog-push.ts";
 import { ROOT } from "../scripts/wrangler.ts";
@@ -115,14 +115,20 @@ export async function startTargets(bundleFile: string): Promise<Targets> {
   }));
   await mf.ready;
 
-  // KV seeded as `npm start` seeds it: the dev catalog pointed at the origin, and one key record.
+  // Seeded as `npm start` seeds it: the dev catalog pointed at the origin in KV, and the
+  // key created through the management API, so its project's object vouches for it.
   const catalog = JSON.stringify(loadCatalogFile(DEV_CATALOG)).replaceAll(DEV_ORIGIN, sim.url);
-  const record: KeyRecord = { project_id: "proj_bench", key_id: "key_bench", scopes: ["inference", "keys", "usage"], models: null, expires_at: null };
   const kv = await mf.getKVNamespace("KV", "router");
   await kv.put(CATALOG_KEY, catalog);
-  await kv.put(keyIndexKey(await hashKey(BENCH_KEY)), JSON.stringify(record));
 
   const router = (await mf.unsafeGetDirectURL("router")).href.replace(/\/$/, "");
+  await ensureDemo(router, process.env.ADMIN_TOKEN, BENCH_KEY);
+  // The limiter runs on every request (its cost is measured) but must not refuse the load.
+  const roomy = { rpm: 1_000_000_000, tpm: 1_000_000_000_000 };
+  const ids = (JSON.parse(catalog) as { models: Array<{ id: string }> }).models.map((m) => m.id);
+  await management(router, process.env.ADMIN_TOKEN, "PATCH", `/v1/organization/projects/${DEMO_PROJECT_ID}`, {
+    limits: Object.fromEntries(ids.map((id) => [id, roomy])),
+  });
   const passThrough = (await mf.unsafeGetDirectURL("pass-through")).href.replace(/\/$/, "");
   const workerdPid = findChild(process.pid, "workerd");
   if (workerdPid === null || sim.child.pid === undefined) throw new Error("could not find the workerd or origin process");

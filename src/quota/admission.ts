@@ -9,6 +9,7 @@ import { estimatePromptTokens, reservationFor } from "./estimate.ts";
 import { rateLimitHeaders } from "./headers.ts";
 import { effectiveLimits } from "./overrides.ts";
 import type { Decision, Limits, Units } from "./rate-limiter.ts";
+import { settleBatched } from "./settle-batch.ts";
 import { settlementFromError, type Settlement } from "./settlement.ts";
 
 export type FailureMode = "open" | "closed";
@@ -112,17 +113,8 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
       if (settled) return;
       settled = true;
       const input = { id, limits, used: s.used, usage: s.usage, keyId, hour };
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await limiterStub(env, projectId, model.id).settle(input);
-          return;
-        } catch (err) {
-          if (attempt >= SETTLE_ATTEMPTS) {
-            console.log(JSON.stringify({ level: "error", event: "settle_failed", project_id: projectId, model: model.id, error: String(err) }));
-            return;
-          }
-        }
-      }
+      const name = `${projectId}/${model.id}`;
+      await settleBatched(name, input, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS);
     },
   };
   return admission;

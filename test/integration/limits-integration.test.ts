@@ -174,7 +174,10 @@ describe("when the limiter cannot be reached", () => {
       idFromName: (name: string) => env.LIMITERS.idFromName(name),
       get: (id: DurableObjectId) => {
         const real = env.LIMITERS.get(id);
-        return { acquire: () => Promise.reject(new Error("limiter down")), settle: (input: Parameters<typeof real.settle>[0]) => real.settle(input) };
+        return {
+          acquire: () => Promise.reject(new Error("limiter down")),
+          settleMany: (inputs: Parameters<typeof real.settleMany>[0]) => real.settleMany(inputs),
+        };
       },
     };
     const ctx = createExecutionContext();
