@@ -14,10 +14,21 @@ const SETTLED_KEEP_MS = 24 * 3_600_000;
 const OPEN_KEEP_MS = 3_600_000;
 const PRUNE_EVERY_MS = 600_000;
 
+/** A lease (or grant) given back: settled at what was used of it. */
+export interface Returned {
+  id: string;
+  granted: Units;
+  used: Units;
+}
+
 export interface AcquireInput {
   /** Unique per request, made by the Worker: the settle call names it again. */
   id: string;
   limits: Limits;
+  /** Also grant up to this much more, as the isolate's lease under `lease.id`, if there is room. */
+  lease?: { id: string; want: Units };
+  /** Leases the isolate gives back (expired or superseded), settled before granting. */
+  returned?: Returned[];
   want: Units;
   keyId: string;
   /** The hour (ms since epoch, floored) the request is billed in. */
@@ -29,6 +40,11 @@ export interface SettleInput {
   limits: Limits;
   /** Capacity really used, in requests and TPM units. */
   used: Units;
+  /**
+   * What admission granted this request: its reservation, or nothing when the limiter
+   * could not be asked. Absent: looked up from the grant recorded at acquire.
+   */
+  granted?: Units;
   /** What goes on the bill; null: nothing (the request produced nothing). */
   usage: { prompt_tokens: number; completion_tokens: number } | null;
   keyId: string;
@@ -77,21 +93,36 @@ export class LimiterObject extends DurableObject<Env> {
    * Grants capacity (units of requests and tokens) or refuses it. Each call stands
    * alone, so a later edge lease can ask for more than one request's worth at once.
    */
-  acquire(input: AcquireInput): Decision {
+  acquire(input: AcquireInput): Decision & { lease?: Units } {
     const now = Date.now();
-    const { state, decision } = admit(input.limits, this.current(input.limits, now), input.want, now);
-    this.save(state);
-    if (decision.kind === "granted") {
-      this.ctx.storage.sql.exec(
-        "INSERT OR IGNORE INTO grants (id, requests, tokens, settled, at) VALUES (?, ?, ?, 0, ?)",
-        input.id,
-        input.want.requests,
-        input.want.tokens,
-        now,
-      );
+    for (const r of input.returned ?? []) {
+      this.settle({ id: r.id, limits: input.limits, granted: r.granted, used: r.used, usage: null, keyId: "", hour: 0 });
     }
+    const first = admit(input.limits, this.current(input.limits, now), input.want, now);
+    let { state, decision } = first;
+    let lease: Units | undefined;
+    if (decision.kind === "granted" && input.lease) {
+      // Only what is there now: a lease never puts a bucket into debt.
+      const room = decision.snapshot;
+      const extra = { requests: Math.min(input.lease.want.requests, room.remainingRequests), tokens: Math.min(input.lease.want.tokens, room.remainingTokens) };
+      if (extra.requests > 0 && extra.tokens > 0) {
+        const second = admit(input.limits, state, extra, now);
+        if (second.decision.kind === "granted") {
+          state = second.state;
+          decision = { ...decision, snapshot: second.decision.snapshot };
+          lease = extra;
+          this.recordGrant(input.lease.id, extra, now);
+        }
+      }
+    }
+    this.save(state);
+    if (decision.kind === "granted") this.recordGrant(input.id, input.want, now);
     this.prune(now);
-    return decision;
+    return lease ? { ...decision, lease } : decision;
+  }
+
+  private recordGrant(id: string, units: Units, now: number): void {
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO grants (id, requests, tokens, settled, at) VALUES (?, ?, ?, 0, ?)", id, units.requests, units.tokens, now);
   }
 
   /** The counters as they stand, spending nothing: for a request refused before admission. */
@@ -116,7 +147,7 @@ export class LimiterObject extends DurableObject<Env> {
     const now = Date.now();
     const grant = sql.exec<{ requests: number; tokens: number; settled: number }>("SELECT requests, tokens, settled FROM grants WHERE id = ?", input.id).toArray()[0];
     if (grant?.settled === 1) return { applied: false };
-    const granted: Units = grant ? { requests: grant.requests, tokens: grant.tokens } : { requests: 0, tokens: 0 };
+    const granted: Units = input.granted ?? (grant ? { requests: grant.requests, tokens: grant.tokens } : { requests: 0, tokens: 0 });
     this.save(settle(input.limits, this.current(input.limits, now), granted, input.used, now));
     sql.exec("INSERT OR REPLACE INTO grants (id, requests, tokens, settled, at) VALUES (?, ?, ?, 1, ?)", input.id, granted.requests, granted.tokens, now);
     if (input.usage !== null) {

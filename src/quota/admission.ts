@@ -9,6 +9,7 @@ import { estimatePromptTokens, reservationFor } from "./estimate.ts";
 import { rateLimitHeaders } from "./headers.ts";
 import { effectiveLimits } from "./overrides.ts";
 import type { Decision, Limits, Units } from "./rate-limiter.ts";
+import { LEASE_MS, leaseReturn, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "./lease.ts";
 import { settleBatched } from "./settle-batch.ts";
 import { settlementFromError, type Settlement } from "./settlement.ts";
 
@@ -77,6 +78,58 @@ export async function peekHeaders(env: Env, projectId: string, model: ModelEntry
   }
 }
 
+/** Per isolate: the lease each busy limiter granted, and when each limiter was last asked. */
+const leases = new Map<string, Lease>();
+const lastAsked = new Map<string, number>();
+
+interface AcquireArgs {
+  projectId: string;
+  modelId: string;
+  name: string;
+  limits: Limits;
+  want: Units;
+  id: string;
+  keyId: string;
+  hour: number;
+  now: number;
+}
+
+/**
+ * One round trip: gives back the isolate's lease if it is spent or expired, asks for this
+ * request's reservation and, when the isolate is busy with this limiter (asked it within
+ * a lease's life), for a fresh lease too. A refusal is answered from the lease if another
+ * request's lease arrived meanwhile, so leased capacity is never idle while requests wait.
+ */
+async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Decision> {
+  // Whatever lease is held could not serve this request (expired, too small, other limits): back it goes.
+  const old = leases.get(a.name);
+  leases.delete(a.name);
+  const size = leaseSize(a.limits);
+  const busy = a.now - (lastAsked.get(a.name) ?? -Infinity) < LEASE_MS;
+  lastAsked.set(a.name, a.now);
+  if (lastAsked.size > 10_000) lastAsked.clear();
+  const lease = busy && worthLeasing(size) ? { id: crypto.randomUUID(), want: size } : undefined;
+  const returned = old ? leaseReturn(old) : [];
+  const input = { id: a.id, limits: a.limits, want: a.want, keyId: a.keyId, hour: a.hour, ...(lease ? { lease } : {}), ...(returned.length ? { returned } : {}) };
+  const call = async (): Promise<Decision & { lease?: Units }> => (await limiterStub(env, a.projectId, a.modelId).acquire(input)) as Decision & { lease?: Units };
+  const decision = await withTimeout(call(), LIMITER_TIMEOUT_MS);
+  if (decision.lease && lease) {
+    const fresh: Lease = { parts: [{ id: lease.id, granted: decision.lease }], limits: a.limits, left: decision.lease, snapshot: decision.snapshot, expiresAt: Date.now() + LEASE_MS };
+    leases.set(a.name, mergeLease(leases.get(a.name), fresh));
+  }
+  const held = leases.get(a.name);
+  if (decision.kind === "limited" && takeFromLease(held, a.limits, a.want, Date.now())) {
+    return { kind: "granted", granted: a.want, snapshot: leaseSnapshot(held!) };
+  }
+  return decision;
+}
+
+/** Tests only: forget the isolate's leases. */
+export function resetLeases(): void {
+  leases.clear();
+  lastAsked.clear();
+}
+
 /** Admits the request or throws the refusal (429, 400 too large, 503 in closed mode). */
 export async function admitRequest(env: Env, input: AdmitInput): Promise<Admission> {
   const { projectId, keyId, model, req } = input;
@@ -88,12 +141,17 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
 
   let decision: Decision | null = null;
   const asked = Date.now();
-  try {
-    const acquire = async (): Promise<Decision> => await limiterStub(env, projectId, model.id).acquire({ id, limits, want, keyId, hour });
-    decision = await withTimeout(acquire(), LIMITER_TIMEOUT_MS);
-  } catch (err) {
-    console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: model.id, error: String(err) }));
-    if (failureMode(env) === "closed") throw limiterUnavailable();
+  const name = `${projectId}/${model.id}`;
+  const lease = leases.get(name);
+  if (takeFromLease(lease, limits, want, asked)) {
+    decision = { kind: "granted", granted: want, snapshot: leaseSnapshot(lease!) };
+  } else {
+    try {
+      decision = await acquireWithLease(env, { projectId, modelId: model.id, name, limits, want, id, keyId, hour, now: asked });
+    } catch (err) {
+      console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: model.id, error: String(err) }));
+      if (failureMode(env) === "closed") throw limiterUnavailable();
+    }
   }
   // The limiter's round trip, for the benchmark and for anyone tracing latency (no content in it).
   const timing = { "server-timing": `limiter;dur=${Date.now() - asked}` };
@@ -112,8 +170,9 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
     async settle(s: Settlement): Promise<void> {
       if (settled) return;
       settled = true;
-      const input = { id, limits, used: s.used, usage: s.usage, keyId, hour };
-      const name = `${projectId}/${model.id}`;
+      // What admission took for it: its reservation, or nothing if the limiter was not asked.
+      const granted: Units = decision === null ? { requests: 0, tokens: 0 } : want;
+      const input = { id, limits, granted, used: s.used, usage: s.usage, keyId, hour };
       await settleBatched(name, input, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS);
     },
   };

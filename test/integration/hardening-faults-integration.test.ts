@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { parseSseEvents } from "../../sim/origin.ts";
 import { CATALOG_KEY, getCatalog, resetCatalogCache } from "../../src/catalog/store.ts";
-import { call, expectError, seedCatalog, seedKey, simStats, testCatalog, testEnv } from "./helpers.ts";
+import { call, expectError, isolatedModel, seedCatalog, seedKey, simStats, testCatalog, testEnv } from "./helpers.ts";
 
 let logs: MockInstance<(...args: unknown[]) => void>;
 beforeAll(() => {
@@ -35,20 +35,6 @@ async function accessLog(requestId: string): Promise<Record<string, unknown>> {
 async function originSettles(): Promise<void> {
   for (let i = 0; i < 100 && (await simStats()).inFlight > 0; i++) await sleep(20);
   expect((await simStats()).inFlight).toBe(0);
-}
-
-/**
- * Each request goes to a model of its own, with origin ids of its own: every fault here
- * counts against its origin's breaker, and one test's faults must not open another's.
- */
-async function isolatedModel(name: string): Promise<string> {
-  const catalog = testCatalog();
-  const entry = catalog.models.find((m) => m.id === name);
-  if (!entry) throw new Error(`no model ${name}`);
-  const id = `${name}-${crypto.randomUUID().slice(0, 8)}`;
-  catalog.models.push({ ...entry, id, origins: entry.origins.map((o) => ({ ...o, id: `${o.id}-${id}` })) });
-  await seedCatalog(catalog);
-  return id;
 }
 
 async function send(json: Record<string, unknown>, signal?: AbortSignal): Promise<{ res: Response; id: string }> {

@@ -150,3 +150,17 @@ export async function createApiKey(projectId: string, body: Record<string, unkno
   if (res.status !== 200) throw new Error(`createApiKey: ${res.status} ${await res.text()}`);
   return res.json();
 }
+
+/**
+ * A copy of a test model with origin ids of its own, added to the catalog: faults count
+ * against an origin's breaker, and one test's faults must not open another test's.
+ */
+export async function isolatedModel(name: string): Promise<string> {
+  const catalog = testCatalog();
+  const entry = catalog.models.find((m) => m.id === name);
+  if (!entry) throw new Error(`no model ${name}`);
+  const id = `${name}-${crypto.randomUUID().slice(0, 8)}`;
+  catalog.models.push({ ...entry, id, origins: entry.origins.map((o) => ({ ...o, id: `${o.id}-${id}` })) });
+  await seedCatalog(catalog);
+  return id;
+}

@@ -21,6 +21,8 @@ export async function limitsCatalog(): Promise<void> {
     like("slow-rpm", { limits: { rpm: 6, tpm: 1_000_000 } }),
     like("count-rpm", { limits: { rpm: 30, tpm: 1_000_000 } }),
     like("tight-tpm", { limits: { rpm: 1000, tpm: 600 } }),
+    // Room for a lease of 20 requests (a tenth of its 200-request burst).
+    like("lease-rpm", { origins: meterOrigin, limits: { rpm: 1200, tpm: 100_000_000 } }),
     like("meter-chat", { origins: meterOrigin, limits: { rpm: 100_000, tpm: 100_000_000 }, pricing: { input_per_million: 1, output_per_million: 3, currency: "EUR" } }),
     like("meter-embed", { type: "embedding", origins: meterOrigin, limits: { rpm: 100_000, tpm: 100_000_000 } }),
   );

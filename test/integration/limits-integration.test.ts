@@ -205,6 +205,49 @@ describe("when the limiter cannot be reached", () => {
   });
 });
 
+describe("edge leases", () => {
+  it("let a busy isolate admit most requests without a round trip, billing every one exactly", async () => {
+    const { key, record } = await seedKey();
+    let acquires = 0;
+    const counting = {
+      idFromName: (name: string) => env.LIMITERS.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const real = env.LIMITERS.get(id);
+        return {
+          acquire: (input: Parameters<typeof real.acquire>[0]) => {
+            acquires++;
+            return real.acquire(input);
+          },
+          settleMany: (inputs: Parameters<typeof real.settleMany>[0]) => real.settleMany(inputs),
+          peek: (l: Parameters<typeof real.peek>[0]) => real.peek(l),
+        };
+      },
+    };
+    const countingEnv = { ...env, LIMITERS: counting } as unknown as Env;
+    let last = Infinity;
+    for (let i = 0; i < 30; i++) {
+      const ctx = createExecutionContext();
+      const req = new Request("https://router.test/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(chat("lease-rpm", { max_tokens: 2 })),
+      });
+      const res = await app.fetch(req, countingEnv, ctx);
+      expect(res.status).toBe(200);
+      expect(num(res, "x-ratelimit-limit-requests")).toBe(1200);
+      last = num(res, "x-ratelimit-remaining-requests");
+      await res.text();
+      await waitOnExecutionContext(ctx);
+    }
+    // The first asks alone, the second brings a lease of 20, and so on: a handful of calls.
+    expect(acquires).toBeLessThanOrEqual(5);
+    expect(last).toBeLessThan(200);
+    const rows = await ledger(record.project_id, "lease-rpm", 30);
+    expect(rows.reduce((n, r) => n + r.requests, 0)).toBe(30);
+    expect(rows.reduce((n, r) => n + r.completionTokens, 0)).toBe(60);
+  });
+});
+
 describe("the limiter object", () => {
   it("runs on its SQLite schema version 2", async () => {
     expect(await limiter("proj_schema", "test-chat").schemaVersion()).toBe(2);
