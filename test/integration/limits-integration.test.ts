@@ -142,13 +142,21 @@ describe("when the limiter cannot be reached", () => {
     idFromName: (name: string) => env.LIMITERS.idFromName(name),
     get: () => ({
       acquire: () => Promise.reject(new Error("limiter down")),
-      settle: () => Promise.reject(new Error("limiter down")),
+      settleMany: () => Promise.reject(new Error("limiter down")),
+    }),
+  };
+  /** An object that never answers: admission must give up after LIMITER_TIMEOUT_MS. */
+  const hanging = {
+    idFromName: (name: string) => env.LIMITERS.idFromName(name),
+    get: () => ({
+      acquire: () => new Promise(() => {}),
+      settleMany: () => Promise.reject(new Error("limiter down")),
     }),
   };
 
-  async function callWith(mode: string, key: string): Promise<Response> {
+  async function callWith(mode: string, key: string, limiters: unknown = broken): Promise<Response> {
     const ctx = createExecutionContext();
-    const brokenEnv = { ...env, LIMITERS: broken, LIMITER_FAILURE_MODE: mode } as unknown as Env;
+    const brokenEnv = { ...env, LIMITERS: limiters, LIMITER_FAILURE_MODE: mode } as unknown as Env;
     const req = new Request("https://router.test/v1/chat/completions", {
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
@@ -195,6 +203,13 @@ describe("when the limiter cannot be reached", () => {
     // Charged in full, since nothing was reserved: slow-rpm's burst of 1 is spent for the next 10 s.
     const probe = await limiter(record.project_id, "slow-rpm").acquire({ id: "probe", limits: { rpm: 6, tpm: 1_000_000 }, want: { requests: 1, tokens: 1 }, keyId: "k", hour: 0 });
     expect(probe.kind).toBe("limited");
+  });
+
+  it("treats an object that does not answer in time like one that failed, in either mode", async () => {
+    const open = await callWith("open", (await seedKey()).key, hanging);
+    expect(open.status).toBe(200);
+    expect(open.headers.get("x-ratelimit-reset-requests")).toBe("0s");
+    await expectError(await callWith("closed", (await seedKey()).key, hanging), 503, "rate_limiter_unavailable");
   });
 
   it("refuses with 503 and Retry-After when the mode is closed", async () => {
