@@ -2,7 +2,10 @@
 // by many clients at a fraction of a project's limits, with reservations settled when each
 // simulated request ends, and the figures that say how exact the admission was.
 
-import { admit, freshState, settle, type Limits, type Units } from "../src/quota/rate-limiter.ts";
+import { grantWithLease } from "../src/quota/lease.ts";
+import { LeaseHolder } from "../src/quota/lease-holder.ts";
+import { freshState, settle, type Decision, type Limits, type Units } from "../src/quota/rate-limiter.ts";
+import { BATCH_WINDOW_MS } from "../src/quota/settle-batch.ts";
 import { COMPLETION_WEIGHT, EXPECTED_COMPLETION } from "../src/quota/estimate.ts";
 import { bucketOf, MINUTE_MS } from "../src/quota/token-bucket.ts";
 
@@ -15,8 +18,10 @@ export interface SimRun {
   overTokens: number;
   /** Share of the capacity (burst + limit x duration) of the busier dimension left unused. */
   underAdmission: number;
-  /** Limiter calls (acquire + settle) per attempted request. */
+  /** Limiter calls (acquires, and settle batches per isolate and 5-ms window) per attempted request. */
   callsPerRequest: number;
+  /** Attempts admitted from an isolate's lease, without a call. */
+  fromLease: number;
   /** Settled units that differed from the reservation: refunded and charged as debt. */
   refunded: number;
   charged: number;
@@ -60,7 +65,12 @@ function worstExcess(events: ReadonlyArray<{ at: number; units: number }>, allow
   return Math.max(0, worst);
 }
 
-export function simulate(limits: Limits, load: number, opts: { clients: number; durationMs: number; seed: number }): SimRun {
+/**
+ * `isolates` edge isolates share the clients (each client always reaches the same one),
+ * each running the Worker's own lease code (LeaseHolder) against one limiter that runs the
+ * object's (grantWithLease); with `leases: false` every attempt asks the limiter.
+ */
+export function simulate(limits: Limits, load: number, opts: { clients: number; durationMs: number; seed: number; isolates: number; leases: boolean }): SimRun {
   const rnd = prng(opts.seed);
   // Mean TPM units of a request, to size the offered load on the busier limit.
   let probe = 0;
@@ -72,17 +82,22 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
   const perMinute = load * Math.min(limits.rpm, limits.tpm / meanUnits);
   // Each client sends at its own Poisson rate; together they offer `load` x the limit.
   const meanGapMs = (MINUTE_MS * opts.clients) / perMinute;
-  type Ev = { at: number; kind: "arrive"; req: Req } | { at: number; kind: "settle"; granted: Units; used: Units };
+  type Ev = { at: number; kind: "arrive"; req: Req; isolate: number } | { at: number; kind: "settle"; granted: Units; used: Units; isolate: number };
   const queue: Ev[] = [];
   for (let c = 0; c < opts.clients; c++) {
     for (let t = -Math.log(1 - rnd()) * meanGapMs; t < opts.durationMs; t += -Math.log(1 - rnd()) * meanGapMs) {
-      queue.push({ at: Math.floor(t), kind: "arrive", req: request(rnd) });
+      queue.push({ at: Math.floor(t), kind: "arrive", req: request(rnd), isolate: c % opts.isolates });
     }
   }
   queue.sort((a, b) => a.at - b.at);
 
   let state = freshState(limits, 0);
   let calls = 0;
+  let fromLease = 0;
+  let leaseSeq = 0;
+  const holders = Array.from({ length: opts.isolates }, () => new LeaseHolder(() => `lease-${leaseSeq++}`));
+  const settleBatches = new Set<string>();
+  const NAME = "project/model";
   let attempts = 0;
   let refunded = 0;
   let charged = 0;
@@ -96,8 +111,8 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
   };
   while (queue.length > 0) {
     const ev = queue.shift()!;
-    calls++;
     if (ev.kind === "settle") {
+      settleBatches.add(`${ev.isolate}:${Math.floor(ev.at / BATCH_WINDOW_MS)}`);
       state = settle(limits, state, ev.granted, ev.used, ev.at);
       const diff = ev.granted.tokens - ev.used.tokens;
       if (diff > 0) refunded += diff;
@@ -107,14 +122,26 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
     attempts++;
     const { prompt, maxTokens, completion } = ev.req;
     const want = { requests: 1, tokens: unitsOf(prompt, Math.min(EXPECTED_COMPLETION, maxTokens)) };
-    const r = admit(limits, state, want, ev.at);
-    state = r.state;
-    if (r.decision.kind !== "granted") continue;
+    const holder = holders[ev.isolate]!;
+    let granted = opts.leases && holder.take(NAME, limits, want, ev.at) !== null;
+    if (granted) {
+      fromLease++;
+    } else {
+      calls++;
+      const ask = opts.leases ? holder.beforeAcquire(NAME, limits, ev.at) : { returned: [] };
+      for (const r of ask.returned) state = settle(limits, state, r.granted, r.used, ev.at);
+      const g = grantWithLease(limits, state, want, ask.lease?.want, ev.at);
+      state = g.state;
+      const answer: Decision & { lease?: Units } = g.lease ? { ...g.decision, lease: g.lease } : g.decision;
+      const decision = opts.leases ? holder.afterAcquire(NAME, limits, ask, want, answer, ev.at) : answer;
+      granted = decision.kind === "granted";
+    }
+    if (!granted) continue;
     const used = { requests: 1, tokens: unitsOf(prompt, completion) };
     grantedReqs.push({ at: ev.at, units: 1 });
     grantedTokens.push({ at: ev.at, units: used.tokens });
     // A stream of 30 ms per token after 200 ms to the first.
-    push({ at: ev.at + 200 + 30 * completion, kind: "settle", granted: want, used });
+    push({ at: ev.at + 200 + 30 * completion, kind: "settle", granted: want, used, isolate: ev.isolate });
   }
   const rb = bucketOf(limits.rpm);
   const tb = bucketOf(limits.tpm);
@@ -129,7 +156,8 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
     overRequests: worstExcess(grantedReqs, limits.rpm + rb.burst),
     overTokens: worstExcess(grantedTokens, limits.tpm + tb.burst),
     underAdmission: Math.max(0, 1 - Math.max(usedReq / capacityReq, usedTok / capacityTok)),
-    callsPerRequest: calls / attempts,
+    callsPerRequest: (calls + settleBatches.size) / attempts,
+    fromLease,
     refunded,
     charged,
   };

@@ -16,14 +16,17 @@ const limits = { rpm: 600, tpm: 300_000 };
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 
 console.log(`# Rate limiter benchmark, ${new Date().toISOString()}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, node ${process.version}`);
-console.log(`\n## Admission in simulated time: ${limits.rpm} RPM, ${limits.tpm} TPM, 200 clients, 10 minutes per load`);
-console.log("| load | attempts | admitted | over-admission RPM / TPM | under-admission | limiter calls per request | refunded / charged units |");
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
-for (const load of [0.8, 1, 2]) {
-  const r = simulate(limits, load, { clients: 200, durationMs: 600_000, seed: 42 });
-  console.log(
-    `| ${load * 100} % | ${r.attempts} | ${r.admitted} | ${r.overRequests} / ${r.overTokens} | ${load >= 1 ? pct(r.underAdmission) : "n/a (below the limit)"} | ${r.callsPerRequest.toFixed(2)} | ${r.refunded} / ${r.charged} |`,
-  );
+const ISOLATES = 8;
+console.log(`\n## Admission in simulated time: ${limits.rpm} RPM, ${limits.tpm} TPM, 200 clients over ${ISOLATES} edge isolates, 10 minutes per load`);
+console.log("| load | leases | attempts | admitted | from a lease | over-admission RPM / TPM | under-admission | limiter calls per request | refunded / charged units |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const leases of [false, true]) {
+  for (const load of [0.8, 1, 2]) {
+    const r = simulate(limits, load, { clients: 200, durationMs: 600_000, seed: 42, isolates: ISOLATES, leases });
+    console.log(
+      `| ${load * 100} % | ${leases ? "on" : "off"} | ${r.attempts} | ${r.admitted} | ${r.fromLease} | ${r.overRequests} / ${r.overTokens} | ${load >= 1 ? pct(r.underAdmission) : "n/a (below the limit)"} | ${r.callsPerRequest.toFixed(2)} | ${r.refunded} / ${r.charged} |`,
+    );
+  }
 }
 
 // ---- the real round trip --------------------------------------------------------------
@@ -35,22 +38,31 @@ const stack = spawn(process.execPath, [join(ROOT, "scripts/start.ts")], {
   cwd: ROOT,
   env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: "0", STATE_DIR: state, WRANGLER_SEND_METRICS: "false", ADMIN_TOKEN: crypto.randomUUID() },
   // wrangler's own shutdown noise is not the benchmark's output.
-  stdio: ["ignore", "ignore", "ignore"],
+  stdio: ["ignore", "pipe", "ignore"],
 });
 const base = `http://127.0.0.1:${port}`;
 const key = "sk-eir-demo-local-development-key-0000";
 
-async function ready(): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("router did not start");
+/**
+ * Waits for the start script's own "router ready" line: polling with the demo key before
+ * the script has created it would leave "no such key" in the isolate's key cache.
+ */
+function ready(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("router did not start")), 150_000);
+    stack.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("router ready on")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    stack.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`router exited with ${code}`));
+    });
+  });
 }
 
 const quantile = (xs: number[], q: number): number => {
@@ -95,7 +107,9 @@ try {
   await drive(1, seconds);
   await drive(32, seconds);
 } finally {
-  stack.kill("SIGTERM");
-  await new Promise((r) => stack.once("exit", r));
+  if (stack.exitCode === null) {
+    stack.kill("SIGTERM");
+    await new Promise((r) => stack.once("exit", r));
+  }
   rmSync(state, { recursive: true, force: true });
 }

@@ -3,7 +3,8 @@
 // src/quota/rate-limiter.ts; its clock is the object's own.
 
 import { DurableObject } from "cloudflare:workers";
-import { admit, freshState, settle, snapshot, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "../src/quota/rate-limiter.ts";
+import { grantWithLease } from "../src/quota/lease.ts";
+import { freshState, settle, snapshot, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "../src/quota/rate-limiter.ts";
 import type { LedgerRow } from "../src/usage/ledger.ts";
 
 export const LIMITER_SCHEMA_VERSION = 2;
@@ -14,12 +15,7 @@ const SETTLED_KEEP_MS = 24 * 3_600_000;
 const OPEN_KEEP_MS = 3_600_000;
 const PRUNE_EVERY_MS = 600_000;
 
-/** A lease (or grant) given back: settled at what was used of it. */
-export interface Returned {
-  id: string;
-  granted: Units;
-  used: Units;
-}
+import type { Returned } from "../src/quota/lease-holder.ts";
 
 export interface AcquireInput {
   /** Unique per request, made by the Worker: the settle call names it again. */
@@ -90,31 +86,16 @@ export class LimiterObject extends DurableObject<Env> {
   }
 
   /**
-   * Grants capacity (units of requests and tokens) or refuses it. Each call stands
-   * alone, so a later edge lease can ask for more than one request's worth at once.
+   * Grants capacity (units of requests and tokens) or refuses it, and with it an edge
+   * lease when asked and there is room; leases given back are settled first.
    */
   acquire(input: AcquireInput): Decision & { lease?: Units } {
     const now = Date.now();
     for (const r of input.returned ?? []) {
       this.settle({ id: r.id, limits: input.limits, granted: r.granted, used: r.used, usage: null, keyId: "", hour: 0 });
     }
-    const first = admit(input.limits, this.current(input.limits, now), input.want, now);
-    let { state, decision } = first;
-    let lease: Units | undefined;
-    if (decision.kind === "granted" && input.lease) {
-      // Only what is there now: a lease never puts a bucket into debt.
-      const room = decision.snapshot;
-      const extra = { requests: Math.min(input.lease.want.requests, room.remainingRequests), tokens: Math.min(input.lease.want.tokens, room.remainingTokens) };
-      if (extra.requests > 0 && extra.tokens > 0) {
-        const second = admit(input.limits, state, extra, now);
-        if (second.decision.kind === "granted") {
-          state = second.state;
-          decision = { ...decision, snapshot: second.decision.snapshot };
-          lease = extra;
-          this.recordGrant(input.lease.id, extra, now);
-        }
-      }
-    }
+    const { state, decision, lease } = grantWithLease(input.limits, this.current(input.limits, now), input.want, input.lease?.want, now);
+    if (lease && input.lease) this.recordGrant(input.lease.id, lease, now);
     this.save(state);
     if (decision.kind === "granted") this.recordGrant(input.id, input.want, now);
     this.prune(now);

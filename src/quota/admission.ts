@@ -9,7 +9,7 @@ import { estimatePromptTokens, reservationFor } from "./estimate.ts";
 import { rateLimitHeaders } from "./headers.ts";
 import { effectiveLimits } from "./overrides.ts";
 import type { Decision, Limits, Units } from "./rate-limiter.ts";
-import { LEASE_MS, leaseReturn, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "./lease.ts";
+import { LeaseHolder } from "./lease-holder.ts";
 import { settleBatched } from "./settle-batch.ts";
 import { settlementFromError, type Settlement } from "./settlement.ts";
 
@@ -78,9 +78,8 @@ export async function peekHeaders(env: Env, projectId: string, model: ModelEntry
   }
 }
 
-/** Per isolate: the lease each busy limiter granted, and when each limiter was last asked. */
-const leases = new Map<string, Lease>();
-const lastAsked = new Map<string, number>();
+/** Per isolate: the leases it holds, one per busy limiter. */
+const holder = new LeaseHolder(() => crypto.randomUUID());
 
 interface AcquireArgs {
   projectId: string;
@@ -94,40 +93,18 @@ interface AcquireArgs {
   now: number;
 }
 
-/**
- * One round trip: gives back the isolate's lease if it is spent or expired, asks for this
- * request's reservation and, when the isolate is busy with this limiter (asked it within
- * a lease's life), for a fresh lease too. A refusal is answered from the lease if another
- * request's lease arrived meanwhile, so leased capacity is never idle while requests wait.
- */
+/** One round trip: gives back a spent lease, asks for the reservation and, if busy, a new lease. */
 async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Decision> {
-  // Whatever lease is held could not serve this request (expired, too small, other limits): back it goes.
-  const old = leases.get(a.name);
-  leases.delete(a.name);
-  const size = leaseSize(a.limits);
-  const busy = a.now - (lastAsked.get(a.name) ?? -Infinity) < LEASE_MS;
-  lastAsked.set(a.name, a.now);
-  if (lastAsked.size > 10_000) lastAsked.clear();
-  const lease = busy && worthLeasing(size) ? { id: crypto.randomUUID(), want: size } : undefined;
-  const returned = old ? leaseReturn(old) : [];
-  const input = { id: a.id, limits: a.limits, want: a.want, keyId: a.keyId, hour: a.hour, ...(lease ? { lease } : {}), ...(returned.length ? { returned } : {}) };
+  const ask = holder.beforeAcquire(a.name, a.limits, a.now);
+  const input = { id: a.id, limits: a.limits, want: a.want, keyId: a.keyId, hour: a.hour, ...(ask.lease ? { lease: ask.lease } : {}), ...(ask.returned.length ? { returned: ask.returned } : {}) };
   const call = async (): Promise<Decision & { lease?: Units }> => (await limiterStub(env, a.projectId, a.modelId).acquire(input)) as Decision & { lease?: Units };
   const decision = await withTimeout(call(), LIMITER_TIMEOUT_MS);
-  if (decision.lease && lease) {
-    const fresh: Lease = { parts: [{ id: lease.id, granted: decision.lease }], limits: a.limits, left: decision.lease, snapshot: decision.snapshot, expiresAt: Date.now() + LEASE_MS };
-    leases.set(a.name, mergeLease(leases.get(a.name), fresh));
-  }
-  const held = leases.get(a.name);
-  if (decision.kind === "limited" && takeFromLease(held, a.limits, a.want, Date.now())) {
-    return { kind: "granted", granted: a.want, snapshot: leaseSnapshot(held!) };
-  }
-  return decision;
+  return holder.afterAcquire(a.name, a.limits, ask, a.want, decision, Date.now());
 }
 
 /** Tests only: forget the isolate's leases. */
 export function resetLeases(): void {
-  leases.clear();
-  lastAsked.clear();
+  holder.clear();
 }
 
 /** Admits the request or throws the refusal (429, 400 too large, 503 in closed mode). */
@@ -142,9 +119,9 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
   let decision: Decision | null = null;
   const asked = Date.now();
   const name = `${projectId}/${model.id}`;
-  const lease = leases.get(name);
-  if (takeFromLease(lease, limits, want, asked)) {
-    decision = { kind: "granted", granted: want, snapshot: leaseSnapshot(lease!) };
+  const fromLease = holder.take(name, limits, want, asked);
+  if (fromLease) {
+    decision = { kind: "granted", granted: want, snapshot: fromLease };
   } else {
     try {
       decision = await acquireWithLease(env, { projectId, modelId: model.id, name, limits, want, id, keyId, hour, now: asked });

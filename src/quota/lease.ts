@@ -4,7 +4,7 @@
 // isolate does not use goes back with its next call to the object.
 
 import { bucketOf } from "./token-bucket.ts";
-import type { Limits, Snapshot, Units } from "./rate-limiter.ts";
+import { admit, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "./rate-limiter.ts";
 
 /** How long a lease may be used: short, so capacity idle in one isolate is soon returned. */
 export const LEASE_MS = 1_000;
@@ -74,4 +74,25 @@ export function leaseReturn(lease: Lease): Array<{ id: string; granted: Units; u
     restT -= t;
     return { id, granted, used: { requests: granted.requests - r, tokens: granted.tokens - t } };
   });
+}
+
+/**
+ * The object's side: grants `want`, and then as much of `leaseWant` as the buckets hold
+ * right now (never into debt), as one more grant. Refusals change nothing.
+ */
+export function grantWithLease(
+  l: Limits,
+  state: LimiterState,
+  want: Units,
+  leaseWant: Units | undefined,
+  now: number,
+): { state: LimiterState; decision: Decision; lease: Units | null } {
+  const first = admit(l, state, want, now);
+  if (first.decision.kind !== "granted" || !leaseWant) return { ...first, lease: null };
+  const room = first.decision.snapshot;
+  const extra = { requests: Math.min(leaseWant.requests, room.remainingRequests), tokens: Math.min(leaseWant.tokens, room.remainingTokens) };
+  if (extra.requests <= 0 || extra.tokens <= 0) return { ...first, lease: null };
+  const second = admit(l, first.state, extra, now);
+  if (second.decision.kind !== "granted") return { ...first, lease: null };
+  return { state: second.state, decision: { ...first.decision, snapshot: second.decision.snapshot }, lease: extra };
 }

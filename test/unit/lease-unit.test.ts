@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LEASE_MS, leaseReturn, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "../../src/quota/lease.ts";
+import { grantWithLease, LEASE_MS, leaseReturn, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "../../src/quota/lease.ts";
+import { LeaseHolder } from "../../src/quota/lease-holder.ts";
+import { freshState } from "../../src/quota/rate-limiter.ts";
 
 const limits = { rpm: 600, tpm: 60_000 };
 const snap = { limitRequests: 600, limitTokens: 60_000, remainingRequests: 50, remainingTokens: 5_000, resetRequestsMs: 100, resetTokensMs: 100 };
@@ -60,5 +62,62 @@ describe("merging and returning", () => {
   it("does not merge leases of different limits", () => {
     const fresh = lease({ limits: { rpm: 1200, tpm: 60_000 } });
     expect(mergeLease(lease(), fresh)).toBe(fresh);
+  });
+});
+
+describe("grantWithLease (the object's side)", () => {
+  const l = { rpm: 600, tpm: 60_000 };
+  it("grants the request and a lease from what the buckets hold, never into debt", () => {
+    const r = grantWithLease(l, freshState(l, 0), { requests: 1, tokens: 100 }, { requests: 10, tokens: 1000 }, 0);
+    expect(r.decision.kind).toBe("granted");
+    expect(r.lease).toEqual({ requests: 10, tokens: 1000 });
+    expect(r.decision.snapshot.remainingRequests).toBe(100 - 11);
+    // Nearly empty: the lease shrinks to what is there.
+    let s = r.state;
+    for (let i = 0; i < 85; i++) s = grantWithLease(l, s, { requests: 1, tokens: 1 }, undefined, 0).state;
+    const small = grantWithLease(l, s, { requests: 1, tokens: 1 }, { requests: 10, tokens: 1000 }, 0);
+    expect(small.lease).toEqual({ requests: 3, tokens: 1000 });
+    expect(small.decision.snapshot.remainingRequests).toBe(0);
+  });
+
+  it("grants no lease with a refusal, and a refusal changes nothing", () => {
+    const tiny = { rpm: 6, tpm: 1000 };
+    const s = grantWithLease(tiny, freshState(tiny, 0), { requests: 1, tokens: 1 }, undefined, 0).state;
+    const r = grantWithLease(tiny, s, { requests: 1, tokens: 1 }, { requests: 1, tokens: 1 }, 0);
+    expect(r.decision.kind).toBe("limited");
+    expect(r.lease).toBeNull();
+    expect(r.state).toEqual(s);
+  });
+});
+
+describe("LeaseHolder (the isolate's side)", () => {
+  const l = { rpm: 600, tpm: 60_000 };
+  const want = { requests: 1, tokens: 100 };
+  let n = 0;
+  const holder = () => new LeaseHolder(() => `lease-${++n}`);
+  const granted = (lease?: { requests: number; tokens: number }) => ({ kind: "granted" as const, granted: want, snapshot: snap, ...(lease ? { lease } : {}) });
+
+  it("asks for a lease only once busy, then serves from it without a call, and gives back the rest", () => {
+    const h = holder();
+    const first = h.beforeAcquire("p/m", l, 0);
+    expect(first.lease).toBeUndefined();
+    h.afterAcquire("p/m", l, first, want, granted(), 0);
+    const second = h.beforeAcquire("p/m", l, 100);
+    expect(second.lease?.want).toEqual({ requests: 10, tokens: 1000 });
+    h.afterAcquire("p/m", l, second, want, granted({ requests: 10, tokens: 1000 }), 100);
+    expect(h.take("p/m", l, want, 200)).toMatchObject({ remainingRequests: 50 + 9 });
+    expect(h.take("p/m", l, want, 200 + LEASE_MS)).toBeNull();
+    const third = h.beforeAcquire("p/m", l, 200 + LEASE_MS);
+    expect(third.returned).toEqual([{ id: second.lease!.id, granted: { requests: 10, tokens: 1000 }, used: { requests: 1, tokens: 100 } }]);
+  });
+
+  it("serves a refused request from a lease another request brought meanwhile", () => {
+    const h = holder();
+    h.afterAcquire("p/m", l, h.beforeAcquire("p/m", l, 0), want, granted(), 0);
+    const a = h.beforeAcquire("p/m", l, 10);
+    const b = h.beforeAcquire("p/m", l, 10);
+    h.afterAcquire("p/m", l, a, want, granted({ requests: 10, tokens: 1000 }), 20);
+    const limited = { kind: "limited" as const, limit: "requests" as const, retryAfterMs: 100, requested: want, burst: want, snapshot: snap };
+    expect(h.afterAcquire("p/m", l, b, want, limited, 20).kind).toBe("granted");
   });
 });

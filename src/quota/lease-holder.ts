@@ -1,0 +1,75 @@
+// The isolate's side of edge leases, pure: which lease it holds per limiter, when to ask
+// for one, what to give back, and how to read the object's answer. The Worker wraps it
+// around the limiter call; the limits benchmark runs the same code in simulated time.
+
+import { LEASE_MS, leaseReturn, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "./lease.ts";
+import type { Decision, Limits, Snapshot, Units } from "./rate-limiter.ts";
+
+export interface Returned {
+  id: string;
+  granted: Units;
+  used: Units;
+}
+
+export interface LeaseAsk {
+  /** Ask for this lease along with the request, if set. */
+  lease?: { id: string; want: Units };
+  /** Give these back in the same call. */
+  returned: Returned[];
+}
+
+export class LeaseHolder {
+  private readonly leases = new Map<string, Lease>();
+  private readonly lastAsked = new Map<string, number>();
+
+  private readonly newId: () => string;
+
+  constructor(newId: () => string) {
+    this.newId = newId;
+  }
+
+  /** Admits from the held lease, without a call: the headers' counters, or null. */
+  take(name: string, limits: Limits, want: Units, now: number): Snapshot | null {
+    const lease = this.leases.get(name);
+    return takeFromLease(lease, limits, want, now) ? leaseSnapshot(lease!) : null;
+  }
+
+  /**
+   * Before calling the object: the held lease could not serve this request (expired, too
+   * small, other limits), so back it goes; and a busy isolate (it asked this limiter
+   * within a lease's life) asks for a fresh one.
+   */
+  beforeAcquire(name: string, limits: Limits, now: number): LeaseAsk {
+    const old = this.leases.get(name);
+    this.leases.delete(name);
+    const size = leaseSize(limits);
+    const busy = now - (this.lastAsked.get(name) ?? -Infinity) < LEASE_MS;
+    this.lastAsked.set(name, now);
+    if (this.lastAsked.size > 10_000) this.lastAsked.clear();
+    return {
+      ...(busy && worthLeasing(size) ? { lease: { id: this.newId(), want: size } } : {}),
+      returned: old ? leaseReturn(old) : [],
+    };
+  }
+
+  /**
+   * The object's answer: a granted lease joins any another request brought meanwhile, and
+   * a refusal is served from such a lease, so leased capacity never idles while requests wait.
+   */
+  afterAcquire(name: string, limits: Limits, ask: LeaseAsk, want: Units, decision: Decision & { lease?: Units }, now: number): Decision {
+    if (decision.lease && ask.lease) {
+      const fresh: Lease = { parts: [{ id: ask.lease.id, granted: decision.lease }], limits, left: decision.lease, snapshot: decision.snapshot, expiresAt: now + LEASE_MS };
+      this.leases.set(name, mergeLease(this.leases.get(name), fresh));
+    }
+    if (decision.kind === "limited") {
+      const snapshot = this.take(name, limits, want, now);
+      if (snapshot) return { kind: "granted", granted: want, snapshot };
+    }
+    return decision;
+  }
+
+  clear(): void {
+    this.leases.clear();
+    this.lastAsked.clear();
+  }
+}
