@@ -15,8 +15,6 @@ import { parseKeyRecord, type KeyRecord, type Scope } from "./key-record.ts";
  * against the clock on every request). Also how long "no such key" is remembered.
  */
 export const KEY_TRUST_MS = 5_000;
-/** The name the foundation used; same value. */
-export const KEY_CACHE_TTL_MS = KEY_TRUST_MS;
 const CACHE_MAX = 10_000;
 
 interface Entry {

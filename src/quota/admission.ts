@@ -102,11 +102,6 @@ async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Decision> {
   return holder.afterAcquire(a.name, a.limits, ask, a.want, decision, Date.now());
 }
 
-/** Tests only: forget the isolate's leases. */
-export function resetLeases(): void {
-  holder.clear();
-}
-
 /** Admits the request or throws the refusal (429, 400 too large, 503 in closed mode). */
 export async function admitRequest(env: Env, input: AdmitInput): Promise<Admission> {
   const { projectId, keyId, model, req } = input;

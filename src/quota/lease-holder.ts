@@ -67,9 +67,4 @@ export class LeaseHolder {
     }
     return decision;
   }
-
-  clear(): void {
-    this.leases.clear();
-    this.lastAsked.clear();
-  }
 }

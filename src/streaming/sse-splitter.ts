@@ -97,15 +97,3 @@ export function eventData(raw: Uint8Array): string | null {
   }
   return data;
 }
-
-/** Does `hay` contain `needle`? Native indexOf finds candidates for the first byte. */
-export function includesBytes(hay: Uint8Array, needle: Uint8Array): boolean {
-  const first = needle[0];
-  if (first === undefined) return true;
-  for (let i = hay.indexOf(first); i !== -1 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && hay[i + j] === needle[j]) j++;
-    if (j === needle.length) return true;
-  }
-  return false;
-}

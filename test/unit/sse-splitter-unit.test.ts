@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventData, includesBytes, SseSplitter } from "../../src/streaming/sse-splitter.ts";
+import { eventData, SseSplitter } from "../../src/streaming/sse-splitter.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -81,16 +81,5 @@ describe("eventData", () => {
     expect(d("data\n\n")).toBe("");
     expect(d("datum: x\n\n")).toBeNull();
     expect(d("id: 1\nretry: 5\n\n")).toBeNull();
-  });
-});
-
-describe("includesBytes", () => {
-  it("finds a pattern anywhere, including overlapping starts", () => {
-    const has = (h: string, n: string): boolean => includesBytes(enc.encode(h), enc.encode(n));
-    expect(has('{"usage":{"a":1}}', '"usage":{')).toBe(true);
-    expect(has('{"usage":null}', '"usage":{')).toBe(false);
-    expect(has("aaab", "aab")).toBe(true);
-    expect(has("ab", "abc")).toBe(false);
-    expect(has("", "a")).toBe(false);
   });
 });
