@@ -12,10 +12,15 @@ import { parseKeyRecord, type KeyRecord, type Scope } from "./key-record.ts";
 /**
  * The revocation bound: a deleted, rotated, re-scoped or suspended key is refused at
  * every edge location at most this long after the change (expiry is exact: it is checked
- * against the clock on every request). Also how long "no such key" is remembered.
+ * against the clock on every request).
  */
 export const KEY_TRUST_MS = 5_000;
 const CACHE_MAX = 10_000;
+/**
+ * How long "no such key" is remembered: long enough to absorb a burst with one bad key,
+ * short so that a key used a moment before it was created works a second later.
+ */
+export const UNKNOWN_KEY_MS = 1_000;
 
 interface Entry {
   record: Promise<KeyRecord | null>;
@@ -56,9 +61,14 @@ function lookup(env: Env, hash: string, now: number): Promise<KeyRecord | null> 
   const record = resolve(env, hash, now);
   const entry = { record, until: now + KEY_TRUST_MS };
   cache.set(hash, entry);
-  record.catch(() => {
-    if (cache.get(hash) === entry) cache.delete(hash);
-  });
+  record.then(
+    (r) => {
+      if (r === null && cache.get(hash) === entry) entry.until = now + UNKNOWN_KEY_MS;
+    },
+    () => {
+      if (cache.get(hash) === entry) cache.delete(hash);
+    },
+  );
   return record;
 }
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateKey, hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
-import { authenticate, KEY_TRUST_MS, resetKeyCache } from "../../src/auth/authenticate.ts";
+import { authenticate, KEY_TRUST_MS, resetKeyCache, UNKNOWN_KEY_MS } from "../../src/auth/authenticate.ts";
 import { redact } from "../../src/projects/changes.ts";
 import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog, testEnv } from "./helpers.ts";
 
@@ -104,5 +104,29 @@ describe("cost of bad keys", () => {
     const t0 = Date.now();
     for (let i = 0; i < 10; i++) await auth(k.value, t0 + i);
     expect(get).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe(`an unknown key is remembered only UNKNOWN_KEY_MS (${UNKNOWN_KEY_MS} ms)`, () => {
+  it("accepts a key a second after a request with it arrived just before it was created", async () => {
+    const p = await createProject();
+    const secret = generateKey();
+    resetKeyCache();
+    const t0 = Date.now();
+    await expect(auth(secret, t0)).rejects.toMatchObject({ status: 401 });
+    // Created as another isolate would: this one's cache is not reset by it.
+    const created = await project(p.id).createKey({
+      id: `key_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
+      hash: await hashKey(secret),
+      redacted_value: redact(secret),
+      name: "late",
+      scopes: ["inference"],
+      models: null,
+      expires_at: null,
+      actor: elsewhere,
+    });
+    expect(created.ok).toBe(true);
+    await expect(auth(secret, t0 + UNKNOWN_KEY_MS - 1)).rejects.toMatchObject({ status: 401 });
+    await expect(auth(secret, t0 + UNKNOWN_KEY_MS)).resolves.toMatchObject({ project_id: p.id });
   });
 });
