@@ -3,7 +3,6 @@
 
 import { Router, type IRequest } from "itty-router";
 import { newAccessLog, writeAccessLog } from "./http/access-log.ts";
-import { refuseCrossOrigin } from "./http/cors.ts";
 import { requestIdFor } from "./http/request-id.ts";
 import { ApiError, toApiError } from "./openai/errors.ts";
 import type { RouterArgs, RouterRequest } from "./routes/context.ts";
@@ -94,6 +93,4 @@ router
   .get("/v1/organization/projects/:project_id/audit_logs", listAuditLogs)
   .get("/v1/organization/audit_logs", listAuditLogs)
   .get("/v1/organization/usage/completions", usageCompletions)
-  // Deliberately no CORS (see src/http/cors.ts and the README): preflights are refused.
-  .options("*", refuseCrossOrigin(ROUTES))
   .all("*", fallbackRoute(ROUTES));

@@ -1,4 +1,7 @@
 // Unknown paths are 404; known paths with the wrong method are 405 with an Allow header.
+// A CORS preflight (OPTIONS) is one such wrong method, refused on purpose and without any
+// Access-Control-* header: the API takes secret keys, and a browser page holding one
+// leaks it to every visitor. Servers never preflight, so they are unaffected.
 
 import { ApiError } from "../openai/errors.ts";
 import type { RouterRequest } from "./context.ts";
@@ -7,20 +10,18 @@ export function fallbackRoute(allowed: ReadonlyArray<readonly [method: string, p
   return function notRouted(request: RouterRequest): never {
     const path = new URL(request.url).pathname;
     const methods = [...new Set(allowed.filter(([, re]) => re.test(path)).map(([m]) => m))];
-    if (methods.length > 0) {
-      throw new ApiError({
-        status: 405,
-        type: "invalid_request_error",
-        code: "method_not_allowed",
-        message: `${request.method} is not allowed on ${path}; use ${methods.join(" or ")}.`,
-        headers: { allow: methods.join(", ") },
-      });
+    if (methods.length === 0) {
+      throw new ApiError({ status: 404, type: "invalid_request_error", code: "unknown_url", message: `Unknown request URL: ${request.method} ${path}.` });
     }
+    const cors = request.method === "OPTIONS";
     throw new ApiError({
-      status: 404,
+      status: 405,
       type: "invalid_request_error",
-      code: "unknown_url",
-      message: `Unknown request URL: ${request.method} ${path}.`,
+      code: cors ? "cors_not_supported" : "method_not_allowed",
+      message: cors
+        ? "This API does not answer cross-origin (CORS) requests: a browser would expose your secret API key. Call it from your server."
+        : `${request.method} is not allowed on ${path}; use ${methods.join(" or ")}.`,
+      headers: { allow: methods.join(", ") },
     });
   };
 }
