@@ -70,7 +70,7 @@ async function loadMiniflare(): Promise<MiniflareModule> {
   return (await import(fromWrangler.resolve("miniflare"))) as MiniflareModule;
 }
 
-export async function startTargets(bundleFile: string): Promise<Targets> {
+export async function startTargets(bundleFile: string, opts: { inspectorPort?: number } = {}): Promise<Targets> {
   const sim = await startSim();
   const { Miniflare, convertV4MiniflareOptions } = await loadMiniflare();
 
@@ -82,6 +82,7 @@ export async function startTargets(bundleFile: string): Promise<Targets> {
   const mf = new Miniflare(convertV4MiniflareOptions({
     host: "127.0.0.1",
     port: 0,
+    ...(opts.inspectorPort === undefined ? {} : { inspectorPort: opts.inspectorPort }),
     // Drain workerd's output here: printing a log line per request would load this process.
     handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
       stdout.resume();
