@@ -54,8 +54,11 @@ interface StreamResult {
   ms: number;
 }
 
-/** One streamed request: time to the first body byte, and `data:` events received. */
-function streamOnce(agent: Agent, base: string, body: string, signal?: AbortSignal): Promise<StreamResult> {
+/**
+ * One streamed request: time to the first body byte, and `data:` events received. `tally`
+ * counts events as they arrive, for a stream that is aborted rather than finished.
+ */
+function streamOnce(agent: Agent, base: string, body: string, signal?: AbortSignal, tally?: { events: number }): Promise<StreamResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let ttft = Number.NaN;
@@ -68,7 +71,9 @@ function streamOnce(agent: Agent, base: string, body: string, signal?: AbortSign
         if (Number.isNaN(ttft)) ttft = performance.now() - t0;
         // Count event starts; keep a few bytes in case "data:" straddles two chunks.
         const text = carry + chunk;
+        const before = events;
         for (let i = text.indexOf("data:"); i !== -1; i = text.indexOf("data:", i + 5)) events++;
+        if (tally) tally.events += events - before;
         carry = text.slice(-4);
       });
       res.on("end", () => resolve({ ttftMs: ttft, events, ms: performance.now() - t0 }));
@@ -113,20 +118,35 @@ export async function relayedTokensPerSecond(base: string, streams: number, toke
   return results.reduce((n, r) => n + r.events, 0) / seconds;
 }
 
-/** Holds `count` slow streams open and samples `sample()` as they grow longer. */
-export async function holdStreams(base: string, count: number, itlMs: number, at: readonly number[], sample: () => number): Promise<number[]> {
+/**
+ * Holds `count` slow streams open and samples `sample()` as they grow longer; also returns
+ * how many events the streams had received by each sample.
+ */
+export async function holdStreams<T>(
+  base: string,
+  count: number,
+  itlMs: number,
+  at: readonly number[],
+  sample: () => T | Promise<T>,
+): Promise<{ samples: T[]; events: number[] }> {
   const agent = new Agent({ keepAlive: false, maxSockets: count });
   const abort = new AbortController();
   const body = chatBody({ tokens: 1_000_000, itlMs }, { stream: true });
-  const open = Array.from({ length: count }, () => streamOnce(agent, base, body, abort.signal).catch(() => null));
-  const samples: number[] = [];
+  const tally = { events: 0 };
+  const open = Array.from({ length: count }, () => streamOnce(agent, base, body, abort.signal, tally).catch(() => null));
+  const samples: T[] = [];
+  const events: number[] = [];
   const t0 = performance.now();
-  for (const ms of at) {
-    await new Promise((r) => setTimeout(r, Math.max(0, ms - (performance.now() - t0))));
-    samples.push(sample());
+  try {
+    for (const ms of at) {
+      await new Promise((r) => setTimeout(r, Math.max(0, ms - (performance.now() - t0))));
+      events.push(tally.events);
+      samples.push(await sample());
+    }
+  } finally {
+    abort.abort();
+    await Promise.all(open);
+    agent.destroy();
   }
-  abort.abort();
-  await Promise.all(open);
-  agent.destroy();
-  return samples;
+  return { samples, events };
 }

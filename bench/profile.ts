@@ -1,19 +1,29 @@
-// npm run bench:profile: where the router's CPU goes. Runs the non-stream load against the
-// router with V8's sampling profiler on, and prints the functions with the most self time.
-//   BENCH_SECONDS      length of the profiled load (5)
+// npm run bench:profile: where the router's CPU goes. Runs a load against the router with
+// V8's sampling profiler on, and prints the functions with the most self time.
+//   PROFILE_LOAD       nonstream (default): autocannon's non-stream requests;
+//                      stream: long streams relayed as fast as they come (the bench's tokens/s);
+//                      slow: 200 streams at a token every 20 ms (the bench's memory load)
+//   BENCH_SECONDS      length of the profiled non-stream load (5)
 //   BENCH_CONNECTIONS  concurrent connections (16)
+//   PROFILE_STREAMS, PROFILE_TOKENS  the stream load: streams at once, tokens each (4, 50000)
 //   PROFILE_OUT        also write the .cpuprofile here (open it in Chrome DevTools)
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundles } from "./bundle.ts";
-import { nonStream } from "./load.ts";
+import { Inspector } from "./inspector.ts";
+import { holdStreams, nonStream, relayedTokensPerSecond } from "./load.ts";
+import { cpuSeconds } from "./proc.ts";
 import { startTargets } from "./targets.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const LOAD = process.env.PROFILE_LOAD ?? "nonstream";
+const STREAMS = Number(process.env.PROFILE_STREAMS ?? 4);
+const TOKENS = Number(process.env.PROFILE_TOKENS ?? 50_000);
 const INSPECTOR_PORT = 9329;
+if (LOAD !== "nonstream" && LOAD !== "stream" && LOAD !== "slow") throw new Error(`PROFILE_LOAD must be nonstream, stream or slow, not ${LOAD}`);
 
 interface ProfileNode {
   id: number;
@@ -26,49 +36,54 @@ interface Profile {
   timeDeltas: number[];
 }
 
-class Inspector {
-  #ws: WebSocket;
-  #next = 1;
-  #waiting = new Map<number, (v: unknown) => void>();
-  constructor(ws: WebSocket) {
-    this.#ws = ws;
-    ws.addEventListener("message", (e) => {
-      const msg = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
-      if (msg.id !== undefined) this.#waiting.get(msg.id)?.(msg.result);
-    });
-  }
-  static async open(url: string): Promise<Inspector> {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      ws.addEventListener("open", resolve);
-      ws.addEventListener("error", reject);
-    });
-    return new Inspector(ws);
-  }
-  send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-    const id = this.#next++;
-    this.#ws.send(JSON.stringify({ id, method, params }));
-    return new Promise((resolve) => this.#waiting.set(id, resolve as (v: unknown) => void));
-  }
-  close(): void {
-    this.#ws.close();
-  }
-}
-
 const dir = mkdtempSync(join(tmpdir(), "router-profile-"));
 const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
 try {
-  const list = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()) as Array<{ id: string; title: string; webSocketDebuggerUrl: string }>;
-  const target = list.find((t) => t.title.includes("router") || t.id.includes("router"));
-  if (!target) throw new Error(`no router inspector target in ${JSON.stringify(list.map((t) => t.title))}`);
-  await nonStream(targets.router, 2, CONNECTIONS); // warm up: JIT, caches, leases
-  const inspector = await Inspector.open(target.webSocketDebuggerUrl);
+  // Warm up first: JIT, caches, leases.
+  if (LOAD === "nonstream") await nonStream(targets.router, 2, CONNECTIONS);
+  else await relayedTokensPerSecond(targets.router, STREAMS, TOKENS / 10);
+  const inspector = await Inspector.forWorker(INSPECTOR_PORT, "router");
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
-  await inspector.send("Profiler.start");
-  const fig = await nonStream(targets.router, SECONDS, CONNECTIONS);
-  const { profile } = await inspector.send<{ profile: Profile }>("Profiler.stop");
+  const start = async (): Promise<number> => {
+    await inspector.send("Profiler.start");
+    return cpuSeconds(targets.workerdPid);
+  };
+  const stop = async (cpu0: number): Promise<{ profile: Profile; cpu: number }> => {
+    const cpu = cpuSeconds(targets.workerdPid) - cpu0;
+    const { profile } = await inspector.send<{ profile: Profile }>("Profiler.stop");
+    return { profile, cpu };
+  };
+  // The unit per-item figures are given in: a request, or a relayed token (one SSE event).
+  let units: number;
+  let summary: string;
+  let result: { profile: Profile; cpu: number };
+  if (LOAD === "stream") {
+    const t0 = performance.now();
+    const cpu0 = await start();
+    const perSecond = await relayedTokensPerSecond(targets.router, STREAMS, TOKENS);
+    result = await stop(cpu0);
+    units = STREAMS * TOKENS;
+    summary = `${STREAMS} streams of ${TOKENS} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s (${perSecond.toFixed(0)} tokens/s)`;
+  } else if (LOAD === "slow") {
+    // Profiled from when every stream is open until 10 s later: neither set-up nor teardown.
+    let cpu0 = 0;
+    const { events, samples } = await holdStreams(targets.router, 200, 20, [2000, 12_000], async () => {
+      if (cpu0 === 0) cpu0 = await start();
+      else return stop(cpu0);
+    });
+    result = samples[1]!;
+    units = events[1]! - events[0]!;
+    summary = `200 streams at a token every 20 ms: ${units} tokens in 10 s`;
+  } else {
+    const cpu0 = await start();
+    const fig = await nonStream(targets.router, SECONDS, CONNECTIONS);
+    result = await stop(cpu0);
+    units = fig.requests;
+    summary = `${fig.requests} requests in ${SECONDS} s (${fig.rps.toFixed(0)} req/s)`;
+  }
+  const { profile, cpu } = result;
   inspector.close();
   if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
 
@@ -95,10 +110,13 @@ try {
     self.set(name, (self.get(name) ?? 0) + dt);
   });
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
-  console.log(`${fig.requests} requests in ${SECONDS} s (${fig.rps.toFixed(0)} req/s); ${(total / 1000).toFixed(0)} ms sampled`);
+  const unit = LOAD === "nonstream" ? "req" : "token";
+  console.log(`${summary}; ${(total / 1000).toFixed(0)} ms sampled`);
   const idle = self.get("(idle) ") ?? 0;
-  console.log(`isolate busy ${((total - idle) / 1000 / fig.requests).toFixed(3)} ms per request`);
-  for (const [name, us] of rows) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / fig.requests).toFixed(1).padStart(6)} us/req  ${name}`);
+  // The whole process's CPU includes what JS never sees: sockets, HTTP, workerd's own stream pumps.
+  console.log(`isolate busy ${((total - idle) / units).toFixed(3)} us per ${unit}; workerd process CPU ${((cpu * 1e6) / units).toFixed(3)} us per ${unit}`);
+  const digits = LOAD === "nonstream" ? 1 : 3;
+  for (const [name, us] of rows) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / units).toFixed(digits).padStart(6)} us/${unit}  ${name}`);
 } finally {
   await targets.close();
   rmSync(dir, { recursive: true, force: true });

@@ -63,7 +63,8 @@ try {
       const idle = rssBytes(targets.workerdPid) / MB;
       // Tokens every 20 ms: samples at ~75, ~375 and ~750 tokens per stream. The last two
       // tell a leak (still climbing) from V8 not having collected yet (levelled off).
-      const [short, long, longer] = await holdStreams(urls[name], STREAMS, 20, [1500, 7500, 15000], () => rssBytes(targets.workerdPid) / MB);
+      const { samples } = await holdStreams(urls[name], STREAMS, 20, [1500, 7500, 15000], () => rssBytes(targets.workerdPid) / MB);
+      const [short, long, longer] = samples;
       rss = { idle, short_streams: short!, long_streams: long!, longer_streams: longer! };
     }
     figures[name] = {

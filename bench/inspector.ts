@@ -1,0 +1,62 @@
+// A minimal Chrome DevTools Protocol client for one workerd isolate, found by its Worker's
+// name on workerd's inspector port: enough to profile it and to read its heap after a GC.
+
+/** Runtime.getHeapUsage, in bytes: the V8 heap, and the embedder's (workerd's C++ objects and array buffers). */
+export interface HeapUsage {
+  usedSize: number;
+  totalSize: number;
+  embedderHeapUsedSize?: number;
+  backingStorageSize?: number;
+}
+
+export class Inspector {
+  #ws: WebSocket;
+  #next = 1;
+  #waiting = new Map<number, (v: unknown) => void>();
+  constructor(ws: WebSocket) {
+    this.#ws = ws;
+    ws.addEventListener("message", (e) => {
+      const msg = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
+      if (msg.id !== undefined) this.#waiting.get(msg.id)?.(msg.result);
+    });
+  }
+
+  /** The isolate of the Worker named `worker`, on workerd's inspector port. */
+  static async forWorker(port: number, worker: string): Promise<Inspector> {
+    const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ id: string; title: string; webSocketDebuggerUrl: string }>;
+    const target = list.find((t) => t.title.includes(worker) || t.id.includes(worker));
+    if (!target) throw new Error(`no ${worker} inspector target in ${JSON.stringify(list.map((t) => t.title))}`);
+    return Inspector.open(target.webSocketDebuggerUrl);
+  }
+
+  static async open(url: string): Promise<Inspector> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.addEventListener("open", resolve);
+      ws.addEventListener("error", reject);
+    });
+    return new Inspector(ws);
+  }
+
+  send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.#next++;
+    this.#ws.send(JSON.stringify({ id, method, params }));
+    return new Promise((resolve) => this.#waiting.set(id, resolve as (v: unknown) => void));
+  }
+
+  /**
+   * The heap in use after a full, forced garbage collection: what is really retained.
+   * V8 runs the collection as a task on the isolate's thread, which an idle workerd
+   * isolate only gets to with work to do, so `poke` gives it some (a cheap request).
+   */
+  async heapAfterGc(poke: () => Promise<unknown>): Promise<HeapUsage> {
+    let collected = false;
+    const gc = this.send("HeapProfiler.collectGarbage").then(() => (collected = true));
+    while (!collected) await Promise.race([gc, poke().then(() => new Promise((r) => setTimeout(r, 20)))]);
+    return this.send("Runtime.getHeapUsage");
+  }
+
+  close(): void {
+    this.#ws.close();
+  }
+}
