@@ -10,7 +10,21 @@ export interface TargetFigures {
   ttft_p50_ms: number;
   ttft_p99_ms: number;
   tokens_per_s: number;
-  rss_mb: { idle: number; short_streams: number; long_streams: number; longer_streams: number } | null;
+  /** workerd's resident memory while it holds the slow streams, read before each forced GC. */
+  rss_mb: MemorySamples | null;
+  /** The same right after a forced full GC of this Worker's isolate (added 2026-11-22; absent in older results). */
+  rss_after_gc_mb?: MemorySamples | null;
+  /** This Worker's V8 heap in use right after that GC: what it retains, without uncollected garbage. */
+  heap_after_gc_mb?: MemorySamples | null;
+  /** workerd CPU per token relayed while it holds the slow streams (each token arrives as its own chunk). */
+  slow_stream_cpu_us_per_token?: number | null;
+}
+
+export interface MemorySamples {
+  idle: number;
+  short_streams: number;
+  long_streams: number;
+  longer_streams: number;
 }
 
 export type Figures = Record<"direct" | "pass_through" | "router", TargetFigures>;
@@ -23,10 +37,13 @@ export interface Ratios {
   cpu_ms_per_request_router: number;
   rss_growth_mb_long_minus_short_router: number;
   rss_growth_mb_longer_minus_long_router: number;
+  heap_after_gc_growth_mb_long_minus_short_router?: number;
+  heap_after_gc_growth_mb_longer_minus_long_router?: number;
 }
 
 export function ratios(f: Figures): Ratios {
   const rss = f.router.rss_mb;
+  const heap = f.router.heap_after_gc_mb;
   return {
     throughput_router_over_pass_through: f.router.rps / f.pass_through.rps,
     added_p50_ms_router_minus_pass_through: f.router.p50_ms - f.pass_through.p50_ms,
@@ -35,10 +52,13 @@ export function ratios(f: Figures): Ratios {
     cpu_ms_per_request_router: f.router.cpu_ms_per_request ?? Number.NaN,
     rss_growth_mb_long_minus_short_router: rss ? rss.long_streams - rss.short_streams : Number.NaN,
     rss_growth_mb_longer_minus_long_router: rss ? rss.longer_streams - rss.long_streams : Number.NaN,
+    heap_after_gc_growth_mb_long_minus_short_router: heap ? heap.long_streams - heap.short_streams : Number.NaN,
+    heap_after_gc_growth_mb_longer_minus_long_router: heap ? heap.longer_streams - heap.long_streams : Number.NaN,
   };
 }
 
 const n = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || Number.isNaN(v) ? "-" : v.toFixed(digits));
+const signed = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? "-" : `${v >= 0 ? "+" : ""}${v.toFixed(2)}`);
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -61,6 +81,15 @@ export function render(f: Figures, r: Ratios, bundle: { minified_gzip_bytes: num
     row(`  + ${streamsHeld} streams, short`, (t) => n(t.rss_mb?.short_streams, 1)),
     row(`  + ${streamsHeld} streams, 5x longer`, (t) => n(t.rss_mb?.long_streams, 1)),
     row(`  + ${streamsHeld} streams, 10x longer`, (t) => n(t.rss_mb?.longer_streams, 1)),
+    row("workerd RSS MB after GC, idle", (t) => n(t.rss_after_gc_mb?.idle, 1)),
+    row(`  + ${streamsHeld} streams, short`, (t) => n(t.rss_after_gc_mb?.short_streams, 1)),
+    row(`  + ${streamsHeld} streams, 5x longer`, (t) => n(t.rss_after_gc_mb?.long_streams, 1)),
+    row(`  + ${streamsHeld} streams, 10x longer`, (t) => n(t.rss_after_gc_mb?.longer_streams, 1)),
+    row("isolate JS heap MB after GC, idle", (t) => n(t.heap_after_gc_mb?.idle, 2)),
+    row(`  + ${streamsHeld} streams, short`, (t) => n(t.heap_after_gc_mb?.short_streams, 2)),
+    row(`  + ${streamsHeld} streams, 5x longer`, (t) => n(t.heap_after_gc_mb?.long_streams, 2)),
+    row(`  + ${streamsHeld} streams, 10x longer`, (t) => n(t.heap_after_gc_mb?.longer_streams, 2)),
+    row("slow streams: CPU us/token", (t) => n(t.slow_stream_cpu_us_per_token, 1)),
   ];
   const check = (ok: boolean): string => (ok ? "meets target" : "MISSES target");
   const lines = [
@@ -70,7 +99,8 @@ export function render(f: Figures, r: Ratios, bundle: { minified_gzip_bytes: num
     `router - pass-through p50 latency  ${n(r.added_p50_ms_router_minus_pass_through)} ms (target < 1 ms: ${check(r.added_p50_ms_router_minus_pass_through < 1)}); p99 ${n(r.added_p99_ms_router_minus_pass_through)} ms`,
     `router / direct TTFT p50           ${n(r.ttft_p50_router_over_direct)}`,
     `router CPU per request             ${n(r.cpu_ms_per_request_router, 3)} ms (target < 0.5 ms: ${check(r.cpu_ms_per_request_router < 0.5)})`,
-    `router RSS as streams grow 5x, 10x  +${n(r.rss_growth_mb_long_minus_short_router, 1)} MB, then +${n(r.rss_growth_mb_longer_minus_long_router, 1)} MB (target: flat)`,
+    `router RSS as streams grow 5x, 10x  +${n(r.rss_growth_mb_long_minus_short_router, 1)} MB, then +${n(r.rss_growth_mb_longer_minus_long_router, 1)} MB (before GC: garbage included)`,
+    `router heap after GC, same         ${signed(r.heap_after_gc_growth_mb_long_minus_short_router)} MB, then ${signed(r.heap_after_gc_growth_mb_longer_minus_long_router)} MB (target: flat: ${check(Math.abs(r.heap_after_gc_growth_mb_long_minus_short_router ?? Number.NaN) < 1 && Math.abs(r.heap_after_gc_growth_mb_longer_minus_long_router ?? Number.NaN) < 1)})`,
     `bundle                             ${n(bundle.minified_gzip_bytes / 1024, 1)} KiB minified+gzip, ${n(bundle.raw_gzip_bytes / 1024, 1)} KiB as deployed+gzip (target < 50 KiB: ${check(bundle.minified_gzip_bytes < 50 * 1024)}); evaluates in ${n(bundle.startup_eval_ms)} ms`,
   ];
   return lines.join("\n");

@@ -4,6 +4,7 @@
 //   BENCH_ROUNDS       non-stream rounds, targets interleaved in each (2)
 //   BENCH_CONNECTIONS  concurrent connections for non-stream load (16)
 //   BENCH_STREAMS      long streams held open for the memory figure (200)
+//   BENCH_INSPECTOR_PORT  workerd's inspector, to force a GC and read each isolate's heap (9330)
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -11,23 +12,33 @@ import { join } from "node:path";
 import { ROOT } from "../scripts/wrangler.ts";
 import { buildBundles } from "./bundle.ts";
 import { holdStreams, nonStream, relayedTokensPerSecond, timeToFirstToken, type NonStreamFigures } from "./load.ts";
+import { Inspector } from "./inspector.ts";
 import { cpuSeconds, rssBytes } from "./proc.ts";
-import { ratios, render, type Figures, type TargetFigures } from "./report.ts";
+import { ratios, render, type Figures, type MemorySamples, type TargetFigures } from "./report.ts";
 import { startTargets } from "./targets.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
+const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9330);
 const say = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 const MB = 1024 * 1024;
 
 const dir = mkdtempSync(join(tmpdir(), "router-bench-"));
 say("bundling with wrangler deploy --dry-run");
 const bundle = await buildBundles(dir);
-const targets = await startTargets(bundle.file);
+const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
 const names = ["direct", "pass_through", "router"] as const;
 const urls = { direct: targets.direct, pass_through: targets.passThrough, router: targets.router };
+const workers = { pass_through: "pass-through", router: "router" } as const;
+
+/** RSS of workerd as it is, then after a forced full GC of the Worker's isolate, with that isolate's heap. */
+async function memory(inspector: Inspector, url: string): Promise<{ rss: number; rssAfterGc: number; heapAfterGc: number }> {
+  const rss = rssBytes(targets.workerdPid) / MB;
+  const heap = await inspector.heapAfterGc(() => fetch(`${url}/v1/models`).then((r) => r.arrayBuffer()));
+  return { rss, rssAfterGc: rssBytes(targets.workerdPid) / MB, heapAfterGc: heap.usedSize / MB };
+}
 
 try {
   say("warming up");
@@ -57,15 +68,38 @@ try {
     say(`streams: ${name}`);
     const ttft = await timeToFirstToken(urls[name], 300, 8);
     const tokens = await relayedTokensPerSecond(urls[name], 4, 50_000);
-    let rss: TargetFigures["rss_mb"] = null;
+    let mem: Pick<TargetFigures, "rss_mb" | "rss_after_gc_mb" | "heap_after_gc_mb" | "slow_stream_cpu_us_per_token"> = {
+      rss_mb: null,
+      rss_after_gc_mb: null,
+      heap_after_gc_mb: null,
+      slow_stream_cpu_us_per_token: null,
+    };
     if (name !== "direct") {
       say(`holding ${STREAMS} long streams: ${name}`);
-      const idle = rssBytes(targets.workerdPid) / MB;
-      // Tokens every 20 ms: samples at ~75, ~375 and ~750 tokens per stream. The last two
-      // tell a leak (still climbing) from V8 not having collected yet (levelled off).
-      const { samples } = await holdStreams(urls[name], STREAMS, 20, [1500, 7500, 15000], () => rssBytes(targets.workerdPid) / MB);
-      const [short, long, longer] = samples;
-      rss = { idle, short_streams: short!, long_streams: long!, longer_streams: longer! };
+      const inspector = await Inspector.forWorker(INSPECTOR_PORT, workers[name]);
+      const idle = await memory(inspector, urls[name]);
+      // Tokens every 20 ms: samples at ~75, ~375 and ~750 tokens per stream. RSS is read
+      // before each forced GC, as the process stands; the heap after it is what the isolate
+      // really retains, so a leak shows there while uncollected garbage does not.
+      const { samples, events } = await holdStreams(urls[name], STREAMS, 20, [1500, 7500, 15000], async () => ({
+        cpu: cpuSeconds(targets.workerdPid),
+        ...(await memory(inspector, urls[name])),
+      }));
+      inspector.close();
+      const [short, long, longer] = samples as [(typeof samples)[0], (typeof samples)[0], (typeof samples)[0]];
+      const pick = (key: "rss" | "rssAfterGc" | "heapAfterGc"): MemorySamples => ({
+        idle: idle[key],
+        short_streams: short[key],
+        long_streams: long[key],
+        longer_streams: longer[key],
+      });
+      mem = {
+        rss_mb: pick("rss"),
+        rss_after_gc_mb: pick("rssAfterGc"),
+        heap_after_gc_mb: pick("heapAfterGc"),
+        // Mostly workerd's own cost of a chunk through a Worker: each token is a chunk here.
+        slow_stream_cpu_us_per_token: ((longer.cpu - short.cpu) * 1e6) / (events[2]! - events[0]!),
+      };
     }
     figures[name] = {
       rps: mean((f) => f.rps),
@@ -77,7 +111,7 @@ try {
       ttft_p50_ms: ttft.p50_ms,
       ttft_p99_ms: ttft.p99_ms,
       tokens_per_s: tokens,
-      rss_mb: rss,
+      ...mem,
     };
   }
 
