@@ -3,8 +3,9 @@
 // the client's pace drives reads from the origin, and a client that goes away
 // cancels the origin's body.
 
-import { concat, eventData, SseSplitter } from "./sse-splitter.ts";
-import { parseUsage, usageFromTail, type Usage } from "./usage.ts";
+import { EventStreamTap } from "./event-stream-tap.ts";
+import { concat } from "./sse-splitter.ts";
+import { usageFromTail, type Usage } from "./usage.ts";
 
 export type RelayEnd = "complete" | "client_closed" | "origin_error" | "origin_stalled";
 
@@ -24,7 +25,6 @@ export interface RelayOptions {
 }
 
 const enc = new TextEncoder();
-const decoder = new TextDecoder();
 const TAIL_BYTES = 4096;
 
 function errorEvent(end: RelayEnd): Uint8Array {
@@ -80,50 +80,14 @@ interface Tap {
 }
 
 function eventStreamTap(includeUsage: boolean): Tap {
-  const splitter = new SseSplitter();
-  let sawDone = false;
-  const result: Tap["result"] = { usage: null, deltaEvents: 0 };
+  const events = new EventStreamTap(includeUsage);
   return {
-    result,
-    chunk(bytes) {
-      const keep: Uint8Array[] = [];
-      for (const ev of splitter.push(bytes)) {
-        // One native decode and native substring searches per event: far cheaper than
-        // scanning bytes in JavaScript, and events never split a UTF-8 sequence.
-        const text = decoder.decode(ev);
-        if (text.length <= 32 && text.includes("[DONE]")) {
-          sawDone = true;
-        } else if (text.includes('"usage":{') || text.includes('"usage": {')) {
-          const parsed = parseEvent(ev);
-          const usage = parseUsage(parsed?.usage);
-          if (usage) result.usage = usage;
-          const choices = parsed?.choices;
-          if (!includeUsage && usage && Array.isArray(choices) && choices.length === 0) continue;
-          if (Array.isArray(choices) && choices.length > 0) result.deltaEvents++;
-        } else if (text.length > 2 && !text.includes('"error"')) {
-          result.deltaEvents++;
-        }
-        keep.push(ev);
-      }
-      // Whole events only: a half event is held until its end arrives, so an error event
-      // can never be glued to it. Origins send whole events, so this holds nothing back.
-      return keep.length === 0 ? null : concat(keep);
-    },
-    rest: () => splitter.flush(),
-    complete: () => sawDone,
+    result: events.result,
+    chunk: (bytes) => events.chunk(bytes),
+    rest: () => events.rest(),
+    complete: () => events.complete(),
     failure: errorEvent,
   };
-}
-
-function parseEvent(ev: Uint8Array): Record<string, unknown> | null {
-  const data = eventData(ev);
-  if (data === null) return null;
-  try {
-    const v: unknown = JSON.parse(data);
-    return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** A JSON body: forwarded untouched; only its last bytes are kept, to read the usage. */

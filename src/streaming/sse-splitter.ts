@@ -1,20 +1,22 @@
-// Splits a server-sent-event byte stream into whole events, however the bytes are chunked.
+// Finds where server-sent events end in a byte stream, however the bytes are chunked.
 // Accepts LF, CR and CRLF line ends (the SSE spec allows all three), including a CRLF
-// split across two chunks. Emitted events are the original bytes, so relaying them is exact.
+// split across two chunks. It reports offsets and copies nothing: the caller keeps the
+// bytes, so relaying them is exact and costs no allocation per event.
 
 const LF = 0x0a;
 const CR = 0x0d;
 
 export class SseSplitter {
-  private pending: Uint8Array[] = [];
   private atLineStart = true;
   private skipLf = false;
 
-  /** Returns the events completed by this chunk, each ending with its blank line. */
-  push(chunk: Uint8Array): Uint8Array[] {
-    const events: Uint8Array[] = [];
+  /**
+   * Scans the next chunk and pushes onto `ends` the offset just past each event it
+   * completes (the blank line included), in order. Bytes after the last end belong to
+   * an event that a later chunk completes.
+   */
+  scan(chunk: Uint8Array, ends: number[]): void {
     const n = chunk.length;
-    let start = 0;
     let i = 0;
     // Jump from line end to line end with native indexOf; a CR is looked for again only
     // once passed, so the usual LF-only stream costs one scan for it per chunk.
@@ -27,46 +29,26 @@ export class SseSplitter {
           continue;
         }
       }
-      if (nextCr !== -1 && nextCr < i) nextCr = chunk.indexOf(CR, i);
-      const nextLf = chunk.indexOf(LF, i);
-      const t = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
-      if (t === -1) {
+      // A line end right here (the blank line closing an event, usually) needs no search:
+      // each indexOf call costs more than the few bytes it skips.
+      const b = chunk[i];
+      if (b !== LF && b !== CR) {
+        if (nextCr !== -1 && nextCr < i) nextCr = chunk.indexOf(CR, i);
+        const nextLf = chunk.indexOf(LF, i);
+        const t = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
         this.atLineStart = false;
-        break;
+        if (t === -1) break;
+        i = t;
       }
-      if (t > i) this.atLineStart = false;
-      i = t;
       if (chunk[i] === CR) {
         // A CRLF inside this chunk ends here; one split across chunks is skipped later.
         if (chunk[i + 1] === LF) i++;
         else if (i + 1 === n) this.skipLf = true;
       }
-      if (this.atLineStart) {
-        events.push(this.take(chunk, start, i + 1));
-        start = i + 1;
-      }
+      if (this.atLineStart) ends.push(i + 1);
       this.atLineStart = true;
       i++;
     }
-    if (start < n) this.pending.push(chunk.subarray(start));
-    return events;
-  }
-
-  /** Bytes of an unfinished event, if the stream ended mid-event. */
-  flush(): Uint8Array | null {
-    if (this.pending.length === 0) return null;
-    const rest = concat(this.pending);
-    this.pending = [];
-    return rest;
-  }
-
-  private take(chunk: Uint8Array, start: number, end: number): Uint8Array {
-    const tail = chunk.subarray(start, end);
-    if (this.pending.length === 0) return tail;
-    this.pending.push(tail);
-    const whole = concat(this.pending);
-    this.pending = [];
-    return whole;
   }
 }
 

@@ -1,16 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { eventData, SseSplitter } from "../../src/streaming/sse-splitter.ts";
+import { concat, eventData, SseSplitter } from "../../src/streaming/sse-splitter.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** Feeds `text` in the given pieces and returns the events and any unfinished tail, as text. */
+/** Feeds the pieces and returns the events the scan marks, and the unfinished tail, as text. */
 function split(pieces: Uint8Array[]): { events: string[]; rest: string | null } {
   const s = new SseSplitter();
   const events: string[] = [];
-  for (const p of pieces) for (const e of s.push(p)) events.push(dec.decode(e));
-  const rest = s.flush();
-  return { events, rest: rest === null ? null : dec.decode(rest) };
+  let held: Uint8Array[] = [];
+  for (const p of pieces) {
+    const ends: number[] = [];
+    s.scan(p, ends);
+    let start = 0;
+    for (const end of ends) {
+      events.push(dec.decode(concat([...held, p.subarray(start, end)])));
+      held = [];
+      start = end;
+    }
+    if (start < p.length) held.push(p.subarray(start));
+  }
+  return { events, rest: held.length === 0 ? null : dec.decode(concat(held)) };
 }
 
 const STREAMS: Record<string, { text: string; data: Array<string | null> }> = {
@@ -61,7 +71,7 @@ describe("SseSplitter", () => {
     });
   }
 
-  it("keeps an unfinished last event for flush, without emitting it", () => {
+  it("leaves an unfinished last event unmarked", () => {
     const got = split([enc.encode('data: {"a":1}\n\ndata: {"trunc')]);
     expect(got.events).toEqual(['data: {"a":1}\n\n']);
     expect(got.rest).toBe('data: {"trunc');
@@ -70,6 +80,10 @@ describe("SseSplitter", () => {
   it("treats a lone CR then LF in the next chunk as one line end", () => {
     const got = split([enc.encode("data: x\r"), enc.encode("\n\r"), enc.encode("\n")]);
     expect(got.events.map((e) => eventData(enc.encode(e)))).toEqual(["x"]);
+  });
+
+  it("marks a blank line at an event's start as an event of its own", () => {
+    expect(split([enc.encode("\ndata: x\n\n\n")]).events).toEqual(["\n", "data: x\n\n", "\n"]);
   });
 });
 
