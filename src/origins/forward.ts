@@ -25,7 +25,7 @@ export interface OriginCall {
 /** A body whose first chunk was already read (to know the origin is producing). */
 export interface OriginBody {
   first: Uint8Array;
-  reader: ReadableStreamDefaultReader<Uint8Array>;
+  reader: ReadableStreamBYOBReader;
 }
 
 export type FailReason = "unreachable" | "timeout" | "overloaded" | "bad_status" | "empty_body";
@@ -76,12 +76,14 @@ export async function attemptOrigin(env: Env, call: OriginCall): Promise<Attempt
     if (res.body === null) return failed("empty_body", res.status);
     // Headers alone commit nothing: wait for the first bytes, so an origin that dies
     // before producing any can still be replaced.
-    const reader = res.body.getReader();
+    // BYOB, so that the relay can read more than a default reader's 4 KiB at a time
+    // (src/streaming/origin-reads.ts).
+    const reader = res.body.getReader({ mode: "byob" });
     const onAbort = (): void => void reader.cancel().catch(() => {});
     signal.addEventListener("abort", onAbort, { once: true });
     let first: ReadableStreamReadResult<Uint8Array>;
     try {
-      first = await reader.read();
+      first = await reader.read(new Uint8Array(4096));
     } catch {
       return whyAborted() ?? failed("unreachable", res.status);
     } finally {

@@ -4,6 +4,7 @@
 // cancels the origin's body.
 
 import { EventStreamTap } from "./event-stream-tap.ts";
+import { byobReads, type ReadChunk } from "./origin-reads.ts";
 import { concat } from "./sse-splitter.ts";
 import { usageFromTail, type Usage } from "./usage.ts";
 
@@ -109,8 +110,13 @@ function jsonTap(): Tap {
   };
 }
 
-/** Where the relay reads: a stream, or a reader whose first chunk was already taken. */
-export type RelaySource = ReadableStream<Uint8Array> | { first: Uint8Array; reader: ReadableStreamDefaultReader<Uint8Array> };
+/**
+ * Where the relay reads: a stream, or a reader whose first chunk was already taken. A BYOB
+ * reader (an origin's fetch body) is read in chunks as large as what has arrived.
+ */
+export type RelaySource =
+  | ReadableStream<Uint8Array>
+  | { first: Uint8Array; reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader };
 
 export function relay(
   origin: RelaySource,
@@ -118,6 +124,7 @@ export function relay(
   opts: RelayOptions,
 ): { body: ReadableStream<Uint8Array>; done: Promise<RelayResult> } {
   const reader = origin instanceof ReadableStream ? origin.getReader() : origin.reader;
+  const read: ReadChunk = reader instanceof ReadableStreamBYOBReader ? byobReads(reader) : () => reader.read();
   let first: Uint8Array | null = origin instanceof ReadableStream ? null : origin.first;
   const tap = kind === "event-stream" ? eventStreamTap(opts.includeUsage) : jsonTap();
   let firstByteAt: number | null = null;
@@ -146,7 +153,7 @@ export function relay(
           let next: ReadableStreamReadResult<Uint8Array>;
           dog.waiting(true);
           try {
-            next = first !== null ? { done: false, value: first } : await reader.read();
+            next = first !== null ? { done: false, value: first } : await read();
             first = null;
           } catch {
             dog.stop();
