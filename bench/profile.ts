@@ -3,6 +3,7 @@
 //   BENCH_SECONDS      length of the profiled load (5)
 //   BENCH_CONNECTIONS  concurrent connections (16)
 //   PROFILE_OUT        also write the .cpuprofile here (open it in Chrome DevTools)
+//   PROFILE_TARGET     router (default) or pass-through, for the floor to compare with
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +15,7 @@ import { startTargets } from "./targets.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const INSPECTOR_PORT = 9329;
+const TARGET = process.env.PROFILE_TARGET === "pass-through" ? "pass-through" : "router";
 
 interface ProfileNode {
   id: number;
@@ -60,14 +62,15 @@ const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
 try {
   const list = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json/list`)).json()) as Array<{ id: string; title: string; webSocketDebuggerUrl: string }>;
-  const target = list.find((t) => t.title.includes("router") || t.id.includes("router"));
-  if (!target) throw new Error(`no router inspector target in ${JSON.stringify(list.map((t) => t.title))}`);
-  await nonStream(targets.router, 2, CONNECTIONS); // warm up: JIT, caches, leases
+  const target = list.find((t) => t.title.includes(TARGET) || t.id.includes(TARGET));
+  if (!target) throw new Error(`no ${TARGET} inspector target in ${JSON.stringify(list.map((t) => t.title))}`);
+  const url = TARGET === "router" ? targets.router : targets.passThrough;
+  await nonStream(url, 2, CONNECTIONS); // warm up: JIT, caches, leases
   const inspector = await Inspector.open(target.webSocketDebuggerUrl);
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
   await inspector.send("Profiler.start");
-  const fig = await nonStream(targets.router, SECONDS, CONNECTIONS);
+  const fig = await nonStream(url, SECONDS, CONNECTIONS);
   const { profile } = await inspector.send<{ profile: Profile }>("Profiler.stop");
   inspector.close();
   if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
