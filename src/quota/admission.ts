@@ -135,12 +135,13 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
       signal?.addEventListener("abort", onAbort, { once: true });
       return { handOver: () => signal?.removeEventListener("abort", onAbort) };
     },
-    async settle(s: Settlement): Promise<void> {
-      if (settled) return;
+    settle(s: Settlement): Promise<void> {
+      if (settled) return Promise.resolve();
       settled = true;
       // What admission took for it: its reservation, or nothing if the limiter was not asked.
       const granted: Units = decision === null ? { requests: 0, tokens: 0 } : want;
-      await settleBatched(name, { limits, granted, used: s.used, usage: s.usage, keyId, hour }, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS);
+      // The batch's own promise, not one more async frame around it: one per request adds up.
+      return settleBatched(name, { limits, granted, used: s.used, usage: s.usage, keyId, hour }, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS);
     },
   };
   return admission;
