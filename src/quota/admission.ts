@@ -46,8 +46,23 @@ export interface AdmitInput {
 
 export const failureMode = (env: Env): FailureMode => ((env as { LIMITER_FAILURE_MODE?: string }).LIMITER_FAILURE_MODE === "closed" ? "closed" : "open");
 
-export const limiterStub = (env: Env, projectId: string, modelId: string) =>
-  env.LIMITERS.get(env.LIMITERS.idFromName(`${projectId}/${modelId}`));
+/**
+ * Object ids by name, per isolate: deriving one costs a hash each time, and an id (unlike
+ * a stub, which belongs to one request) may be reused by every request.
+ */
+const limiterIds = new Map<string, DurableObjectId>();
+const LIMITER_IDS_MAX = 10_000;
+
+export function limiterStub(env: Env, projectId: string, modelId: string) {
+  const name = `${projectId}/${modelId}`;
+  let id = limiterIds.get(name);
+  if (id === undefined) {
+    if (limiterIds.size >= LIMITER_IDS_MAX) limiterIds.clear();
+    id = env.LIMITERS.idFromName(name);
+    limiterIds.set(name, id);
+  }
+  return env.LIMITERS.get(id);
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
