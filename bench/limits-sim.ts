@@ -1,11 +1,13 @@
 // The admission half of `npm run bench:limits`: the pure limiter driven in simulated time
 // by many clients at a fraction of a project's limits, with reservations settled when each
-// simulated request ends, and the figures that say how exact the admission was.
+// simulated request ends (summed per isolate and 5-ms window, as the Worker batches them),
+// and the figures that say how exact the admission was.
 
 import { grantWithLease } from "../src/quota/lease.ts";
 import { LeaseHolder } from "../src/quota/lease-holder.ts";
-import { freshState, settle, type Decision, type Limits, type Units } from "../src/quota/rate-limiter.ts";
+import { freshState, netOf, settleNet, type Decision, type Limits, type Units } from "../src/quota/rate-limiter.ts";
 import { BATCH_WINDOW_MS } from "../src/quota/settle-batch.ts";
+import { SettleSum } from "../src/quota/settle-sum.ts";
 import { COMPLETION_WEIGHT, EXPECTED_COMPLETION } from "../src/quota/estimate.ts";
 import { bucketOf, MINUTE_MS } from "../src/quota/token-bucket.ts";
 
@@ -82,7 +84,10 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
   const perMinute = load * Math.min(limits.rpm, limits.tpm / meanUnits);
   // Each client sends at its own Poisson rate; together they offer `load` x the limit.
   const meanGapMs = (MINUTE_MS * opts.clients) / perMinute;
-  type Ev = { at: number; kind: "arrive"; req: Req; isolate: number } | { at: number; kind: "settle"; granted: Units; used: Units; isolate: number };
+  type Ev =
+    | { at: number; kind: "arrive"; req: Req; isolate: number }
+    | { at: number; kind: "settle"; granted: Units; used: Units; isolate: number }
+    | { at: number; kind: "flush"; isolate: number };
   const queue: Ev[] = [];
   for (let c = 0; c < opts.clients; c++) {
     for (let t = -Math.log(1 - rnd()) * meanGapMs; t < opts.durationMs; t += -Math.log(1 - rnd()) * meanGapMs) {
@@ -96,7 +101,9 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
   let fromLease = 0;
   let leaseSeq = 0;
   const holders = Array.from({ length: opts.isolates }, () => new LeaseHolder(() => `lease-${leaseSeq++}`));
-  const settleBatches = new Set<string>();
+  // Each isolate's open settle batch, sent (applied at the object) when its window ends.
+  const batches = new Map<number, SettleSum>();
+  let settleCalls = 0;
   const NAME = "project/model";
   let attempts = 0;
   let refunded = 0;
@@ -111,9 +118,20 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
   };
   while (queue.length > 0) {
     const ev = queue.shift()!;
+    if (ev.kind === "flush") {
+      settleCalls++;
+      state = settleNet(limits, state, batches.get(ev.isolate)!.batch().net, ev.at);
+      batches.delete(ev.isolate);
+      continue;
+    }
     if (ev.kind === "settle") {
-      settleBatches.add(`${ev.isolate}:${Math.floor(ev.at / BATCH_WINDOW_MS)}`);
-      state = settle(limits, state, ev.granted, ev.used, ev.at);
+      let batch = batches.get(ev.isolate);
+      if (!batch) {
+        batch = new SettleSum(`batch-${settleCalls}`, limits);
+        batches.set(ev.isolate, batch);
+        push({ at: ev.at + BATCH_WINDOW_MS, kind: "flush", isolate: ev.isolate });
+      }
+      batch.add({ limits, granted: ev.granted, used: ev.used, usage: null, keyId: "k", hour: 0 });
       const diff = ev.granted.tokens - ev.used.tokens;
       if (diff > 0) refunded += diff;
       else charged -= diff;
@@ -129,7 +147,7 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
     } else {
       calls++;
       const ask = opts.leases ? holder.beforeAcquire(NAME, limits, ev.at) : { returned: [] };
-      for (const r of ask.returned) state = settle(limits, state, r.granted, r.used, ev.at);
+      if (ask.returned.length > 0) state = settleNet(limits, state, netOf(ask.returned), ev.at);
       const g = grantWithLease(limits, state, want, ask.lease?.want, ev.at);
       state = g.state;
       const answer: Decision & { lease?: Units } = g.lease ? { ...g.decision, lease: g.lease } : g.decision;
@@ -156,7 +174,7 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
     overRequests: worstExcess(grantedReqs, limits.rpm + rb.burst),
     overTokens: worstExcess(grantedTokens, limits.tpm + tb.burst),
     underAdmission: Math.max(0, 1 - Math.max(usedReq / capacityReq, usedTok / capacityTok)),
-    callsPerRequest: (calls + settleBatches.size) / attempts,
+    callsPerRequest: (calls + settleCalls) / attempts,
     fromLease,
     refunded,
     charged,

@@ -65,8 +65,14 @@ function streamOnce(agent: Agent, base: string, body: string, signal?: AbortSign
     let events = 0;
     let carry = "";
     const req = request(base + PATH, { method: "POST", agent, headers: HEADERS, ...(signal ? { signal } : {}) }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
       res.setEncoding("latin1");
+      if (res.statusCode !== 200) {
+        // Say what went wrong: a figure built on error responses would be meaningless.
+        let text = "";
+        res.on("data", (c: string) => void (text += c));
+        res.on("end", () => reject(new Error(`${base}: status ${res.statusCode}: ${text.slice(0, 500)}`)));
+        return;
+      }
       res.on("data", (chunk: string) => {
         if (Number.isNaN(ttft)) ttft = performance.now() - t0;
         // Count event starts; keep a few bytes in case "data:" straddles two chunks.

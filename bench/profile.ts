@@ -1,5 +1,5 @@
-// npm run bench:profile: where the router's CPU goes. Runs a load against the router with
-// V8's sampling profiler on, and prints the functions with the most self time.
+// npm run bench:profile: where the router's CPU goes. Runs a load against the router (or the
+// pass-through) with V8's sampling profiler on, and prints the functions with the most self time.
 //   PROFILE_LOAD       nonstream (default): autocannon's non-stream requests;
 //                      stream: long streams relayed as fast as they come (the bench's tokens/s);
 //                      slow: 200 streams at a token every 20 ms (the bench's memory load)
@@ -7,6 +7,7 @@
 //   BENCH_CONNECTIONS  concurrent connections (16)
 //   PROFILE_STREAMS, PROFILE_TOKENS  the stream load: streams at once, tokens each (4, 50000)
 //   PROFILE_OUT        also write the .cpuprofile here (open it in Chrome DevTools)
+//   PROFILE_TARGET     router (default) or pass-through, for the floor to compare with
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,7 @@ const LOAD = process.env.PROFILE_LOAD ?? "nonstream";
 const STREAMS = Number(process.env.PROFILE_STREAMS ?? 4);
 const TOKENS = Number(process.env.PROFILE_TOKENS ?? 50_000);
 const INSPECTOR_PORT = 9329;
+const TARGET = process.env.PROFILE_TARGET === "pass-through" ? "pass-through" : "router";
 if (LOAD !== "nonstream" && LOAD !== "stream" && LOAD !== "slow") throw new Error(`PROFILE_LOAD must be nonstream, stream or slow, not ${LOAD}`);
 
 interface ProfileNode {
@@ -40,10 +42,11 @@ const dir = mkdtempSync(join(tmpdir(), "router-profile-"));
 const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
 try {
+  const url = TARGET === "router" ? targets.router : targets.passThrough;
   // Warm up first: JIT, caches, leases.
-  if (LOAD === "nonstream") await nonStream(targets.router, 2, CONNECTIONS);
-  else await relayedTokensPerSecond(targets.router, STREAMS, TOKENS / 10);
-  const inspector = await Inspector.forWorker(INSPECTOR_PORT, "router");
+  if (LOAD === "nonstream") await nonStream(url, 2, CONNECTIONS);
+  else await relayedTokensPerSecond(url, STREAMS, TOKENS / 10);
+  const inspector = await Inspector.forWorker(INSPECTOR_PORT, TARGET);
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
   const start = async (): Promise<number> => {
@@ -62,14 +65,14 @@ try {
   if (LOAD === "stream") {
     const t0 = performance.now();
     const cpu0 = await start();
-    const perSecond = await relayedTokensPerSecond(targets.router, STREAMS, TOKENS);
+    const perSecond = await relayedTokensPerSecond(url, STREAMS, TOKENS);
     result = await stop(cpu0);
     units = STREAMS * TOKENS;
     summary = `${STREAMS} streams of ${TOKENS} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s (${perSecond.toFixed(0)} tokens/s)`;
   } else if (LOAD === "slow") {
     // Profiled from when every stream is open until 10 s later: neither set-up nor teardown.
     let cpu0 = 0;
-    const { events, samples } = await holdStreams(targets.router, 200, 20, [2000, 12_000], async () => {
+    const { events, samples } = await holdStreams(url, 200, 20, [2000, 12_000], async () => {
       if (cpu0 === 0) cpu0 = await start();
       else return stop(cpu0);
     });
@@ -78,7 +81,7 @@ try {
     summary = `200 streams at a token every 20 ms: ${units} tokens in 10 s`;
   } else {
     const cpu0 = await start();
-    const fig = await nonStream(targets.router, SECONDS, CONNECTIONS);
+    const fig = await nonStream(url, SECONDS, CONNECTIONS);
     result = await stop(cpu0);
     units = fig.requests;
     summary = `${fig.requests} requests in ${SECONDS} s (${fig.rps.toFixed(0)} req/s)`;

@@ -22,6 +22,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9330);
+/** Latency with no queue: one connection, one request at a time, per target and round. */
+const UNLOADED_SECONDS = 3;
 const say = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 const MB = 1024 * 1024;
 
@@ -45,6 +47,7 @@ try {
   for (const name of names) await nonStream(urls[name], 1, CONNECTIONS);
 
   const runs: Record<(typeof names)[number], NonStreamFigures[]> = { direct: [], pass_through: [], router: [] };
+  const unloaded: Record<(typeof names)[number], NonStreamFigures[]> = { direct: [], pass_through: [], router: [] };
   const cpu: Record<(typeof names)[number], { seconds: number; requests: number }> = {
     direct: { seconds: 0, requests: 0 },
     pass_through: { seconds: 0, requests: 0 },
@@ -58,6 +61,10 @@ try {
       cpu[name].seconds += cpuSeconds(targets.workerdPid) - before;
       cpu[name].requests += fig.requests;
       runs[name].push(fig);
+    }
+    for (const name of names) {
+      say(`one connection, round ${round}/${ROUNDS}: ${name}`);
+      unloaded[name].push(await nonStream(urls[name], UNLOADED_SECONDS, 1));
     }
   }
 
@@ -105,7 +112,9 @@ try {
       rps: mean((f) => f.rps),
       p50_ms: mean((f) => f.p50_ms),
       p99_ms: mean((f) => f.p99_ms),
-      errors: rs.reduce((s, f) => s + f.errors, 0),
+      unloaded_p50_ms: unloaded[name].reduce((s, f) => s + f.p50_ms, 0) / unloaded[name].length,
+      unloaded_p99_ms: unloaded[name].reduce((s, f) => s + f.p99_ms, 0) / unloaded[name].length,
+      errors: rs.reduce((s, f) => s + f.errors, 0) + unloaded[name].reduce((s, f) => s + f.errors, 0),
       // The direct runs never touch workerd: its CPU then is only the idle floor.
       cpu_ms_per_request: name === "direct" ? null : (cpu[name].seconds * 1000) / cpu[name].requests,
       ttft_p50_ms: ttft.p50_ms,
@@ -127,12 +136,12 @@ try {
     node: process.version,
     wrangler: (JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")) as { version: string }).version,
   };
-  const settings = { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, streams_held: STREAMS, ttft_streams: 300, ttft_concurrency: 8, long_stream_tokens: 50_000, long_streams: 4 };
+  const settings = { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, unloaded_seconds: UNLOADED_SECONDS, streams_held: STREAMS, ttft_streams: 300, ttft_concurrency: 8, long_stream_tokens: 50_000, long_streams: 4 };
   const out = { date, machine, settings, figures, ratios: r, bundle: bundleFigures };
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   const file = join(ROOT, "bench/results", `${date.slice(0, 19).replaceAll(":", "-")}.json`);
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`\n${render(figures, r, bundleFigures, STREAMS)}\n`);
+  console.log(`\n${render(figures, r, bundleFigures, STREAMS, CONNECTIONS)}\n`);
   console.log(`${machine.cpu}, ${machine.cores} cores, load ${machine.load_average_at_end}; ${date}`);
   console.log(`written to ${file}`);
 } finally {

@@ -88,8 +88,12 @@ export async function startTargets(bundleFile: string, opts: { inspectorPort?: n
       stdout.resume();
       stderr.resume();
     },
-    // The access log stays on (workerd still writes it, as in production) but is not printed.
-    handleStructuredLogs() {},
+    // The access log stays on (workerd still writes it, as in production) but is not
+    // printed, except errors when BENCH_LOGS=errors, or every line when BENCH_LOGS=all.
+    handleStructuredLogs({ message }: { message: string }) {
+      const show = process.env.BENCH_LOGS;
+      if (show === "all" || (show === "errors" && /"level":"(error|warn)"/.test(message))) process.stderr.write(`workerd: ${message}\n`);
+    },
     workers: [
       {
         name: "router",

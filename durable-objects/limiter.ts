@@ -4,47 +4,28 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { grantWithLease } from "../src/quota/lease.ts";
-import { freshState, settle, snapshot, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "../src/quota/rate-limiter.ts";
+import type { Returned } from "../src/quota/lease-holder.ts";
+import { freshState, netOf, settleNet, snapshot, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "../src/quota/rate-limiter.ts";
+import { batchOfLegacy, type LegacySettleInput } from "../src/quota/settle-legacy.ts";
+import type { SettleBatch } from "../src/quota/settle-sum.ts";
 import type { LedgerRow } from "../src/usage/ledger.ts";
 
-export const LIMITER_SCHEMA_VERSION = 2;
+export const LIMITER_SCHEMA_VERSION = 3;
 
-/** Settled grants are remembered this long so a retried settle is recognised. */
-const SETTLED_KEEP_MS = 24 * 3_600_000;
-/** A grant never settled (its Worker died) stays charged and is forgotten after this. */
-const OPEN_KEEP_MS = 3_600_000;
+/**
+ * Applied batch ids are remembered this long so a retry is recognised. A retry comes from
+ * the waitUntil that sent the batch, which the runtime ends within seconds of the response.
+ */
+const SETTLED_KEEP_MS = 3_600_000;
 const PRUNE_EVERY_MS = 600_000;
 
-import type { Returned } from "../src/quota/lease-holder.ts";
-
 export interface AcquireInput {
-  /** Unique per request, made by the Worker: the settle call names it again. */
-  id: string;
   limits: Limits;
   /** Also grant up to this much more, as the isolate's lease under `lease.id`, if there is room. */
   lease?: { id: string; want: Units };
   /** Leases the isolate gives back (expired or superseded), settled before granting. */
   returned?: Returned[];
   want: Units;
-  keyId: string;
-  /** The hour (ms since epoch, floored) the request is billed in. */
-  hour: number;
-}
-
-export interface SettleInput {
-  id: string;
-  limits: Limits;
-  /** Capacity really used, in requests and TPM units. */
-  used: Units;
-  /**
-   * What admission granted this request: its reservation, or nothing when the limiter
-   * could not be asked. Absent: looked up from the grant recorded at acquire.
-   */
-  granted?: Units;
-  /** What goes on the bill; null: nothing (the request produced nothing). */
-  usage: { prompt_tokens: number; completion_tokens: number } | null;
-  keyId: string;
-  hour: number;
 }
 
 const MIGRATIONS: Record<number, string[]> = {
@@ -54,6 +35,16 @@ const MIGRATIONS: Record<number, string[]> = {
        settled INTEGER NOT NULL, at INTEGER NOT NULL)`,
     `CREATE TABLE usage (hour INTEGER NOT NULL, key_id TEXT NOT NULL, requests INTEGER NOT NULL,
        prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, PRIMARY KEY (hour, key_id))`,
+  ],
+  // Settling no longer looks grants up (every settle says what was granted), so a row per
+  // request gives way to a row per applied batch. The last ten minutes of settled ids come
+  // along: a batch of the previous version retried across the deploy is still known. The
+  // emptied grants table stays for the previous code, should it be rolled back to.
+  3: [
+    // WITHOUT ROWID: one b-tree to write per batch, not a table and its key's index.
+    "CREATE TABLE settled (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
+    "INSERT INTO settled (id, at) SELECT id, at FROM grants WHERE settled = 1 AND at >= (SELECT max(at) FROM grants) - 600000",
+    "DELETE FROM grants",
   ],
 };
 
@@ -91,19 +82,14 @@ export class LimiterObject extends DurableObject<Env> {
    */
   acquire(input: AcquireInput): Decision & { lease?: Units } {
     const now = Date.now();
-    for (const r of input.returned ?? []) {
-      this.settle({ id: r.id, limits: input.limits, granted: r.granted, used: r.used, usage: null, keyId: "", hour: 0 });
-    }
-    const { state, decision, lease } = grantWithLease(input.limits, this.current(input.limits, now), input.want, input.lease?.want, now);
-    if (lease && input.lease) this.recordGrant(input.lease.id, lease, now);
-    this.save(state);
-    if (decision.kind === "granted") this.recordGrant(input.id, input.want, now);
+    let state = this.current(input.limits, now);
+    // A lease's parts always come back together, so the first part's id names the return.
+    const returned = input.returned ?? [];
+    if (returned.length > 0 && this.firstTime(returned[0]!.id, now)) state = settleNet(input.limits, state, netOf(returned), now);
+    const { state: next, decision, lease } = grantWithLease(input.limits, state, input.want, input.lease?.want, now);
+    this.save(next);
     this.prune(now);
     return lease ? { ...decision, lease } : decision;
-  }
-
-  private recordGrant(id: string, units: Units, now: number): void {
-    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO grants (id, requests, tokens, settled, at) VALUES (?, ?, ?, 0, ?)", id, units.requests, units.tokens, now);
   }
 
   /** The counters as they stand, spending nothing: for a request refused before admission. */
@@ -112,37 +98,23 @@ export class LimiterObject extends DurableObject<Env> {
     return snapshot(limits, this.current(limits, now), now);
   }
 
-  /** Settles a batch of requests that ended together: one round trip for all of them. */
-  settleMany(inputs: SettleInput[]): { applied: number } {
-    let applied = 0;
-    for (const input of inputs) if (this.settle(input).applied) applied++;
-    return { applied };
+  /**
+   * Settles a batch of requests that ended together and books them, exactly once per
+   * batch id: one statement to recognise it, one for the buckets, one per ledger row.
+   */
+  settleBatch(batch: SettleBatch): { applied: boolean } {
+    const now = Date.now();
+    if (!this.firstTime(batch.id, now)) return { applied: false };
+    this.save(settleNet(batch.limits, this.current(batch.limits, now), batch.net, now));
+    for (const row of batch.ledger) this.book(row);
+    this.prune(now);
+    return { applied: true };
   }
 
-  /**
-   * Settles a grant against real use and books it, exactly once per id. A settle
-   * without a grant (the limiter was unreachable at admission) charges all it used.
-   */
-  settle(input: SettleInput): { applied: boolean } {
-    const sql = this.ctx.storage.sql;
-    const now = Date.now();
-    const grant = sql.exec<{ requests: number; tokens: number; settled: number }>("SELECT requests, tokens, settled FROM grants WHERE id = ?", input.id).toArray()[0];
-    if (grant?.settled === 1) return { applied: false };
-    const granted: Units = input.granted ?? (grant ? { requests: grant.requests, tokens: grant.tokens } : { requests: 0, tokens: 0 });
-    this.save(settle(input.limits, this.current(input.limits, now), granted, input.used, now));
-    sql.exec("INSERT OR REPLACE INTO grants (id, requests, tokens, settled, at) VALUES (?, ?, ?, 1, ?)", input.id, granted.requests, granted.tokens, now);
-    if (input.usage !== null) {
-      sql.exec(
-        `INSERT INTO usage (hour, key_id, requests, prompt_tokens, completion_tokens) VALUES (?, ?, 1, ?, ?)
-         ON CONFLICT (hour, key_id) DO UPDATE SET requests = requests + 1,
-           prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,
-        input.hour,
-        input.keyId,
-        input.usage.prompt_tokens,
-        input.usage.completion_tokens,
-      );
-    }
-    return { applied: true };
+  /** The previous version's call, one record per request: Workers still on it during a deploy. */
+  settleMany(inputs: LegacySettleInput[]): { applied: number } {
+    const batch = batchOfLegacy(inputs);
+    return { applied: batch && this.settleBatch(batch).applied ? inputs.length : 0 };
   }
 
   /** Ledger rows with start hour in [fromHour, toHour). */
@@ -157,6 +129,24 @@ export class LimiterObject extends DurableObject<Env> {
       .map((r) => ({ hour: r.hour, keyId: r.key_id, requests: r.requests, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens }));
   }
 
+  /** Records `id` as applied; false if it already was. */
+  private firstTime(id: string, now: number): boolean {
+    return this.ctx.storage.sql.exec("INSERT OR IGNORE INTO settled (id, at) VALUES (?, ?)", id, now).rowsWritten > 0;
+  }
+
+  private book(row: LedgerRow): void {
+    this.ctx.storage.sql.exec(
+      `INSERT INTO usage (hour, key_id, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (hour, key_id) DO UPDATE SET requests = requests + excluded.requests,
+         prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,
+      row.hour,
+      row.keyId,
+      row.requests,
+      row.promptTokens,
+      row.completionTokens,
+    );
+  }
+
   private current(limits: Limits, now: number): LimiterState {
     this.state ??= freshState(limits, now);
     return this.state;
@@ -164,18 +154,18 @@ export class LimiterObject extends DurableObject<Env> {
 
   private save(s: LimiterState): void {
     this.state = s;
-    const sql = this.ctx.storage.sql;
-    sql.exec("INSERT OR REPLACE INTO buckets (name, credit, at) VALUES ('requests', ?, ?)", s.requests.credit, s.requests.at);
-    sql.exec("INSERT OR REPLACE INTO buckets (name, credit, at) VALUES ('tokens', ?, ?)", s.tokens.credit, s.tokens.at);
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO buckets (name, credit, at) VALUES ('requests', ?, ?), ('tokens', ?, ?)",
+      s.requests.credit,
+      s.requests.at,
+      s.tokens.credit,
+      s.tokens.at,
+    );
   }
 
   private prune(now: number): void {
     if (now - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = now;
-    this.ctx.storage.sql.exec(
-      "DELETE FROM grants WHERE (settled = 1 AND at < ?) OR (settled = 0 AND at < ?)",
-      now - SETTLED_KEEP_MS,
-      now - OPEN_KEEP_MS,
-    );
+    this.ctx.storage.sql.exec("DELETE FROM settled WHERE at < ?", now - SETTLED_KEEP_MS);
   }
 }

@@ -12,6 +12,8 @@ export interface Counters {
   promptTokens: number;
   completionTokens: number;
   byPath: Record<string, number>;
+  /** TCP connections accepted: tells a client that reuses connections from one that does not. */
+  connections: number;
 }
 
 // Large enough to amortise syscalls, small enough that backpressure and cancellation stay prompt.

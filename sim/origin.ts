@@ -12,6 +12,7 @@
 //                     client gave up on); generation stops at once.
 // - inFlight:         accepted requests whose response has not ended or been torn down.
 // - byPath:           every request except /_sim/* control-plane calls.
+// - connections:      TCP connections accepted (control-plane ones included).
 //
 // Behaviour per request = defaults < global (startup behaviour, then config() / POST /_sim/config
 // patches merged field by field) < the request body's optional "sim" object. reset() zeroes the
@@ -36,6 +37,7 @@ export interface SimStats {
   promptTokens: number;
   completionTokens: number;
   byPath: Record<string, number>;
+  connections: number;
 }
 
 export interface SimOrigin {
@@ -98,7 +100,7 @@ export async function startSimOrigin(opts: SimOriginOptions = {}): Promise<SimOr
   let seq = 0;
   const models = new Set<string>();
   const live = new Set<Ctx>();
-  const fresh = (): Counters => ({ requests: 0, completed: 0, cancelled: 0, promptTokens: 0, completionTokens: 0, byPath: {} });
+  const fresh = (): Counters => ({ requests: 0, completed: 0, cancelled: 0, promptTokens: 0, completionTokens: 0, byPath: {}, connections: 0 });
   // Requests keep a reference to the counters they started under, so reset() is not polluted by stragglers.
   let st = fresh();
 
@@ -246,6 +248,7 @@ export async function startSimOrigin(opts: SimOriginOptions = {}): Promise<SimOr
     });
   });
   server.on("clientError", (_err, socket) => socket.destroy());
+  server.on("connection", () => void st.connections++);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -3,6 +3,7 @@
 
 import { Router, type IRequest } from "itty-router";
 import { newAccessLog, writeAccessLog } from "./http/access-log.ts";
+import { pathOf } from "./http/path.ts";
 import { requestIdFor } from "./http/request-id.ts";
 import { ApiError, toApiError } from "./openai/errors.ts";
 import type { RouterArgs, RouterRequest } from "./routes/context.ts";
@@ -16,8 +17,7 @@ import { usageCompletions } from "./routes/usage.ts";
 
 function begin(request: RouterRequest): void {
   const requestId = requestIdFor(request);
-  const url = new URL(request.url);
-  request.state = { requestId, startedAt: Date.now(), log: newAccessLog(requestId, request.method, url.pathname), logDeferred: false };
+  request.state = { requestId, startedAt: Date.now(), log: newAccessLog(requestId, request.method, pathOf(request.url)), logDeferred: false };
 }
 
 function toErrorResponse(err: unknown, req: IRequest): Response {

@@ -33,10 +33,10 @@ export function resolveModel(models: ReadonlyMap<string, ModelEntry>, id: string
 }
 
 /** RFC 9745 Deprecation and RFC 8594 Sunset headers for a model past its deprecation date. */
-export function lifecycleHeaders(m: ModelEntry, now: number, headers: Headers): void {
+export function lifecycleHeaders(m: ModelEntry, now: number, headers: Record<string, string>): void {
   const lc = m.lifecycle;
   if (!lc || lifecycleStatus(m, now) === "active") return;
-  if (lc.deprecated !== undefined) headers.set("deprecation", `@${Math.floor(Date.parse(lc.deprecated) / 1000)}`);
-  if (lc.sunset !== undefined) headers.set("sunset", new Date(Date.parse(lc.sunset)).toUTCString());
-  if (lc.successor !== undefined) headers.set("link", `</v1/models/${encodeURIComponent(lc.successor)}>; rel="successor-version"`);
+  if (lc.deprecated !== undefined) headers.deprecation = `@${Math.floor(Date.parse(lc.deprecated) / 1000)}`;
+  if (lc.sunset !== undefined) headers.sunset = new Date(Date.parse(lc.sunset)).toUTCString();
+  if (lc.successor !== undefined) headers.link = `</v1/models/${encodeURIComponent(lc.successor)}>; rel="successor-version"`;
 }

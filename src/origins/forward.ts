@@ -25,7 +25,9 @@ export interface OriginCall {
 /** A body whose first chunk was already read (to know the origin is producing). */
 export interface OriginBody {
   first: Uint8Array;
-  reader: ReadableStreamBYOBReader;
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** The stream `reader` reads, for a consumer that reads it another way (the relay: BYOB). */
+  stream?: ReadableStream<Uint8Array>;
 }
 
 export type FailReason = "unreachable" | "timeout" | "overloaded" | "bad_status" | "empty_body";
@@ -76,14 +78,12 @@ export async function attemptOrigin(env: Env, call: OriginCall): Promise<Attempt
     if (res.body === null) return failed("empty_body", res.status);
     // Headers alone commit nothing: wait for the first bytes, so an origin that dies
     // before producing any can still be replaced.
-    // BYOB, so that the relay can read more than a default reader's 4 KiB at a time
-    // (src/streaming/origin-reads.ts).
-    const reader = res.body.getReader({ mode: "byob" });
+    const reader = res.body.getReader();
     const onAbort = (): void => void reader.cancel().catch(() => {});
     signal.addEventListener("abort", onAbort, { once: true });
     let first: ReadableStreamReadResult<Uint8Array>;
     try {
-      first = await reader.read(new Uint8Array(4096));
+      first = await reader.read();
     } catch {
       return whyAborted() ?? failed("unreachable", res.status);
     } finally {
@@ -96,7 +96,7 @@ export async function attemptOrigin(env: Env, call: OriginCall): Promise<Attempt
       return failed("empty_body", res.status);
     }
     // Handed over as is: wrapping it in another stream would cost a hop per chunk.
-    return { kind: "ok", res, body: { first: first.value, reader } };
+    return { kind: "ok", res, body: { first: first.value, reader, stream: res.body } };
   } finally {
     clearTimeout(timer);
   }

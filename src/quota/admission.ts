@@ -23,7 +23,7 @@ export interface Admission {
   /** x-ratelimit-* for the response. */
   headers: Record<string, string>;
   promptEstimate: number;
-  /** Books the request's real use; only the first call counts (the object dedupes by id too). */
+  /** Books the request's real use; only the first call counts, so a record joins one batch only. */
   settle(s: Settlement): Promise<void>;
   /**
    * Until the response is handed over, a client that goes away ends the invocation
@@ -46,8 +46,23 @@ export interface AdmitInput {
 
 export const failureMode = (env: Env): FailureMode => ((env as { LIMITER_FAILURE_MODE?: string }).LIMITER_FAILURE_MODE === "closed" ? "closed" : "open");
 
-export const limiterStub = (env: Env, projectId: string, modelId: string) =>
-  env.LIMITERS.get(env.LIMITERS.idFromName(`${projectId}/${modelId}`));
+/**
+ * Object ids by name, per isolate: deriving one costs a hash each time, and an id (unlike
+ * a stub, which belongs to one request) may be reused by every request.
+ */
+const limiterIds = new Map<string, DurableObjectId>();
+const LIMITER_IDS_MAX = 10_000;
+
+export function limiterStub(env: Env, projectId: string, modelId: string) {
+  const name = `${projectId}/${modelId}`;
+  let id = limiterIds.get(name);
+  if (id === undefined) {
+    if (limiterIds.size >= LIMITER_IDS_MAX) limiterIds.clear();
+    id = env.LIMITERS.idFromName(name);
+    limiterIds.set(name, id);
+  }
+  return env.LIMITERS.get(id);
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -87,16 +102,13 @@ interface AcquireArgs {
   name: string;
   limits: Limits;
   want: Units;
-  id: string;
-  keyId: string;
-  hour: number;
   now: number;
 }
 
 /** One round trip: gives back a spent lease, asks for the reservation and, if busy, a new lease. */
 async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Decision> {
   const ask = holder.beforeAcquire(a.name, a.limits, a.now);
-  const input = { id: a.id, limits: a.limits, want: a.want, keyId: a.keyId, hour: a.hour, ...(ask.lease ? { lease: ask.lease } : {}), ...(ask.returned.length ? { returned: ask.returned } : {}) };
+  const input = { limits: a.limits, want: a.want, ...(ask.lease ? { lease: ask.lease } : {}), ...(ask.returned.length ? { returned: ask.returned } : {}) };
   const call = async (): Promise<Decision & { lease?: Units }> => (await limiterStub(env, a.projectId, a.modelId).acquire(input)) as Decision & { lease?: Units };
   const decision = await withTimeout(call(), LIMITER_TIMEOUT_MS);
   return holder.afterAcquire(a.name, a.limits, ask, a.want, decision, Date.now());
@@ -108,7 +120,6 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
   const limits = effectiveLimits(input.override, model);
   const promptEstimate = estimatePromptTokens(req);
   const want: Units = reservationFor(req, promptEstimate);
-  const id = crypto.randomUUID();
   const hour = hourOf(input.startedAt);
 
   let decision: Decision | null = null;
@@ -119,7 +130,7 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
     decision = { kind: "granted", granted: want, snapshot: fromLease };
   } else {
     try {
-      decision = await acquireWithLease(env, { projectId, modelId: model.id, name, limits, want, id, keyId, hour, now: asked });
+      decision = await acquireWithLease(env, { projectId, modelId: model.id, name, limits, want, now: asked });
     } catch (err) {
       console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: model.id, error: String(err) }));
       if (failureMode(env) === "closed") throw limiterUnavailable();
@@ -139,13 +150,13 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
       signal?.addEventListener("abort", onAbort, { once: true });
       return { handOver: () => signal?.removeEventListener("abort", onAbort) };
     },
-    async settle(s: Settlement): Promise<void> {
-      if (settled) return;
+    settle(s: Settlement): Promise<void> {
+      if (settled) return Promise.resolve();
       settled = true;
       // What admission took for it: its reservation, or nothing if the limiter was not asked.
       const granted: Units = decision === null ? { requests: 0, tokens: 0 } : want;
-      const input = { id, limits, granted, used: s.used, usage: s.usage, keyId, hour };
-      await settleBatched(name, input, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS);
+      // The batch's own promise, not one more async frame around it: one per request adds up.
+      return settleBatched(name, { limits, granted, used: s.used, usage: s.usage, keyId, hour }, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS);
     },
   };
   return admission;

@@ -91,16 +91,43 @@ export function admit(l: Limits, state: LimiterState, want: Units, now: number):
   return { state: next, decision: { kind: "granted", granted: want, snapshot: snapshotOf(l, next) } };
 }
 
+/** What settling a grant gives back (positive) or charges (negative): granted - used. */
+export const difference = (granted: Units, used: Units): Units => ({ requests: granted.requests - used.requests, tokens: granted.tokens - used.tokens });
+
+/** Sums the differences of many settled grants. */
+export function netOf(settled: ReadonlyArray<{ granted: Units; used: Units }>): Units {
+  let requests = 0;
+  let tokens = 0;
+  for (const s of settled) {
+    requests += s.granted.requests - s.used.requests;
+    tokens += s.granted.tokens - s.used.tokens;
+  }
+  return { requests, tokens };
+}
+
 /**
  * Settles a grant against what was really used: the difference between `granted` and
  * `used` goes back to the buckets (a refund) or is taken from them (debt, which delays
  * later grants until it is paid off by the refill).
  */
 export function settle(l: Limits, state: LimiterState, granted: Units, used: Units, now: number): LimiterState {
+  return settleNet(l, state, difference(granted, used), now);
+}
+
+/**
+ * Settles many grants at once by the sum of their differences. The grants of a batch end
+ * together and are settled at one instant, so any order of them is a valid history; the
+ * sum is the order "all charges, then all refunds". Charges only lower the credit (the
+ * clamp at capacity never bites), and once refunds follow, min(cap, min(cap, c) + r) =
+ * min(cap, c + r), so that order ends at min(cap, credit + net): what this computes. It
+ * is also the order that loses least to the clamp: no refund is cut off at capacity that
+ * a charge in the same instant would have made room for.
+ */
+export function settleNet(l: Limits, state: LimiterState, net: Units, now: number): LimiterState {
   const b = buckets(l);
   const s = refilled(l, state, now);
   return {
-    requests: adjust(b.requests, s.requests, granted.requests - used.requests),
-    tokens: adjust(b.tokens, s.tokens, granted.tokens - used.tokens),
+    requests: adjust(b.requests, s.requests, net.requests),
+    tokens: adjust(b.tokens, s.tokens, net.tokens),
   };
 }

@@ -1,36 +1,54 @@
-// Batches an isolate's settle calls per limiter object: requests that end together share
-// one round trip, so under load the object does about half the calls. Every request's
-// waitUntil awaits the flush that carries its record, so eviction cannot drop one.
+// Batches an isolate's settle records per limiter object and sums them as they come: the
+// requests that end together cost the object one call with one bucket update and one
+// ledger row per (hour, key). Every request's waitUntil awaits the flush that carries its
+// record, so eviction cannot drop one.
 
-import type { SettleInput } from "../../durable-objects/limiter.ts";
+import type { Limits } from "./rate-limiter.ts";
+import { isMissingMethod, legacyRecords, type LegacySettleInput } from "./settle-legacy.ts";
+import { SettleSum, type SettleBatch, type SettleRecord } from "./settle-sum.ts";
 
 export interface SettleTarget {
-  settleMany(inputs: SettleInput[]): Promise<{ applied: number }>;
+  settleBatch(batch: SettleBatch): Promise<{ applied: boolean }>;
+  /** The previous version's call, for an object still running it during a deploy. */
+  settleMany(inputs: LegacySettleInput[]): Promise<{ applied: number }>;
 }
 
 /** Long enough to gather the streams that end together, short against a request's life. */
 export const BATCH_WINDOW_MS = 5;
+/** Records per batch: bounds what one failed batch can leave unbooked. */
 export const BATCH_MAX = 100;
 
-interface Batch {
-  items: SettleInput[];
+interface Open {
+  sum: SettleSum;
   timer: ReturnType<typeof setTimeout>;
   done: Promise<void>;
   resolve: () => void;
 }
-const open = new Map<string, Batch>();
+const open = new Map<string, Open>();
 
-async function flush(name: string, batch: Batch, target: () => SettleTarget, attempts: number): Promise<void> {
+const sameLimits = (a: Limits, b: Limits): boolean => a.rpm === b.rpm && a.tpm === b.tpm;
+
+async function send(target: SettleTarget, batch: SettleBatch): Promise<void> {
+  try {
+    await target.settleBatch(batch);
+  } catch (err) {
+    if (!isMissingMethod(err)) throw err;
+    await target.settleMany(legacyRecords(batch));
+  }
+}
+
+async function flush(name: string, batch: Open, target: () => SettleTarget, attempts: number): Promise<void> {
   clearTimeout(batch.timer);
   if (open.get(name) === batch) open.delete(name);
+  const sent = batch.sum.batch();
   for (let attempt = 1; ; attempt++) {
     try {
-      // Ids make a retried batch harmless: the object applies each record once.
-      await target().settleMany(batch.items);
+      // The batch's id makes a retry harmless: the object applies it once.
+      await send(target(), sent);
       break;
     } catch (err) {
       if (attempt >= attempts) {
-        console.log(JSON.stringify({ level: "error", event: "settle_failed", limiter: name, records: batch.items.length, error: String(err) }));
+        console.log(JSON.stringify({ level: "error", event: "settle_failed", limiter: name, batch: sent.id, records: batch.sum.records, error: String(err) }));
         break;
       }
     }
@@ -39,19 +57,25 @@ async function flush(name: string, batch: Batch, target: () => SettleTarget, att
 }
 
 /**
- * Queues one settle record for the named limiter. `target` is called when the batch is
- * sent, in the context of the request that opened the batch (which awaits it too).
+ * Adds one request's settle record to the open batch of the named limiter. `target` is
+ * called when the batch is sent, in the context of the request that opened the batch
+ * (which awaits it too). A batch has one set of limits: a record under others (an
+ * override just changed) sends the open batch at once and starts the next.
  */
-export function settleBatched(name: string, input: SettleInput, target: () => SettleTarget, attempts: number): Promise<void> {
+export function settleBatched(name: string, record: SettleRecord, target: () => SettleTarget, attempts: number): Promise<void> {
   let batch = open.get(name);
+  if (batch && !sameLimits(batch.sum.limits, record.limits)) {
+    void flush(name, batch, target, attempts);
+    batch = undefined;
+  }
   if (!batch) {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
-    const created: Batch = { items: [], done, resolve, timer: setTimeout(() => void flush(name, created, target, attempts), BATCH_WINDOW_MS) };
+    const created: Open = { sum: new SettleSum(crypto.randomUUID(), record.limits), done, resolve, timer: setTimeout(() => void flush(name, created, target, attempts), BATCH_WINDOW_MS) };
     batch = created;
     open.set(name, batch);
   }
-  batch.items.push(input);
-  if (batch.items.length >= BATCH_MAX) void flush(name, batch, target, attempts);
+  batch.sum.add(record);
+  if (batch.sum.records >= BATCH_MAX) void flush(name, batch, target, attempts);
   return batch.done;
 }

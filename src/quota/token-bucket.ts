@@ -47,7 +47,11 @@ export const canTake = (b: Bucket, s: BucketState, units: number): boolean => s.
 
 export const take = (s: BucketState, units: number): BucketState => ({ credit: s.credit - units * MINUTE_MS, at: s.at });
 
-/** Gives back (positive) or charges (negative) units after the fact; debt may go below zero. */
+/**
+ * Gives back (positive) or charges (negative) units after the fact; debt may go below
+ * zero, credit never above capacity. Several adjustments at one instant may be summed
+ * first: see settleNet in rate-limiter.ts for why that is a valid order of them.
+ */
 export const adjust = (b: Bucket, s: BucketState, units: number): BucketState => ({
   credit: Math.min(capacity(b), s.credit + units * MINUTE_MS),
   at: s.at,

@@ -15,7 +15,8 @@ import { DEFAULT_IDLE_MS } from "../origins/forward.ts";
 import { callerLocation } from "../origins/location.ts";
 import { admitRequest, peekHeaders } from "../quota/admission.ts";
 import { settlementFromError, settlementFromRelay, type Settlement } from "../quota/settlement.ts";
-import { relay, type RelayResult } from "../streaming/relay.ts";
+import { collectJson } from "../streaming/json-body.ts";
+import { relay, type RelayResult, type RelaySource } from "../streaming/relay.ts";
 import type { RouterRequest } from "./context.ts";
 import { modelNotFound } from "./models.ts";
 
@@ -85,7 +86,8 @@ export function inferenceRoute(endpoint: Endpoint) {
         message: `The model '${req.model}' was retired on ${resolved.requested.lifecycle?.sunset} and has no successor.`,
       });
     }
-    const { model } = resolved;
+    const found = resolved;
+    const { model } = found;
     try {
       checkModelAccess(key, req, model);
     } catch (err) {
@@ -119,37 +121,76 @@ export function inferenceRoute(endpoint: Endpoint) {
     log.origin_region = origin.region;
 
     const isStream = req.stream && (res.headers.get("content-type") ?? "").includes("text/event-stream");
-    const { body, done } = relay(fromOrigin, isStream ? "event-stream" : "json", {
-      includeUsage: req.includeUsage,
-      idleTimeoutMs: model.timeouts?.idle_ms ?? DEFAULT_IDLE_MS,
-    });
-
-    const headers = new Headers({
-      "content-type": isStream ? "text/event-stream; charset=utf-8" : "application/json",
-      "x-origin-region": origin.region,
-    });
-    if (isStream) headers.set("cache-control", "no-cache");
-    for (const [k, v] of Object.entries(admission.headers)) headers.set(k, v);
-    lifecycleHeaders(resolved.requested, now, headers);
-    if (resolved.substituted) {
-      headers.set("x-model-substituted", `${resolved.requested.id} -> ${model.id}`);
+    const idleTimeoutMs = model.timeouts?.idle_ms ?? DEFAULT_IDLE_MS;
+    let source: RelaySource = fromOrigin;
+    if (!isStream) {
+      const collected = await collectJson(fromOrigin, { idleTimeoutMs, declaredLength: declaredLength(res), signal: request.signal });
+      if (collected.kind === "failed") {
+        settle(collected.end);
+        log.end = collected.end;
+        throw bodyFailed(collected.end);
+      }
+      if (collected.kind === "whole") {
+        const result: RelayResult = { usage: collected.usage, deltaEvents: 0, end: "complete", firstByteAt: Date.now() };
+        whileWaiting.handOver();
+        const response = respond(collected.bytes, responseHeaders(false));
+        ctx.waitUntil(ended(result));
+        return response;
+      }
+      source = collected;
     }
-
-    state.logDeferred = true;
-    log.status = 200;
+    const { body, done } = relay(source, isStream ? "event-stream" : "json", { includeUsage: req.includeUsage, idleTimeoutMs });
     whileWaiting.handOver();
+    const response = respond(body, responseHeaders(isStream));
+    ctx.waitUntil(done.then(ended));
+    return response;
+
+    // A plain object: the Response takes it in one step, where Headers.set is a call each.
+    function responseHeaders(eventStream: boolean): Record<string, string> {
+      const headers: Record<string, string> = {
+        "content-type": eventStream ? "text/event-stream; charset=utf-8" : "application/json",
+        "x-origin-region": origin.region,
+        "x-request-id": state.requestId,
+        ...admission.headers,
+      };
+      if (eventStream) headers["cache-control"] = "no-cache";
+      lifecycleHeaders(found.requested, now, headers);
+      if (found.substituted) headers["x-model-substituted"] = `${found.requested.id} -> ${model.id}`;
+      return headers;
+    }
+    function respond(b: BodyInit, headers: Record<string, string>): Response {
+      state.logDeferred = true;
+      log.status = 200;
+      return new Response(b, { status: 200, headers });
+    }
     // Once the body has ended: the breaker learns how, the log line is written, and the
     // real usage is settled against the reservation and booked.
-    ctx.waitUntil(
-      done.then((result) => {
-        settle(result.end);
-        const billed = settlementFromRelay(req, admission.promptEstimate, result);
-        account(request, result, billed.usage);
-        return admission.settle(billed);
-      }),
-    );
-    return new Response(body, { status: 200, headers });
+    function ended(result: RelayResult): Promise<void> {
+      settle(result.end);
+      const billed = settlementFromRelay(req, admission.promptEstimate, result);
+      account(request, result, billed.usage);
+      return admission.settle(billed);
+    }
   };
+}
+
+/** The origin's content-length, when it describes the bytes we read (no content-encoding). */
+function declaredLength(res: Response): number | null {
+  if (res.headers.has("content-encoding")) return null;
+  const n = Number(res.headers.get("content-length") ?? Number.NaN);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/** A non-streamed body that failed before any of it was sent: a clean error, not a cut 200. */
+function bodyFailed(end: "origin_error" | "origin_stalled" | "client_closed"): ApiError {
+  switch (end) {
+    case "client_closed":
+      return new ApiError({ status: 499, type: "invalid_request_error", code: "client_closed", message: "The client closed the request." });
+    case "origin_stalled":
+      return new ApiError({ status: 504, type: "server_error", code: "origin_timeout", message: "The model origin stopped sending its answer." });
+    case "origin_error":
+      return new ApiError({ status: 502, type: "server_error", code: "origin_error", message: "The model origin broke off its answer." });
+  }
 }
 
 /** After the body has ended: the log shows exactly the tokens billed. */

@@ -7,6 +7,30 @@ const MIN_BYTES = 4 * 1024;
 const MAX_BYTES = 64 * 1024;
 
 export type ReadChunk = () => Promise<ReadableStreamReadResult<Uint8Array>>;
+export type ChunkReader = ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+
+/**
+ * A BYOB reader of `stream` if it is a byte stream (a fetch body is one), taking over from
+ * a default `reader` of it, which must have no read pending; otherwise `reader`, or a
+ * default reader of `stream`.
+ */
+export function preferByob(stream: ReadableStream<Uint8Array> | undefined, reader: ChunkReader | undefined): ChunkReader {
+  if (reader instanceof ReadableStreamBYOBReader || stream === undefined) {
+    if (reader === undefined) throw new TypeError("neither a stream nor a reader to read");
+    return reader;
+  }
+  reader?.releaseLock();
+  try {
+    return stream.getReader({ mode: "byob" });
+  } catch {
+    return stream.getReader();
+  }
+}
+
+/** Chunks as `reader` gives them: through `byobReads` for a BYOB reader. */
+export function chunkReads(reader: ChunkReader): ReadChunk {
+  return reader instanceof ReadableStreamBYOBReader ? byobReads(reader) : () => reader.read();
+}
 
 /**
  * Reads into a buffer sized to what arrives: doubled after a read that fills it (a fast

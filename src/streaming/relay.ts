@@ -4,7 +4,7 @@
 // cancels the origin's body.
 
 import { EventStreamTap } from "./event-stream-tap.ts";
-import { byobReads, type ReadChunk } from "./origin-reads.ts";
+import { chunkReads, preferByob, type ChunkReader } from "./origin-reads.ts";
 import { concat } from "./sse-splitter.ts";
 import { usageFromTail, type Usage } from "./usage.ts";
 
@@ -111,20 +111,19 @@ function jsonTap(): Tap {
 }
 
 /**
- * Where the relay reads: a stream, or a reader whose first chunk was already taken. A BYOB
- * reader (an origin's fetch body) is read in chunks as large as what has arrived.
+ * Where the relay reads: a stream, or a reader whose first chunk was already taken (with
+ * the stream it reads, if known). A byte stream, such as an origin's fetch body, is read
+ * through a BYOB reader, in chunks as large as what has arrived.
  */
-export type RelaySource =
-  | ReadableStream<Uint8Array>
-  | { first: Uint8Array; reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader };
+export type RelaySource = ReadableStream<Uint8Array> | { first: Uint8Array; reader: ChunkReader; stream?: ReadableStream<Uint8Array> };
 
 export function relay(
   origin: RelaySource,
   kind: "event-stream" | "json",
   opts: RelayOptions,
 ): { body: ReadableStream<Uint8Array>; done: Promise<RelayResult> } {
-  const reader = origin instanceof ReadableStream ? origin.getReader() : origin.reader;
-  const read: ReadChunk = reader instanceof ReadableStreamBYOBReader ? byobReads(reader) : () => reader.read();
+  const reader = origin instanceof ReadableStream ? preferByob(origin, undefined) : preferByob(origin.stream, origin.reader);
+  const read = chunkReads(reader);
   let first: Uint8Array | null = origin instanceof ReadableStream ? null : origin.first;
   const tap = kind === "event-stream" ? eventStreamTap(opts.includeUsage) : jsonTap();
   let firstByteAt: number | null = null;

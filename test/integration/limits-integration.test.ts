@@ -142,7 +142,7 @@ describe("when the limiter cannot be reached", () => {
     idFromName: (name: string) => env.LIMITERS.idFromName(name),
     get: () => ({
       acquire: () => Promise.reject(new Error("limiter down")),
-      settleMany: () => Promise.reject(new Error("limiter down")),
+      settleBatch: () => Promise.reject(new Error("limiter down")),
     }),
   };
   /** An object that never answers: admission must give up after LIMITER_TIMEOUT_MS. */
@@ -150,7 +150,7 @@ describe("when the limiter cannot be reached", () => {
     idFromName: (name: string) => env.LIMITERS.idFromName(name),
     get: () => ({
       acquire: () => new Promise(() => {}),
-      settleMany: () => Promise.reject(new Error("limiter down")),
+      settleBatch: () => Promise.reject(new Error("limiter down")),
     }),
   };
 
@@ -184,7 +184,7 @@ describe("when the limiter cannot be reached", () => {
         const real = env.LIMITERS.get(id);
         return {
           acquire: () => Promise.reject(new Error("limiter down")),
-          settleMany: (inputs: Parameters<typeof real.settleMany>[0]) => real.settleMany(inputs),
+          settleBatch: (batch: Parameters<typeof real.settleBatch>[0]) => real.settleBatch(batch),
         };
       },
     };
@@ -201,7 +201,7 @@ describe("when the limiter cannot be reached", () => {
     const rows = await ledger(record.project_id, "slow-rpm", 1);
     expect(rows.map((r) => [r.requests, r.completionTokens])).toEqual([[1, 2]]);
     // Charged in full, since nothing was reserved: slow-rpm's burst of 1 is spent for the next 10 s.
-    const probe = await limiter(record.project_id, "slow-rpm").acquire({ id: "probe", limits: { rpm: 6, tpm: 1_000_000 }, want: { requests: 1, tokens: 1 }, keyId: "k", hour: 0 });
+    const probe = await limiter(record.project_id, "slow-rpm").acquire({ limits: { rpm: 6, tpm: 1_000_000 }, want: { requests: 1, tokens: 1 } });
     expect(probe.kind).toBe("limited");
   });
 
@@ -233,7 +233,7 @@ describe("edge leases", () => {
             acquires++;
             return real.acquire(input);
           },
-          settleMany: (inputs: Parameters<typeof real.settleMany>[0]) => real.settleMany(inputs),
+          settleBatch: (batch: Parameters<typeof real.settleBatch>[0]) => real.settleBatch(batch),
           peek: (l: Parameters<typeof real.peek>[0]) => real.peek(l),
         };
       },
@@ -260,27 +260,5 @@ describe("edge leases", () => {
     const rows = await ledger(record.project_id, "lease-rpm", 30);
     expect(rows.reduce((n, r) => n + r.requests, 0)).toBe(30);
     expect(rows.reduce((n, r) => n + r.completionTokens, 0)).toBe(60);
-  });
-});
-
-describe("the limiter object", () => {
-  it("runs on its SQLite schema version 2", async () => {
-    expect(await limiter("proj_schema", "test-chat").schemaVersion()).toBe(2);
-  });
-});
-
-describe("settlement", () => {
-  it("is applied once per id, however often it is retried", async () => {
-    const stub = limiter("proj_settle_once", "test-chat");
-    const limits = { rpm: 60, tpm: 600 };
-    const d = await stub.acquire({ id: "r1", limits, want: { requests: 1, tokens: 50 }, keyId: "k", hour: 0 });
-    expect(d.kind).toBe("granted");
-    const input = { id: "r1", limits, used: { requests: 1, tokens: 20 }, usage: { prompt_tokens: 5, completion_tokens: 3 }, keyId: "k", hour: 0 };
-    expect(await stub.settle(input)).toEqual({ applied: true });
-    expect(await stub.settle(input)).toEqual({ applied: false });
-    expect(await stub.usage({ fromHour: 0, toHour: 1 })).toEqual([{ hour: 0, keyId: "k", requests: 1, promptTokens: 5, completionTokens: 3 }]);
-    // Reserved 50, used 20: 30 came back, so 80 of the burst of 100 remain.
-    const next = await stub.acquire({ id: "r2", limits, want: { requests: 1, tokens: 80 }, keyId: "k", hour: 0 });
-    expect(next.kind).toBe("granted");
   });
 });

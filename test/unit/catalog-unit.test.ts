@@ -111,14 +111,16 @@ describe("model lifecycle", () => {
   });
 
   it("sets Deprecation, Sunset and successor Link headers only once deprecated", () => {
-    const h = new Headers();
+    const h: Record<string, string> = {};
     lifecycleHeaders(models.get("old")!, now, h);
-    expect(h.get("deprecation")).toBe(`@${Date.parse("2026-05-01") / 1000}`);
-    expect(h.get("sunset")).toBe("Tue, 01 Sep 2026 00:00:00 GMT");
-    expect(h.get("link")).toBe('</v1/models/live>; rel="successor-version"');
-    const none = new Headers();
+    expect(h).toEqual({
+      deprecation: `@${Date.parse("2026-05-01") / 1000}`,
+      sunset: "Tue, 01 Sep 2026 00:00:00 GMT",
+      link: '</v1/models/live>; rel="successor-version"',
+    });
+    const none: Record<string, string> = {};
     lifecycleHeaders(models.get("old")!, Date.parse("2026-04-01"), none);
-    expect([...none.keys()]).toEqual([]);
+    expect(none).toEqual({});
   });
 
   it("shows the lifecycle in the model card and never the origins", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byobReads } from "../../src/streaming/origin-reads.ts";
+import { byobReads, chunkReads, preferByob } from "../../src/streaming/origin-reads.ts";
 import { relay } from "../../src/streaming/relay.ts";
 
 const enc = new TextEncoder();
@@ -7,7 +7,8 @@ const dec = new TextDecoder();
 
 /**
  * A byte stream like a fetch body: each pull writes up to `available()` bytes of `data`
- * into the reader's own buffer, and the buffer sizes asked for are recorded.
+ * into the reader's own buffer (a default read gets at most 4 KiB, as from workerd), and
+ * the sizes asked for are recorded.
  */
 function byteSource(data: Uint8Array, available: () => number): { stream: ReadableStream<Uint8Array>; asked: number[] } {
   let at = 0;
@@ -15,7 +16,15 @@ function byteSource(data: Uint8Array, available: () => number): { stream: Readab
   const stream = new ReadableStream({
     type: "bytes",
     pull(c) {
-      const req = c.byobRequest!;
+      const req = c.byobRequest;
+      if (req === null) {
+        asked.push(4096);
+        const n = Math.min(4096, available(), data.length - at);
+        if (n === 0) return c.close();
+        c.enqueue(data.slice(at, at + n));
+        at += n;
+        return;
+      }
       const view = req.view as Uint8Array;
       asked.push(view.byteLength);
       if (at === data.length) {
@@ -89,15 +98,43 @@ describe("byobReads", () => {
   });
 });
 
-describe("relay from a BYOB reader", () => {
-  it("relays an event stream exactly as from a default reader, with the same accounting", async () => {
+describe("preferByob", () => {
+  it("takes a byte stream over from a default reader that already read its first chunk", async () => {
+    const data = pattern(200_000);
+    const { stream, asked } = byteSource(data, () => 1 << 20);
+    const reader = stream.getReader();
+    const first = await reader.read();
+    const next = preferByob(stream, reader);
+    expect(next).toBeInstanceOf(ReadableStreamBYOBReader);
+    const rest = await readAll(chunkReads(next));
+    expect(asked.slice(0, 4)).toEqual([4096, 4096, 8192, 16384]);
+    expect(first.value!.length + rest.reduce((n, c) => n + c.length, 0)).toBe(data.length);
+  });
+
+  it("keeps a default reader for a stream that is not a byte stream", async () => {
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(enc.encode("a"));
+        c.close();
+      },
+    });
+    const reader = stream.getReader();
+    const next = preferByob(stream, reader);
+    expect(next).toBeInstanceOf(ReadableStreamDefaultReader);
+    expect(dec.decode((await chunkReads(next)()).value)).toBe("a");
+  });
+});
+
+describe("relay from an origin's byte stream", () => {
+  it("relays an event stream as the origin sent it, with the same accounting, reading big chunks", async () => {
     const events = Array.from({ length: 3000 }, (_, k) => `data: {"choices":[{"index":0,"delta":{"content":" t${k}"}}],"usage":null}\n\n`);
     const usage = 'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":3000}}\n\n';
     const text = events.join("") + usage + "data: [DONE]\n\n";
-    const { stream } = byteSource(enc.encode(text), () => 50_000);
-    const reader = stream.getReader({ mode: "byob" });
-    const first = await reader.read(new Uint8Array(4096));
-    const { body, done } = relay({ first: first.value!, reader }, "event-stream", { includeUsage: false, idleTimeoutMs: 1000 });
+    const { stream, asked } = byteSource(enc.encode(text), () => 50_000);
+    // As the origin call hands it over: a default reader that took the first chunk, and its stream.
+    const reader = stream.getReader();
+    const first = await reader.read();
+    const { body, done } = relay({ first: first.value!, reader, stream }, "event-stream", { includeUsage: false, idleTimeoutMs: 1000 });
     let out = "";
     for await (const part of body) out += dec.decode(part, { stream: true });
     expect(out).toBe(events.join("") + "data: [DONE]\n\n");
@@ -105,5 +142,6 @@ describe("relay from a BYOB reader", () => {
     expect(r.end).toBe("complete");
     expect(r.usage).toEqual({ prompt_tokens: 3, completion_tokens: 3000 });
     expect(r.deltaEvents).toBe(3000);
+    expect(Math.max(...asked)).toBe(65536);
   });
 });

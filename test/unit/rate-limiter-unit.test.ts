@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admit, freshState, settle, snapshot, type Decision, type LimiterState, type Limits, type Units } from "../../src/quota/rate-limiter.ts";
+import { admit, freshState, netOf, settle, settleNet, snapshot, type Decision, type LimiterState, type Limits, type Units } from "../../src/quota/rate-limiter.ts";
 import { bucketOf } from "../../src/quota/token-bucket.ts";
 
 // 60 RPM: one request per second, burst 10. 600 TPM: 10 units per second, burst 100.
@@ -236,4 +236,59 @@ describe("the envelope under random load", () => {
       expect(grants.length).toBeGreaterThanOrEqual((limits.rpm * now) / 60_000 - b.requests.burst);
     });
   }
+});
+
+describe("settling many grants at one instant by their sum", () => {
+  it("is the order charges first: a refund is not cut off at the burst that a charge beside it makes room for", () => {
+    // A full bucket (100 tokens); one request refunds 30, another is charged 30 more than it reserved.
+    const full = freshState(L, 0);
+    const refund = { granted: one(50), used: one(20) };
+    const charge = { granted: one(50), used: one(80) };
+    const refundFirst = settle(L, settle(L, full, refund.granted, refund.used, 0), charge.granted, charge.used, 0);
+    const chargeFirst = settle(L, settle(L, full, charge.granted, charge.used, 0), refund.granted, refund.used, 0);
+    expect(snapshot(L, refundFirst, 0).remainingTokens).toBe(70);
+    expect(snapshot(L, chargeFirst, 0).remainingTokens).toBe(100);
+    expect(settleNet(L, full, netOf([refund, charge]), 0)).toEqual(chargeFirst);
+  });
+
+  for (const seed of [11, 12, 13, 14, 15, 16]) {
+    it(`equals settling one by one, charges first, from any state (seed ${seed})`, () => {
+      const rnd = prng(seed);
+      const int = (n: number): number => Math.floor(rnd() * n);
+      for (let round = 0; round < 200; round++) {
+        // A state anywhere from deep debt to full, refilled a little by `now`.
+        let start = freshState(L, 0);
+        start = admit(L, start, { requests: int(10), tokens: int(100) }, 0).state;
+        start = settle(L, start, { requests: 0, tokens: 0 }, { requests: int(5), tokens: int(200) }, 0);
+        const now = int(3000);
+        const grants = Array.from({ length: 1 + int(12) }, () => {
+          const granted = { requests: int(2), tokens: int(120) };
+          return { granted, used: { requests: int(2), tokens: int(160) } };
+        });
+        // Charges first, for each bucket by its own differences.
+        const chargesFirst = (pick: (u: Units) => number) => [...grants].sort((a, b) => pick(a.granted) - pick(a.used) - (pick(b.granted) - pick(b.used)));
+        const summed = settleNet(L, start, netOf(grants), now);
+        const oneByOne = (order: typeof grants): LimiterState => order.reduce((s, g) => settle(L, s, g.granted, g.used, now), start);
+        expect(summed.requests).toEqual(oneByOne(chargesFirst((u) => u.requests)).requests);
+        expect(summed.tokens).toEqual(oneByOne(chargesFirst((u) => u.tokens)).tokens);
+        // Any other order ends with no more credit: the sum only ever keeps refunds the clamp would drop.
+        const asGiven = oneByOne(grants);
+        expect(summed.requests.credit).toBeGreaterThanOrEqual(asGiven.requests.credit);
+        expect(summed.tokens.credit).toBeGreaterThanOrEqual(asGiven.tokens.credit);
+      }
+    });
+  }
+
+  it("gives the same state as one by one whenever no refund reaches the burst", () => {
+    let state = admit(L, freshState(L, 0), { requests: 5, tokens: 90 }, 0).state;
+    const grants = [
+      { granted: one(30), used: one(10) },
+      { granted: one(30), used: one(45) },
+      { granted: one(30), used: { requests: 0, tokens: 0 } },
+    ];
+    const summed = settleNet(L, state, netOf(grants), 0);
+    for (const g of grants) state = settle(L, state, g.granted, g.used, 0);
+    expect(summed).toEqual(state);
+    expect(snapshot(L, summed, 0)).toMatchObject({ remainingRequests: 6, remainingTokens: 45 });
+  });
 });

@@ -1,50 +1,122 @@
 import { describe, expect, it, vi } from "vitest";
-import type { SettleInput } from "../../durable-objects/limiter.ts";
-import { BATCH_MAX, settleBatched } from "../../src/quota/settle-batch.ts";
+import { BATCH_MAX, settleBatched, type SettleTarget } from "../../src/quota/settle-batch.ts";
+import type { LegacySettleInput } from "../../src/quota/settle-legacy.ts";
+import type { SettleBatch, SettleRecord } from "../../src/quota/settle-sum.ts";
 
-const input = (id: string): SettleInput => ({ id, limits: { rpm: 10, tpm: 100 }, used: { requests: 1, tokens: 5 }, usage: { prompt_tokens: 1, completion_tokens: 1 }, keyId: "k", hour: 0 });
+const LIMITS = { rpm: 10, tpm: 100 };
+const record = (keyId = "k", over: Partial<SettleRecord> = {}): SettleRecord => ({
+  limits: LIMITS,
+  granted: { requests: 1, tokens: 8 },
+  used: { requests: 1, tokens: 5 },
+  usage: { prompt_tokens: 1, completion_tokens: 1 },
+  keyId,
+  hour: 0,
+  ...over,
+});
+
+/** A target that records the batches it is sent. */
+function target(): SettleTarget & { batches: SettleBatch[] } {
+  const batches: SettleBatch[] = [];
+  return {
+    batches,
+    settleBatch: vi.fn(async (b: SettleBatch) => {
+      batches.push(b);
+      return { applied: true };
+    }),
+    settleMany: vi.fn(async () => Promise.reject(new Error("not expected"))),
+  };
+}
 
 describe("settleBatched", () => {
-  it("sends records that end together in one call, and resolves each caller after it", async () => {
-    const settleMany = vi.fn(async (items: SettleInput[]) => ({ applied: items.length }));
+  it("sums the records that end together into one call, and resolves each caller after it", async () => {
+    const t = target();
     const name = `t-${crypto.randomUUID()}`;
-    await Promise.all([settleBatched(name, input("a"), () => ({ settleMany }), 3), settleBatched(name, input("b"), () => ({ settleMany }), 3)]);
-    expect(settleMany).toHaveBeenCalledTimes(1);
-    expect(settleMany.mock.calls[0]![0].map((i) => i.id)).toEqual(["a", "b"]);
-    await settleBatched(name, input("c"), () => ({ settleMany }), 3);
-    expect(settleMany).toHaveBeenCalledTimes(2);
+    await Promise.all([settleBatched(name, record("a"), () => t, 3), settleBatched(name, record("b"), () => t, 3), settleBatched(name, record("a"), () => t, 3)]);
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]).toMatchObject({
+      limits: LIMITS,
+      net: { requests: 0, tokens: 9 },
+      ledger: [
+        { hour: 0, keyId: "a", requests: 2, promptTokens: 2, completionTokens: 2 },
+        { hour: 0, keyId: "b", requests: 1, promptTokens: 1, completionTokens: 1 },
+      ],
+    });
+    await settleBatched(name, record("c"), () => t, 3);
+    expect(t.batches).toHaveLength(2);
+    expect(t.batches[1]!.id).not.toBe(t.batches[0]!.id);
   });
 
-  it("keeps separate limiters apart", async () => {
-    const settleMany = vi.fn(async (items: SettleInput[]) => ({ applied: items.length }));
-    await Promise.all([settleBatched(`x-${crypto.randomUUID()}`, input("a"), () => ({ settleMany }), 3), settleBatched(`y-${crypto.randomUUID()}`, input("b"), () => ({ settleMany }), 3)]);
-    expect(settleMany).toHaveBeenCalledTimes(2);
+  it("keeps separate limiters apart, and records under other limits in a batch of their own", async () => {
+    const t = target();
+    const name = `x-${crypto.randomUUID()}`;
+    await Promise.all([
+      settleBatched(name, record(), () => t, 3),
+      settleBatched(`y-${crypto.randomUUID()}`, record(), () => t, 3),
+      settleBatched(name, record("k", { limits: { rpm: 20, tpm: 100 } }), () => t, 3),
+    ]);
+    expect(t.batches).toHaveLength(3);
+    expect(t.batches.map((b) => b.limits.rpm).sort()).toEqual([10, 10, 20]);
   });
 
   it("sends a full batch at once without waiting for the window", async () => {
-    const settleMany = vi.fn(async (items: SettleInput[]) => ({ applied: items.length }));
+    const t = target();
     const name = `full-${crypto.randomUUID()}`;
-    const waits = Array.from({ length: BATCH_MAX + 1 }, (_, i) => settleBatched(name, input(String(i)), () => ({ settleMany }), 3));
-    expect(settleMany).toHaveBeenCalledTimes(1);
-    expect(settleMany.mock.calls[0]![0]).toHaveLength(BATCH_MAX);
+    const waits = Array.from({ length: BATCH_MAX + 1 }, () => settleBatched(name, record(), () => t, 3));
+    expect(t.batches).toHaveLength(1);
+    expect(t.batches[0]!.ledger[0]!.requests).toBe(BATCH_MAX);
     await Promise.all(waits);
-    expect(settleMany).toHaveBeenCalledTimes(2);
+    expect(t.batches).toHaveLength(2);
   });
 
-  it("retries a failed call with the same records, and logs when it gives up", async () => {
+  it("retries a failed call with the same batch and id, and logs when it gives up", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     let calls = 0;
-    const flaky = vi.fn(async (items: SettleInput[]) => {
-      if (++calls < 3) throw new Error("down");
-      return { applied: items.length };
-    });
-    await settleBatched(`r-${crypto.randomUUID()}`, input("a"), () => ({ settleMany: flaky }), 3);
-    expect(flaky).toHaveBeenCalledTimes(3);
-    expect(flaky.mock.calls.every(([items]) => items[0]!.id === "a")).toBe(true);
+    const sent: SettleBatch[] = [];
+    const flaky: SettleTarget = {
+      settleBatch: async (b) => {
+        sent.push(b);
+        if (++calls < 3) throw new Error("down");
+        return { applied: true };
+      },
+      settleMany: async () => Promise.reject(new Error("not expected")),
+    };
+    await settleBatched(`r-${crypto.randomUUID()}`, record("a"), () => flaky, 3);
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent.map((b) => b.id)).size).toBe(1);
+    expect(sent[2]).toEqual(sent[0]);
     const dead = vi.fn(async () => Promise.reject(new Error("down")));
-    await settleBatched(`d-${crypto.randomUUID()}`, input("b"), () => ({ settleMany: dead }), 2);
+    await settleBatched(`d-${crypto.randomUUID()}`, record("b"), () => ({ settleBatch: dead, settleMany: dead }), 2);
     expect(dead).toHaveBeenCalledTimes(2);
     expect(log.mock.calls.some(([l]) => String(l).includes('"event":"settle_failed"'))).toBe(true);
+    log.mockRestore();
+  });
+
+  it("sends an object still on the previous code the same batch as its per-request records", async () => {
+    const legacy: LegacySettleInput[][] = [];
+    const old: SettleTarget = {
+      // What workerd answers when the object's code has no such method.
+      settleBatch: async () => Promise.reject(new TypeError('The RPC receiver does not implement the method "settleBatch".')),
+      settleMany: async (inputs) => {
+        legacy.push(inputs);
+        return { applied: inputs.length };
+      },
+    };
+    const name = `old-${crypto.randomUUID()}`;
+    await Promise.all([settleBatched(name, record("a"), () => old, 3), settleBatched(name, record("a", { usage: null, used: { requests: 0, tokens: 0 } }), () => old, 3)]);
+    expect(legacy).toHaveLength(1);
+    // The net difference on the first record, then one record per billed request.
+    expect(legacy[0]!.map((r) => [r.granted, r.used, r.usage])).toEqual([
+      [{ requests: 1, tokens: 11 }, { requests: 0, tokens: 0 }, null],
+      [{ requests: 0, tokens: 0 }, { requests: 0, tokens: 0 }, { prompt_tokens: 1, completion_tokens: 1 }],
+    ]);
+  });
+
+  it("does not mistake another failure for an object on the previous code", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const settleMany = vi.fn(async () => ({ applied: 1 }));
+    const failing: SettleTarget = { settleBatch: async () => Promise.reject(new Error("Durable Object reset")), settleMany };
+    await settleBatched(`f-${crypto.randomUUID()}`, record(), () => failing, 2);
+    expect(settleMany).not.toHaveBeenCalled();
     log.mockRestore();
   });
 });

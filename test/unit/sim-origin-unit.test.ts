@@ -1,4 +1,5 @@
 // Unit tests for the simulated GPU origin (sim/origin.ts) that integration, e2e and bench suites rely on.
+import { get as httpGet } from "node:http";
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
 import { startSimOrigin, parseSseEvents, chatPromptTokens } from "../../sim/origin.ts";
 import type { SimOrigin } from "../../sim/origin.ts";
@@ -247,6 +248,17 @@ describe("per-request behaviour, cancellation, control plane", () => {
     expect(origin.stats().requests).toBe(1);
   });
 
+  it("counts the TCP connections it accepts", async () => {
+    const before = origin.stats().connections;
+    // No keep-alive agent: each request opens a connection of its own.
+    for (let i = 0; i < 2; i++) {
+      await new Promise<void>((resolve, reject) => {
+        httpGet(origin.url + "/health", { agent: false }, (res) => res.resume().on("end", resolve)).on("error", reject);
+      });
+    }
+    expect(origin.stats().connections - before).toBe(2);
+  });
+
   it("reports health, models, stats and resets them", async () => {
     expect((await fetch(origin.url + "/health")).status).toBe(200);
     origin.setHealthy(false);
@@ -261,13 +273,15 @@ describe("per-request behaviour, cancellation, control plane", () => {
     expect(models.data.map((m: { id: string }) => m.id)).toEqual(["alpha"]);
 
     const stats = await json(await fetch(origin.url + "/_sim/stats"));
-    expect(stats).toEqual({
+    const { connections, ...counters } = stats;
+    expect(counters).toEqual({
       requests: 1, completed: 1, cancelled: 0, inFlight: 0, promptTokens: PROMPT, completionTokens: 2,
       byPath: { "/health": 3, "/v1/models": 2, "/v1/chat/completions": 1 },
     });
+    expect(typeof connections).toBe("number");
 
     await post("/_sim/reset", {});
-    expect(origin.stats()).toEqual({ requests: 0, completed: 0, cancelled: 0, inFlight: 0, promptTokens: 0, completionTokens: 0, byPath: {} });
+    expect(origin.stats()).toEqual({ requests: 0, completed: 0, cancelled: 0, inFlight: 0, promptTokens: 0, completionTokens: 0, byPath: {}, connections: 0 });
     const fresh = await json(await post("/v1/chat/completions", { model: "m", messages: MSGS }));
     expect(fresh.usage.completion_tokens).toBe(16); // config back to defaults
   });
