@@ -10,6 +10,7 @@ import { BATCH_WINDOW_MS } from "../src/quota/settle-batch.ts";
 import { SettleSum } from "../src/quota/settle-sum.ts";
 import { COMPLETION_WEIGHT, EXPECTED_COMPLETION } from "../src/quota/estimate.ts";
 import { bucketOf, MINUTE_MS } from "../src/quota/token-bucket.ts";
+import { prng } from "../test/support/prng.ts";
 
 export interface SimRun {
   load: number;
@@ -29,15 +30,6 @@ export interface SimRun {
   charged: number;
 }
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Req {
   prompt: number;

@@ -1,3 +1,4 @@
+import { prng as rng } from "../support/prng.ts";
 // A seeded generator of hostile requests: malformed and mistyped bodies, huge and deep
 // JSON, invalid UTF-8, hostile headers and keys. Each case is one the router must refuse
 // with a 4xx; the same seed always yields the same cases, so a failure replays exactly.
@@ -12,17 +13,6 @@ export interface HostileCase {
   status?: number;
 }
 
-/** mulberry32: tiny, fast, and good enough to spread cases. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Endpoint = "chat" | "completion" | "embedding";
 const PATHS: Record<Endpoint, string> = { chat: "/v1/chat/completions", completion: "/v1/completions", embedding: "/v1/embeddings" };

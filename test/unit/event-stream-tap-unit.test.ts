@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EventStreamTap } from "../../src/streaming/event-stream-tap.ts";
 import { concat, eventData, SseSplitter } from "../../src/streaming/sse-splitter.ts";
 import { parseUsage, type Usage } from "../../src/streaming/usage.ts";
+import { prng as rng } from "../support/prng.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -66,17 +67,6 @@ class EventByEvent {
   }
 }
 
-/** mulberry32: a seeded generator, so a failure names a case that can be replayed. */
-function rng(seed: number): () => number {
-  let h = seed >>> 0;
-  return () => {
-    h = (h + 0x6d2b79f5) >>> 0;
-    let t = h;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS = ["hi", " t42", "é€😀", "ünïcödé", '\\"quoted\\"', "[DONE]", '\\"error\\"', "\uFEFF", "a\\nb", ""];
 

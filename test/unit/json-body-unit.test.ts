@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { collectJson, type Collected } from "../../src/streaming/json-body.ts";
+import { chunkSource } from "../support/chunk-source.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -7,20 +8,8 @@ const ANSWER = '{"id":"x","choices":[{"index":0,"message":{"content":"hi"}}],"us
 
 /** An origin body as attemptOrigin hands it over: first chunk read, the reader for the rest. */
 function originBody(pieces: string[], end: "close" | "error" | "hang" = "close") {
-  let i = 1;
-  let cancelled = false;
-  const stream = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (i < pieces.length) return c.enqueue(enc.encode(pieces[i++]));
-      if (end === "close") return c.close();
-      if (end === "error") return c.error(new Error("socket reset"));
-      return new Promise(() => {});
-    },
-    cancel() {
-      cancelled = true;
-    },
-  });
-  return { body: { first: enc.encode(pieces[0]), reader: stream.getReader() }, cancelled: () => cancelled };
+  const { stream, cancelled } = chunkSource(pieces.slice(1), end);
+  return { body: { first: enc.encode(pieces[0]), reader: stream.getReader() }, cancelled };
 }
 
 const opts = { idleTimeoutMs: 1000, declaredLength: null, signal: undefined };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { admit, freshState, netOf, settle, settleNet, snapshot, type Decision, type LimiterState, type Limits, type Units } from "../../src/quota/rate-limiter.ts";
 import { bucketOf } from "../../src/quota/token-bucket.ts";
+import { prng } from "../support/prng.ts";
 
 // 60 RPM: one request per second, burst 10. 600 TPM: 10 units per second, burst 100.
 const L: Limits = { rpm: 60, tpm: 600 };
@@ -191,16 +192,6 @@ describe("limit changes", () => {
   });
 });
 
-/** A small deterministic PRNG, so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("the envelope under random load", () => {
   for (const seed of [1, 2, 3, 4, 5]) {

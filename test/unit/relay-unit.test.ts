@@ -1,30 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { relay } from "../../src/streaming/relay.ts";
+import { chunkSource } from "../support/chunk-source.ts";
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 const chunk = (i: number): string => `data: {"choices":[{"index":0,"delta":{"content":" t${i}"}}]}\n\n`;
 const USAGE = 'data: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}\n\n';
 const DONE = "data: [DONE]\n\n";
 
-/** A source that yields the given pieces, then ends, errors, or hangs. */
-function source(pieces: string[], end: "close" | "error" | "hang" = "close"): { stream: ReadableStream<Uint8Array>; cancelled: () => boolean } {
-  let i = 0;
-  let cancelled = false;
-  const stream = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (i < pieces.length) return c.enqueue(enc.encode(pieces[i++]));
-      if (end === "close") return c.close();
-      if (end === "error") return c.error(new Error("socket reset"));
-      return new Promise(() => {});
-    },
-    cancel() {
-      cancelled = true;
-    },
-  });
-  return { stream, cancelled: () => cancelled };
-}
+const source = chunkSource;
 
 async function readAll(body: ReadableStream<Uint8Array>): Promise<string> {
   let out = "";

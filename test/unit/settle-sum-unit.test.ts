@@ -3,20 +3,11 @@ import { freshState, settle, settleNet, type LimiterState, type Limits, type Uni
 import { batchOfLegacy, legacyRecords, type LegacySettleInput } from "../../src/quota/settle-legacy.ts";
 import { SettleSum, type SettleRecord } from "../../src/quota/settle-sum.ts";
 import type { LedgerRow } from "../../src/usage/ledger.ts";
+import { prng } from "../support/prng.ts";
 
 const L: Limits = { rpm: 600, tpm: 60_000 };
 const H = 3_600_000;
 
-/** A small deterministic PRNG, so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Requests of three keys over two hours; a quarter produced nothing, some used more than reserved. */
 function records(seed: number, n: number): SettleRecord[] {
