@@ -5,16 +5,15 @@
 
 import type { OriginBody } from "../origins/forward.ts";
 import { concat } from "./sse-splitter.ts";
-import { usageFromTail, type Usage } from "./usage.ts";
+import { usageOfJson, type Usage } from "./usage.ts";
 
 /** Larger answers (big embedding batches) are relayed, not held in the isolate's memory. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
-const TAIL_BYTES = 4096;
 
 export type Collected =
   | { kind: "whole"; bytes: Uint8Array; usage: Usage | null }
   /** Over the bound: what was read so far, and the rest still to come from `reader`. */
-  | { kind: "large"; first: Uint8Array; reader: ReadableStreamDefaultReader<Uint8Array> }
+  | { kind: "large"; first: Uint8Array; reader: ReadableStreamDefaultReader<Uint8Array>; stream?: ReadableStream<Uint8Array> }
   | { kind: "failed"; end: "origin_error" | "origin_stalled" | "client_closed" };
 
 export interface CollectOptions {
@@ -25,10 +24,6 @@ export interface CollectOptions {
   /** Aborts when the client goes away. */
   signal: AbortSignal | undefined;
   maxBytes?: number;
-}
-
-export function usageOfJson(bytes: Uint8Array): Usage | null {
-  return usageFromTail(new TextDecoder().decode(bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES))));
 }
 
 export async function collectJson(body: OriginBody, opts: CollectOptions): Promise<Collected> {
@@ -79,7 +74,7 @@ export async function collectJson(body: OriginBody, opts: CollectOptions): Promi
       lastProgress = Date.now();
       parts.push(next.value);
       size += next.value.length;
-      if (size > max) return { kind: "large", first: concat(parts), reader };
+      if (size > max) return { kind: "large", first: concat(parts), reader, ...(body.stream ? { stream: body.stream } : {}) };
     }
   } finally {
     clearTimeout(timer);

@@ -6,7 +6,7 @@
 import { EventStreamTap } from "./event-stream-tap.ts";
 import { chunkReads, preferByob, type ChunkReader } from "./origin-reads.ts";
 import { concat } from "./sse-splitter.ts";
-import { usageFromTail, type Usage } from "./usage.ts";
+import { USAGE_TAIL_BYTES, usageOfJson, type Usage } from "./usage.ts";
 
 export type RelayEnd = "complete" | "client_closed" | "origin_error" | "origin_stalled";
 
@@ -26,7 +26,6 @@ export interface RelayOptions {
 }
 
 const enc = new TextEncoder();
-const TAIL_BYTES = 4096;
 
 function errorEvent(end: RelayEnd): Uint8Array {
   const message =
@@ -98,12 +97,12 @@ function jsonTap(): Tap {
   return {
     result,
     chunk(bytes) {
-      tail = bytes.length >= TAIL_BYTES ? bytes.slice(-TAIL_BYTES) : concat([tail.slice(-(TAIL_BYTES - bytes.length)), bytes]);
+      tail = bytes.length >= USAGE_TAIL_BYTES ? bytes.slice(-USAGE_TAIL_BYTES) : concat([tail.slice(-(USAGE_TAIL_BYTES - bytes.length)), bytes]);
       return bytes;
     },
     rest: () => null,
     complete() {
-      result.usage = usageFromTail(new TextDecoder().decode(tail));
+      result.usage = usageOfJson(tail);
       return true;
     },
     failure: () => null,

@@ -29,3 +29,12 @@ export function usageFromTail(tail: string): Usage | null {
     return null;
   }
 }
+
+/** How far from its end a JSON answer's usage object is looked for. */
+export const USAGE_TAIL_BYTES = 4096;
+const decoder = new TextDecoder();
+
+/** The usage of a JSON answer (or of its last USAGE_TAIL_BYTES), read from its end. */
+export function usageOfJson(bytes: Uint8Array): Usage | null {
+  return usageFromTail(decoder.decode(bytes.subarray(Math.max(0, bytes.length - USAGE_TAIL_BYTES))));
+}

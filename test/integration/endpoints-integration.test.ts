@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseSseEvents } from "../../sim/protocol.ts";
+import { MAX_BUFFERED_BYTES } from "../../src/streaming/json-body.ts";
 import { call, expectError, seedCatalog, seedKey } from "./helpers.ts";
 
 beforeAll(() => seedCatalog());
@@ -31,6 +32,17 @@ describe("completions and embeddings", () => {
     const body = (await res.json()) as { data: Array<{ embedding: number[] }>; usage: { prompt_tokens: number } };
     expect(body.data).toHaveLength(3);
     expect(body.usage.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it("relays an answer larger than the buffering bound whole, as it arrives", async () => {
+    const n = 9000;
+    const res = await post("/v1/embeddings", { model: "test-embed", input: Array.from({ length: n }, (_, i) => `item ${i}`) });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text.length).toBeGreaterThan(MAX_BUFFERED_BYTES);
+    const body = JSON.parse(text) as { data: Array<{ index: number }>; usage: { prompt_tokens: number } };
+    expect(body.data.map((d) => d.index)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(body.usage.prompt_tokens).toBeGreaterThan(n);
   });
 });
 
