@@ -1,6 +1,7 @@
-// The three things measured side by side: the simulated origin on its own (a separate
-// Node process), and, in one workerd started by Miniflare, a bare pass-through Worker
-// and the router as `wrangler deploy` bundles it, each on its own direct socket.
+// The four things measured side by side: the simulated origin on its own (a separate
+// Node process), and, in one workerd started by Miniflare, a bare pass-through Worker, the
+// router floor (below) and the router as `wrangler deploy` bundles it, each on its own
+// direct socket.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
@@ -17,6 +18,8 @@ export const BENCH_MODEL = "llama-3.1-8b-instruct";
 export const BENCH_KEY = "sk-eir-bench-local-key-0000000000000000";
 const DEV_CATALOG = join(ROOT, "catalog/dev-catalog.json");
 const DEV_ORIGIN = "http://127.0.0.1:8790";
+/** The origin's name for BENCH_MODEL in the dev catalog, as the router sends it. */
+const ORIGIN_MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 
 /** Fetch and return, nothing else: the floor any Worker in front of the origin pays. */
 const PASS_THROUGH = `export default {
@@ -26,10 +29,69 @@ const PASS_THROUGH = `export default {
   },
 };`;
 
+/**
+ * The router floor: the least any router that meters from the answer and logs a line per
+ * request pays on this platform, so that the gap between it and the router is what the
+ * router's own logic costs (key check, catalog, limiter, settlement, ledger), measured in
+ * every run rather than claimed. It does only the steps no such router can skip: read the
+ * request body whole and parse it, re-serialise it with the model renamed for the origin,
+ * call the origin, read the answer whole (the usage is in it), answer with headers shaped
+ * like the router's, and write one access-log line with the router's fields. Nothing else:
+ * no auth, no catalog, no limiter, no metering. It buffers the answer, so it is measured
+ * in the non-stream phases only.
+ */
+const FLOOR = `const decoder = new TextDecoder();
+export default {
+  async fetch(request, env) {
+    const started = Date.now();
+    const url = new URL(request.url);
+    const requestId = "req_" + crypto.randomUUID().replaceAll("-", "");
+    const asked = JSON.parse(decoder.decode(await request.arrayBuffer()));
+    const body = JSON.stringify({ ...asked, model: "${ORIGIN_MODEL}" });
+    const res = await fetch(env.ORIGIN + url.pathname, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const ttfb = Date.now() - started;
+    const bytes = await res.arrayBuffer();
+    const headers = {
+      "content-type": res.headers.get("content-type") ?? "application/json",
+      "x-origin-region": "bench",
+      "x-request-id": requestId,
+      "x-ratelimit-limit-requests": "1000000000",
+      "x-ratelimit-limit-tokens": "1000000000000",
+      "x-ratelimit-remaining-requests": "999999999",
+      "x-ratelimit-remaining-tokens": "999999999976",
+      "x-ratelimit-reset-requests": "1ms",
+      "x-ratelimit-reset-tokens": "1ms",
+    };
+    console.log(JSON.stringify({
+      level: res.status >= 500 ? "error" : "info",
+      event: "request",
+      request_id: requestId,
+      method: request.method,
+      path: url.pathname,
+      status: res.status,
+      project_id: "proj_bench",
+      key_id: "key_bench",
+      model: typeof asked.model === "string" ? asked.model : null,
+      served_model: "${ORIGIN_MODEL}",
+      origin_region: "bench",
+      stream: false,
+      prompt_tokens: 8,
+      completion_tokens: 16,
+      end: "complete",
+      error_code: null,
+      ttfb_ms: ttfb,
+      total_ms: Date.now() - started,
+    }));
+    return new Response(bytes, { status: res.status, headers });
+  },
+};`;
+
 export interface Targets {
   /** Base URLs; every target serves /v1/chat/completions. */
   direct: string;
   passThrough: string;
+  /** The router floor: non-stream only (it buffers the answer). */
+  floor: string;
   router: string;
   simPid: number;
   workerdPid: number;
@@ -116,6 +178,15 @@ export async function startTargets(bundleFile: string, opts: { inspectorPort?: n
         bindings: { ORIGIN: sim.url },
         unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       },
+      {
+        name: "floor",
+        modules: true,
+        script: FLOOR,
+        compatibilityDate: workerOptions.compatibilityDate,
+        compatibilityFlags: workerOptions.compatibilityFlags,
+        bindings: { ORIGIN: sim.url },
+        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+      },
     ],
   }));
   await mf.ready;
@@ -135,11 +206,13 @@ export async function startTargets(bundleFile: string, opts: { inspectorPort?: n
     limits: Object.fromEntries(ids.map((id) => [id, roomy])),
   });
   const passThrough = (await mf.unsafeGetDirectURL("pass-through")).href.replace(/\/$/, "");
+  const floor = (await mf.unsafeGetDirectURL("floor")).href.replace(/\/$/, "");
   const workerdPid = findChild(process.pid, "workerd");
   if (workerdPid === null || sim.child.pid === undefined) throw new Error("could not find the workerd or origin process");
   return {
     direct: sim.url,
     passThrough,
+    floor,
     router,
     simPid: sim.child.pid,
     workerdPid,
