@@ -30,7 +30,11 @@ export interface MemorySamples {
   longer_streams: number;
 }
 
-export type Figures = Record<"direct" | "pass_through" | "router", TargetFigures>;
+/** The router floor's figures: non-stream only, since it buffers the answer. */
+export type FloorFigures = Pick<TargetFigures, "rps" | "p50_ms" | "p99_ms" | "unloaded_p50_ms" | "unloaded_p99_ms" | "errors" | "cpu_ms_per_request">;
+
+/** `floor` was added 2026-11-22; older results lack it. */
+export type Figures = Record<"direct" | "pass_through" | "router", TargetFigures> & { floor?: FloorFigures };
 
 export interface Ratios {
   throughput_router_over_pass_through: number;
@@ -44,11 +48,17 @@ export interface Ratios {
   rss_growth_mb_longer_minus_long_router: number;
   heap_after_gc_growth_mb_long_minus_short_router?: number;
   heap_after_gc_growth_mb_longer_minus_long_router?: number;
+  /** Against the router floor (added 2026-11-22; absent in older results). */
+  throughput_floor_over_pass_through?: number;
+  throughput_router_over_floor?: number;
+  /** The router's own logic: what it costs above the least any metering router pays. */
+  cpu_ms_per_request_router_minus_floor?: number;
 }
 
 export function ratios(f: Figures): Ratios {
   const rss = f.router.rss_mb;
   const heap = f.router.heap_after_gc_mb;
+  const floor = f.floor;
   return {
     throughput_router_over_pass_through: f.router.rps / f.pass_through.rps,
     added_p50_ms_router_minus_pass_through: f.router.p50_ms - f.pass_through.p50_ms,
@@ -61,6 +71,9 @@ export function ratios(f: Figures): Ratios {
     rss_growth_mb_longer_minus_long_router: rss ? rss.longer_streams - rss.long_streams : Number.NaN,
     heap_after_gc_growth_mb_long_minus_short_router: heap ? heap.long_streams - heap.short_streams : Number.NaN,
     heap_after_gc_growth_mb_longer_minus_long_router: heap ? heap.longer_streams - heap.long_streams : Number.NaN,
+    throughput_floor_over_pass_through: floor ? floor.rps / f.pass_through.rps : Number.NaN,
+    throughput_router_over_floor: floor ? f.router.rps / floor.rps : Number.NaN,
+    cpu_ms_per_request_router_minus_floor: (f.router.cpu_ms_per_request ?? Number.NaN) - (floor?.cpu_ms_per_request ?? Number.NaN),
   };
 }
 
@@ -73,16 +86,18 @@ function table(rows: string[][]): string {
 }
 
 export function render(f: Figures, r: Ratios, bundle: { minified_gzip_bytes: number; raw_gzip_bytes: number; startup_eval_ms: number }, streamsHeld: number, connections: number): string {
-  const cols = [["", "direct to origin", "pass-through", "router"]];
-  const row = (label: string, pick: (t: TargetFigures) => string): string[] => [label, pick(f.direct), pick(f.pass_through), pick(f.router)];
+  const cols = [["", "direct to origin", "pass-through", "router floor", "router"]];
+  // Non-stream rows have a figure for the router floor; the stream and memory rows do not.
+  const both = (label: string, pick: (t: FloorFigures) => string): string[] => [label, pick(f.direct), pick(f.pass_through), f.floor ? pick(f.floor) : "-", pick(f.router)];
+  const row = (label: string, pick: (t: TargetFigures) => string): string[] => [label, pick(f.direct), pick(f.pass_through), "-", pick(f.router)];
   const body = [
-    row(`non-stream req/s, ${connections} conns`, (t) => n(t.rps, 0)),
-    row(`latency p50 ms, ${connections} conns`, (t) => n(t.p50_ms)),
-    row(`latency p99 ms, ${connections} conns`, (t) => n(t.p99_ms)),
-    row("latency p50 ms, 1 conn", (t) => n(t.unloaded_p50_ms)),
-    row("latency p99 ms, 1 conn", (t) => n(t.unloaded_p99_ms)),
-    row("errors", (t) => String(t.errors)),
-    row("workerd CPU ms/request", (t) => n(t.cpu_ms_per_request, 3)),
+    both(`non-stream req/s, ${connections} conns`, (t) => n(t.rps, 0)),
+    both(`latency p50 ms, ${connections} conns`, (t) => n(t.p50_ms)),
+    both(`latency p99 ms, ${connections} conns`, (t) => n(t.p99_ms)),
+    both("latency p50 ms, 1 conn", (t) => n(t.unloaded_p50_ms)),
+    both("latency p99 ms, 1 conn", (t) => n(t.unloaded_p99_ms)),
+    both("errors", (t) => String(t.errors)),
+    both("workerd CPU ms/request", (t) => n(t.cpu_ms_per_request, 3)),
     row("stream TTFT p50 ms", (t) => n(t.ttft_p50_ms)),
     row("stream TTFT p99 ms", (t) => n(t.ttft_p99_ms)),
     row("long-stream tokens/s", (t) => n(t.tokens_per_s, 0)),
@@ -105,10 +120,13 @@ export function render(f: Figures, r: Ratios, bundle: { minified_gzip_bytes: num
     table([...cols, ...body]),
     "",
     `router / pass-through throughput   ${n(r.throughput_router_over_pass_through)}   (target >= 0.8: ${check(r.throughput_router_over_pass_through >= 0.8)})`,
+    `floor / pass-through throughput    ${n(r.throughput_floor_over_pass_through)}   (only the steps no metering router can skip)`,
+    `router / floor throughput          ${n(r.throughput_router_over_floor)}`,
     `router - pass-through p50 latency  ${n(r.added_unloaded_p50_ms_router_minus_pass_through)} ms at 1 connection (target < 1 ms: ${check(r.added_unloaded_p50_ms_router_minus_pass_through < 1)}); p99 ${n(r.added_unloaded_p99_ms_router_minus_pass_through)} ms`,
     `  at ${connections} connections (queueing)   p50 ${n(r.added_p50_ms_router_minus_pass_through)} ms, p99 ${n(r.added_p99_ms_router_minus_pass_through)} ms: saturated, so it follows throughput`,
     `router / direct TTFT p50           ${n(r.ttft_p50_router_over_direct)}`,
     `router CPU per request             ${n(r.cpu_ms_per_request_router, 3)} ms (target < 0.5 ms: ${check(r.cpu_ms_per_request_router < 0.5)})`,
+    `router - floor CPU per request     ${n(r.cpu_ms_per_request_router_minus_floor, 3)} ms (the router's own logic; the floor pays ${n(f.floor?.cpu_ms_per_request, 3)} ms)`,
     `router RSS as streams grow 5x, 10x  +${n(r.rss_growth_mb_long_minus_short_router, 1)} MB, then +${n(r.rss_growth_mb_longer_minus_long_router, 1)} MB (before GC: garbage included)`,
     `router heap after GC, same         ${signed(r.heap_after_gc_growth_mb_long_minus_short_router)} MB, then ${signed(r.heap_after_gc_growth_mb_longer_minus_long_router)} MB (target: flat: ${check(Math.abs(r.heap_after_gc_growth_mb_long_minus_short_router ?? Number.NaN) < 1 && Math.abs(r.heap_after_gc_growth_mb_longer_minus_long_router ?? Number.NaN) < 1)})`,
     `bundle                             ${n(bundle.minified_gzip_bytes / 1024, 1)} KiB minified+gzip, ${n(bundle.raw_gzip_bytes / 1024, 1)} KiB as deployed+gzip (target < 50 KiB: ${check(bundle.minified_gzip_bytes < 50 * 1024)}); evaluates in ${n(bundle.startup_eval_ms)} ms`,

@@ -1,5 +1,7 @@
-// npm run bench: the router's cost measured side by side with the origin alone and a bare
-// pass-through Worker, in one run so that a noisy machine weighs on all three alike.
+// npm run bench: the router's cost measured side by side with the origin alone, a bare
+// pass-through Worker and the router floor (a Worker doing only the steps any metering
+// router must: see targets.ts), in one run so that a noisy machine weighs on all alike. The
+// floor buffers the answer, so it takes part in the non-stream phases only.
 //   BENCH_SECONDS      length of each non-stream phase (5)
 //   BENCH_ROUNDS       non-stream rounds, targets interleaved in each (2)
 //   BENCH_CONNECTIONS  concurrent connections for non-stream load (16)
@@ -14,7 +16,7 @@ import { buildBundles } from "./bundle.ts";
 import { holdStreams, nonStream, relayedTokensPerSecond, timeToFirstToken, type NonStreamFigures } from "./load.ts";
 import { Inspector } from "./inspector.ts";
 import { cpuSeconds, rssBytes } from "./proc.ts";
-import { ratios, render, type Figures, type MemorySamples, type TargetFigures } from "./report.ts";
+import { ratios, render, type Figures, type FloorFigures, type MemorySamples, type TargetFigures } from "./report.ts";
 import { startTargets } from "./targets.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -31,8 +33,10 @@ const dir = mkdtempSync(join(tmpdir(), "router-bench-"));
 say("bundling with wrangler deploy --dry-run");
 const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
+/** Every target in the non-stream phases; the stream phases leave out the floor. */
+const nonStreamNames = ["direct", "pass_through", "floor", "router"] as const;
 const names = ["direct", "pass_through", "router"] as const;
-const urls = { direct: targets.direct, pass_through: targets.passThrough, router: targets.router };
+const urls = { direct: targets.direct, pass_through: targets.passThrough, floor: targets.floor, router: targets.router };
 const workers = { pass_through: "pass-through", router: "router" } as const;
 
 /** RSS of workerd as it is, then after a forced full GC of the Worker's isolate, with that isolate's heap. */
@@ -44,17 +48,19 @@ async function memory(inspector: Inspector, url: string): Promise<{ rss: number;
 
 try {
   say("warming up");
-  for (const name of names) await nonStream(urls[name], 1, CONNECTIONS);
+  for (const name of nonStreamNames) await nonStream(urls[name], 1, CONNECTIONS);
 
-  const runs: Record<(typeof names)[number], NonStreamFigures[]> = { direct: [], pass_through: [], router: [] };
-  const unloaded: Record<(typeof names)[number], NonStreamFigures[]> = { direct: [], pass_through: [], router: [] };
-  const cpu: Record<(typeof names)[number], { seconds: number; requests: number }> = {
+  type NonStreamName = (typeof nonStreamNames)[number];
+  const runs: Record<NonStreamName, NonStreamFigures[]> = { direct: [], pass_through: [], floor: [], router: [] };
+  const unloaded: Record<NonStreamName, NonStreamFigures[]> = { direct: [], pass_through: [], floor: [], router: [] };
+  const cpu: Record<NonStreamName, { seconds: number; requests: number }> = {
     direct: { seconds: 0, requests: 0 },
     pass_through: { seconds: 0, requests: 0 },
+    floor: { seconds: 0, requests: 0 },
     router: { seconds: 0, requests: 0 },
   };
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const name of names) {
+    for (const name of nonStreamNames) {
       say(`non-stream, round ${round}/${ROUNDS}: ${name}`);
       const before = cpuSeconds(targets.workerdPid);
       const fig = await nonStream(urls[name], SECONDS, CONNECTIONS);
@@ -62,16 +68,31 @@ try {
       cpu[name].requests += fig.requests;
       runs[name].push(fig);
     }
-    for (const name of names) {
+    for (const name of nonStreamNames) {
       say(`one connection, round ${round}/${ROUNDS}: ${name}`);
       unloaded[name].push(await nonStream(urls[name], UNLOADED_SECONDS, 1));
     }
   }
 
+  /** The non-stream figures of one target: means over the rounds, and its CPU per request. */
+  const nonStreamFigures = (name: NonStreamName): FloorFigures => {
+    const rs = runs[name];
+    const us = unloaded[name];
+    const mean = (fs: NonStreamFigures[], pick: (f: NonStreamFigures) => number): number => fs.reduce((s, f) => s + pick(f), 0) / fs.length;
+    return {
+      rps: mean(rs, (f) => f.rps),
+      p50_ms: mean(rs, (f) => f.p50_ms),
+      p99_ms: mean(rs, (f) => f.p99_ms),
+      unloaded_p50_ms: mean(us, (f) => f.p50_ms),
+      unloaded_p99_ms: mean(us, (f) => f.p99_ms),
+      errors: rs.reduce((s, f) => s + f.errors, 0) + us.reduce((s, f) => s + f.errors, 0),
+      // The direct runs never touch workerd: its CPU then is only the idle floor.
+      cpu_ms_per_request: name === "direct" ? null : (cpu[name].seconds * 1000) / cpu[name].requests,
+    };
+  };
+
   const figures = {} as Figures;
   for (const name of names) {
-    const rs = runs[name];
-    const mean = (pick: (f: NonStreamFigures) => number): number => rs.reduce((s, f) => s + pick(f), 0) / rs.length;
     say(`streams: ${name}`);
     const ttft = await timeToFirstToken(urls[name], 300, 8);
     const tokens = await relayedTokensPerSecond(urls[name], 4, 50_000);
@@ -109,20 +130,15 @@ try {
       };
     }
     figures[name] = {
-      rps: mean((f) => f.rps),
-      p50_ms: mean((f) => f.p50_ms),
-      p99_ms: mean((f) => f.p99_ms),
-      unloaded_p50_ms: unloaded[name].reduce((s, f) => s + f.p50_ms, 0) / unloaded[name].length,
-      unloaded_p99_ms: unloaded[name].reduce((s, f) => s + f.p99_ms, 0) / unloaded[name].length,
-      errors: rs.reduce((s, f) => s + f.errors, 0) + unloaded[name].reduce((s, f) => s + f.errors, 0),
-      // The direct runs never touch workerd: its CPU then is only the idle floor.
-      cpu_ms_per_request: name === "direct" ? null : (cpu[name].seconds * 1000) / cpu[name].requests,
+      ...nonStreamFigures(name),
       ttft_p50_ms: ttft.p50_ms,
       ttft_p99_ms: ttft.p99_ms,
       tokens_per_s: tokens,
       ...mem,
     };
   }
+
+  figures.floor = nonStreamFigures("floor");
 
   say("measuring the bundle's start-up evaluation");
   const bundleFigures = await bundle.figures();
