@@ -14,7 +14,7 @@ export interface SettleTarget {
 }
 
 /** Long enough to gather the streams that end together, short against a request's life. */
-export const BATCH_WINDOW_MS = 5;
+export const BATCH_WINDOW_MS = 50;
 /** Records per batch: bounds what one failed batch can leave unbooked. */
 export const BATCH_MAX = 100;
 
