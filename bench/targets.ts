@@ -1,7 +1,8 @@
 // The four things measured side by side: the simulated origin on its own (a separate
 // Node process), and, in one workerd started by Miniflare, a bare pass-through Worker, the
 // router floor (below) and the router as `wrangler deploy` bundles it, each on its own
-// direct socket.
+// direct socket. The pieces are exported for bench:ab (ab.ts), which serves two routers in
+// one workerd: the origin, wrangler's Miniflare, a router's worker entry and its seeding.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
@@ -99,7 +100,7 @@ export interface Targets {
 }
 
 /** The simulated origin in its own process, so that it never shares a core's event loop with the load generator. */
-async function startSim(): Promise<{ url: string; child: ChildProcess }> {
+export async function startSim(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(ROOT, "sim/origin.ts"), "--port", "0", "--region", "bench"], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -116,30 +117,77 @@ async function startSim(): Promise<{ url: string; child: ChildProcess }> {
   return { url, child };
 }
 
+/** The part of a running Miniflare the bench uses. */
+export interface MiniflareInstance {
+  ready: Promise<URL>;
+  getKVNamespace(binding: string, worker: string): Promise<KVNamespace>;
+  unsafeGetDirectURL(worker: string): Promise<URL>;
+  dispose(): Promise<void>;
+}
+
 /** wrangler's own Miniflare, the version `wrangler dev` runs, not whichever a plugin hoisted. */
-interface MiniflareModule {
-  Miniflare: new (opts: unknown) => {
-    ready: Promise<URL>;
-    getKVNamespace(binding: string, worker: string): Promise<KVNamespace>;
-    unsafeGetDirectURL(worker: string): Promise<URL>;
-    dispose(): Promise<void>;
-  };
+export interface MiniflareModule {
+  Miniflare: new (opts: unknown) => MiniflareInstance;
   convertV4MiniflareOptions(opts: Record<string, unknown>): unknown;
 }
 
-async function loadMiniflare(): Promise<MiniflareModule> {
+export async function loadMiniflare(): Promise<MiniflareModule> {
   const fromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"));
   return (await import(fromWrangler.resolve("miniflare"))) as MiniflareModule;
 }
 
-export async function startTargets(bundleFile: string, opts: { inspectorPort?: number } = {}): Promise<Targets> {
-  const sim = await startSim();
-  const { Miniflare, convertV4MiniflareOptions } = await loadMiniflare();
-
-  // Bindings, compatibility date and flags exactly as wrangler.toml declares them. Its one
-  // required secret gets a placeholder, so wrangler does not warn about it on every run.
+/** The admin token the bench's routers are given: wrangler.toml's one required secret, as a placeholder. */
+function adminToken(): string {
+  // Set in the environment, so that wrangler does not warn about the missing secret on every run.
   process.env.ADMIN_TOKEN ??= "bench-admin-token-0123456789";
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  return process.env.ADMIN_TOKEN;
+}
+
+/** What the router's entry takes from wrangler's worker options (Miniflare's v4 shape, which wrangler's types leave opaque). */
+interface WranglerWorkerOptions {
+  compatibilityDate?: string;
+  compatibilityFlags?: string[];
+  kvNamespaces?: Record<string, unknown>;
+  durableObjects?: Record<string, unknown>;
+  bindings?: Record<string, unknown>;
+}
+
+export interface RouterWorkerOptions {
+  /** The Worker's name in Miniflare ("router"). */
+  name?: string;
+  /** The KV namespace id behind the KV binding (wrangler.toml's); give each router its own. */
+  kvNamespaceId?: string;
+  /** Compatibility flags on top of wrangler.toml's. */
+  extraFlags?: readonly string[];
+  /** The wrangler.toml to take bindings, compatibility date and flags from (the project's). */
+  config?: string;
+}
+
+/**
+ * The Miniflare worker entry for a router bundle built by `wrangler deploy --dry-run`:
+ * bindings, compatibility date and flags exactly as wrangler.toml declares them, on its own
+ * direct socket. Its Durable Objects belong to it, so two routers in one workerd share none.
+ */
+export function routerWorker(bundleFile: string, opts: RouterWorkerOptions = {}): Record<string, unknown> {
+  const token = adminToken();
+  const workerOptions = unstable_getMiniflareWorkerOptions(opts.config ?? join(ROOT, "wrangler.toml")).workerOptions as WranglerWorkerOptions;
+  return {
+    name: opts.name ?? "router",
+    compatibilityDate: workerOptions.compatibilityDate,
+    compatibilityFlags: [...new Set([...(workerOptions.compatibilityFlags ?? []), ...(opts.extraFlags ?? [])])],
+    kvNamespaces: opts.kvNamespaceId === undefined ? workerOptions.kvNamespaces : { ...workerOptions.kvNamespaces, KV: { id: opts.kvNamespaceId } },
+    durableObjects: workerOptions.durableObjects,
+    modules: true,
+    scriptPath: bundleFile,
+    modulesRoot: dirname(bundleFile),
+    bindings: { ...workerOptions.bindings, ADMIN_TOKEN: token },
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+  };
+}
+
+/** One workerd serving `workers`, its output drained here, and that workerd's pid for CPU figures. */
+export async function startWorkerd(workers: Array<Record<string, unknown>>, opts: { inspectorPort?: number } = {}): Promise<{ mf: MiniflareInstance; workerdPid: number }> {
+  const { Miniflare, convertV4MiniflareOptions } = await loadMiniflare();
   // wrangler's options are in Miniflare's v4 shape; this Miniflare converts them itself.
   const mf = new Miniflare(convertV4MiniflareOptions({
     host: "127.0.0.1",
@@ -156,69 +204,78 @@ export async function startTargets(bundleFile: string, opts: { inspectorPort?: n
       const show = process.env.BENCH_LOGS;
       if (show === "all" || (show === "errors" && /"level":"(error|warn)"/.test(message))) process.stderr.write(`workerd: ${message}\n`);
     },
-    workers: [
-      {
-        name: "router",
-        compatibilityDate: workerOptions.compatibilityDate,
-        compatibilityFlags: workerOptions.compatibilityFlags,
-        kvNamespaces: workerOptions.kvNamespaces,
-        durableObjects: workerOptions.durableObjects,
-        modules: true,
-        scriptPath: bundleFile,
-        modulesRoot: dirname(bundleFile),
-        bindings: { ...(workerOptions.bindings as Record<string, unknown>), ADMIN_TOKEN: process.env.ADMIN_TOKEN },
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      },
-      {
-        name: "pass-through",
-        modules: true,
-        script: PASS_THROUGH,
-        compatibilityDate: workerOptions.compatibilityDate,
-        compatibilityFlags: workerOptions.compatibilityFlags,
-        bindings: { ORIGIN: sim.url },
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      },
-      {
-        name: "floor",
-        modules: true,
-        script: FLOOR,
-        compatibilityDate: workerOptions.compatibilityDate,
-        compatibilityFlags: workerOptions.compatibilityFlags,
-        bindings: { ORIGIN: sim.url },
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      },
-    ],
+    workers,
   }));
-  await mf.ready;
+  try {
+    await mf.ready;
+    const workerdPid = findChild(process.pid, "workerd");
+    if (workerdPid === null) throw new Error("could not find the workerd process");
+    return { mf, workerdPid };
+  } catch (err) {
+    await mf.dispose();
+    throw err;
+  }
+}
 
-  // Seeded as `npm start` seeds it: the dev catalog pointed at the origin in KV, and the
-  // key created through the management API, so its project's object vouches for it.
-  const catalog = JSON.stringify(loadCatalogFile(DEV_CATALOG)).replaceAll(DEV_ORIGIN, sim.url);
-  const kv = await mf.getKVNamespace("KV", "router");
+/**
+ * Seeds a router as `npm start` seeds it: the dev catalog pointed at the origin in its KV,
+ * and the key created through the management API, so its project's object vouches for it;
+ * then limits far above any load, so the limiter runs on every request (its cost is
+ * measured) without refusing any. Returns the router's base URL.
+ */
+export async function seedRouter(mf: MiniflareInstance, worker: string, originUrl: string): Promise<string> {
+  const catalog = JSON.stringify(loadCatalogFile(DEV_CATALOG)).replaceAll(DEV_ORIGIN, originUrl);
+  const kv = await mf.getKVNamespace("KV", worker);
   await kv.put(CATALOG_KEY, catalog);
 
-  const router = (await mf.unsafeGetDirectURL("router")).href.replace(/\/$/, "");
-  await ensureDemo(router, process.env.ADMIN_TOKEN, BENCH_KEY);
-  // The limiter runs on every request (its cost is measured) but must not refuse the load.
+  const router = (await mf.unsafeGetDirectURL(worker)).href.replace(/\/$/, "");
+  const token = adminToken();
+  await ensureDemo(router, token, BENCH_KEY);
   const roomy = { rpm: 1_000_000_000, tpm: 1_000_000_000_000 };
   const ids = (JSON.parse(catalog) as { models: Array<{ id: string }> }).models.map((m) => m.id);
-  await management(router, process.env.ADMIN_TOKEN, "PATCH", `/v1/organization/projects/${DEMO_PROJECT_ID}`, {
+  await management(router, token, "PATCH", `/v1/organization/projects/${DEMO_PROJECT_ID}`, {
     limits: Object.fromEntries(ids.map((id) => [id, roomy])),
   });
-  const passThrough = (await mf.unsafeGetDirectURL("pass-through")).href.replace(/\/$/, "");
-  const floor = (await mf.unsafeGetDirectURL("floor")).href.replace(/\/$/, "");
-  const workerdPid = findChild(process.pid, "workerd");
-  if (workerdPid === null || sim.child.pid === undefined) throw new Error("could not find the workerd or origin process");
-  return {
-    direct: sim.url,
-    passThrough,
-    floor,
-    router,
-    simPid: sim.child.pid,
-    workerdPid,
-    async close() {
+  return router;
+}
+
+export async function startTargets(bundleFile: string, opts: { inspectorPort?: number } = {}): Promise<Targets> {
+  const sim = await startSim();
+  try {
+    const router = routerWorker(bundleFile);
+    // The other two Workers run on the router's compatibility date and flags.
+    const compat = { compatibilityDate: router.compatibilityDate, compatibilityFlags: router.compatibilityFlags };
+    const { mf, workerdPid } = await startWorkerd(
+      [
+        router,
+        { name: "pass-through", modules: true, script: PASS_THROUGH, ...compat, bindings: { ORIGIN: sim.url }, unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] },
+        { name: "floor", modules: true, script: FLOOR, ...compat, bindings: { ORIGIN: sim.url }, unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] },
+      ],
+      opts,
+    );
+    try {
+      const routerUrl = await seedRouter(mf, "router", sim.url);
+      const passThrough = (await mf.unsafeGetDirectURL("pass-through")).href.replace(/\/$/, "");
+      const floor = (await mf.unsafeGetDirectURL("floor")).href.replace(/\/$/, "");
+      if (sim.child.pid === undefined) throw new Error("could not find the origin process");
+      return {
+        direct: sim.url,
+        passThrough,
+        floor,
+        router: routerUrl,
+        simPid: sim.child.pid,
+        workerdPid,
+        async close() {
+          await mf.dispose();
+          sim.child.kill("SIGTERM");
+        },
+      };
+    } catch (err) {
       await mf.dispose();
-      sim.child.kill("SIGTERM");
-    },
-  };
+      throw err;
+    }
+  } catch (err) {
+    sim.child.kill("SIGTERM");
+    throw err;
+  }
 }
