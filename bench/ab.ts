@@ -1,0 +1,141 @@
+// npm run bench:ab: is a change cheaper or dearer? Two router bundles, "a" built from the
+// working tree and "b" from a git ref, served side by side by ONE workerd (wrangler's
+// Miniflare, each with its own KV namespace and its own Durable Objects) and put under the
+// same non-stream load in turns: a then b, b then a in the next round, and so on. It prints
+// workerd's CPU per request for each and the a/b throughput ratio. Nothing is written.
+//
+// Why interleave: on this 2-core VM, shared with other work, separate runs of the same code
+// swing by +-30 % (CPU per request and throughput alike), so comparing two `bench:quick`
+// runs cannot show a 5-15 % change. With both bundles in one process, taking turns every
+// few seconds, whatever slows the machine down slows both, and the ratio keeps what the
+// change did. Flipping the order every other round keeps either side from always going first.
+//
+// "b" is the ref's own source and wrangler.toml (bindings, compatibility date and flags),
+// extracted with `git archive` into a temp dir that borrows this node_modules, and built the
+// same way. Both are seeded alike, by this tree's bench code: the dev catalog pointed at the
+// simulated origin, the demo project and key, limits far above the load.
+//
+//   AB_BASE            the git ref for "b" (HEAD)
+//   AB_FLAGS_A         comma-separated compatibility flags for "a" only, on top of wrangler.toml's
+//   BENCH_SECONDS      length of each load phase (4)
+//   BENCH_ROUNDS       rounds, one phase of each side per round (6; keep it even, so each side goes first as often)
+//   BENCH_CONNECTIONS  concurrent connections (16)
+//   BENCH_LOGS         errors: print workerd's error and warning lines; all: every line
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, runWrangler } from "../scripts/wrangler.ts";
+import { nonStream } from "./load.ts";
+import { cpuSeconds } from "./proc.ts";
+import { routerWorker, seedRouter, startSim, startWorkerd, type MiniflareInstance } from "./targets.ts";
+
+const BASE = process.env.AB_BASE ?? "HEAD";
+const FLAGS_A = (process.env.AB_FLAGS_A ?? "").split(",").map((f) => f.trim()).filter((f) => f !== "");
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const WARM_UP_SECONDS = 2;
+for (const [name, n] of Object.entries({ BENCH_SECONDS: SECONDS, BENCH_ROUNDS: ROUNDS, BENCH_CONNECTIONS: CONNECTIONS })) {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number above 0`);
+}
+const say = (s: string): void => void process.stderr.write(`bench:ab: ${s}\n`);
+
+const git = (...args: string[]): string => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+
+/** The commit AB_BASE names; fails before anything is built if it names none. */
+function resolveBase(ref: string): string {
+  try {
+    return git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+  } catch {
+    throw new Error(`AB_BASE=${ref} is not a commit in this repository`);
+  }
+}
+
+/** `wrangler deploy --dry-run` into `outdir`, of this tree or of the project whose wrangler.toml is `config`. */
+async function bundle(outdir: string, config?: string): Promise<string> {
+  await runWrangler(["deploy", "--dry-run", "--outdir", outdir, ...(config === undefined ? [] : ["--config", config])]);
+  return join(outdir, "index.js");
+}
+
+const sides = ["a", "b"] as const;
+type Side = (typeof sides)[number];
+interface Tally {
+  cpuSeconds: number;
+  requests: number;
+  /** Successful requests per second, summed over the rounds (every phase is as long). */
+  rps: number;
+  errors: number;
+}
+
+const commit = resolveBase(BASE);
+const dir = mkdtempSync(join(tmpdir(), "router-ab-"));
+let sim: Awaited<ReturnType<typeof startSim>> | undefined;
+let mf: MiniflareInstance | undefined;
+try {
+  say(`bundling a (working tree) and b (${BASE}, ${commit.slice(0, 7)}) with wrangler deploy --dry-run`);
+  const srcB = join(dir, "src-b");
+  mkdirSync(srcB);
+  git("archive", "--output", join(dir, "b.tar"), commit);
+  execFileSync("tar", ["-xf", join(dir, "b.tar"), "-C", srcB]);
+  // Packages come from this tree: a and b differ only in their source and wrangler.toml.
+  symlinkSync(join(ROOT, "node_modules"), join(srcB, "node_modules"));
+  const files = { a: await bundle(join(dir, "a")), b: await bundle(join(dir, "b"), join(srcB, "wrangler.toml")) };
+
+  sim = await startSim();
+  const started = await startWorkerd([
+    routerWorker(files.a, { name: "a", kvNamespaceId: "kv-a", extraFlags: FLAGS_A }),
+    routerWorker(files.b, { name: "b", kvNamespaceId: "kv-b", config: join(srcB, "wrangler.toml") }),
+  ]);
+  mf = started.mf;
+  const urls = { a: await seedRouter(mf, "a", sim.url), b: await seedRouter(mf, "b", sim.url) };
+
+  console.log(`a: working tree${FLAGS_A.length > 0 ? ` with compatibility flags ${FLAGS_A.join(", ")}` : ""}`);
+  console.log(`b: ${BASE} (${commit.slice(0, 12)})`);
+  console.log(`${ROUNDS} rounds of ${SECONDS} s per side, ${CONNECTIONS} connections, order flipped every other round`);
+  say(`warming up, ${WARM_UP_SECONDS} s each`);
+  for (const side of sides) await nonStream(urls[side], WARM_UP_SECONDS, CONNECTIONS);
+
+  const total: Record<Side, Tally> = { a: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 }, b: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 } };
+  const perRound: Array<{ cpuDiff: number; ratio: number }> = [];
+  const cpuMs = (t: Tally): number => (t.cpuSeconds * 1000) / t.requests;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order: readonly Side[] = round % 2 === 1 ? ["a", "b"] : ["b", "a"];
+    const now: Record<Side, Tally> = { a: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 }, b: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 } };
+    for (const side of order) {
+      const before = cpuSeconds(started.workerdPid);
+      const fig = await nonStream(urls[side], SECONDS, CONNECTIONS);
+      now[side] = { cpuSeconds: cpuSeconds(started.workerdPid) - before, requests: fig.requests, rps: fig.rps, errors: fig.errors };
+      for (const key of ["cpuSeconds", "requests", "rps", "errors"] as const) total[side][key] += now[side][key];
+      console.log(`round ${round} ${side} ${fig.rps.toFixed(0).padStart(6)} req/s  CPU ${cpuMs(now[side]).toFixed(3)} ms/req  errors ${fig.errors}`);
+    }
+    const cpuDiff = cpuMs(now.a) - cpuMs(now.b);
+    const ratio = now.a.rps / now.b.rps;
+    perRound.push({ cpuDiff, ratio });
+    console.log(`round ${round} a - b CPU ${signed(cpuDiff)} ms/req, a/b throughput ${ratio.toFixed(3)}`);
+  }
+
+  const a = cpuMs(total.a);
+  const b = cpuMs(total.b);
+  const range = (xs: number[], fmt: (x: number) => string): string => `${fmt(Math.min(...xs))} to ${fmt(Math.max(...xs))}`;
+  console.log("");
+  console.log(`CPU ms/request: a ${a.toFixed(3)}, b ${b.toFixed(3)}; a - b ${signed(a - b)} ms (${signed((100 * (a - b)) / b, 1)} %), rounds ${range(perRound.map((r) => r.cpuDiff), (x) => signed(x))}`);
+  console.log(`throughput a/b: ${(total.a.rps / total.b.rps).toFixed(3)}, rounds ${range(perRound.map((r) => r.ratio), (x) => x.toFixed(3))}`);
+  console.log(`errors: a ${total.a.errors}, b ${total.b.errors}`);
+  if (total.a.errors + total.b.errors > 0) {
+    console.log(`warning: errors under load (a ${total.a.errors}, b ${total.b.errors}), so the figures compare failures too; BENCH_LOGS=errors shows workerd's error lines`);
+  }
+} finally {
+  try {
+    await mf?.dispose();
+  } finally {
+    sim?.child.kill("SIGTERM");
+    // Removes the link to node_modules in the extracted tree, never what it points to.
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function signed(x: number, digits = 3): string {
+  return `${x >= 0 ? "+" : ""}${x.toFixed(digits)}`;
+}
