@@ -1,6 +1,9 @@
 // One structured JSON line per request. Only metadata: never a prompt, completion or key.
 
 export interface AccessLog {
+  /** "error" for a 5xx, else "info"; set when the line is written. */
+  level: "info" | "error";
+  event: "request";
   request_id: string;
   method: string;
   path: string;
@@ -22,6 +25,8 @@ export interface AccessLog {
 
 export function newAccessLog(requestId: string, method: string, path: string): AccessLog {
   return {
+    level: "info",
+    event: "request",
     request_id: requestId,
     method,
     path,
@@ -41,6 +46,8 @@ export function newAccessLog(requestId: string, method: string, path: string): A
   };
 }
 
+/** The entry already has the line's shape: no copy of it per request. */
 export function writeAccessLog(entry: AccessLog): void {
-  console.log(JSON.stringify({ level: entry.status >= 500 ? "error" : "info", event: "request", ...entry }));
+  entry.level = entry.status >= 500 ? "error" : "info";
+  console.log(JSON.stringify(entry));
 }
