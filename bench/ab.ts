@@ -99,6 +99,7 @@ try {
 
   const total: Record<Side, Tally> = { a: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 }, b: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 } };
   const perRound: Array<{ cpuDiff: number; ratio: number }> = [];
+  const latency: Record<Side, { p50: number[]; p99: number[] }> = { a: { p50: [], p99: [] }, b: { p50: [], p99: [] } };
   const cpuMs = (t: Tally): number => (t.cpuSeconds * 1000) / t.requests;
   for (let round = 1; round <= ROUNDS; round++) {
     const order: readonly Side[] = round % 2 === 1 ? ["a", "b"] : ["b", "a"];
@@ -108,7 +109,9 @@ try {
       const fig = await nonStream(urls[side], SECONDS, CONNECTIONS);
       now[side] = { cpuSeconds: cpuSeconds(started.workerdPid) - before, requests: fig.requests, rps: fig.rps, errors: fig.errors };
       for (const key of ["cpuSeconds", "requests", "rps", "errors"] as const) total[side][key] += now[side][key];
-      console.log(`round ${round} ${side} ${fig.rps.toFixed(0).padStart(6)} req/s  CPU ${cpuMs(now[side]).toFixed(3)} ms/req  errors ${fig.errors}`);
+      latency[side].p50.push(fig.p50_ms);
+      latency[side].p99.push(fig.p99_ms);
+      console.log(`round ${round} ${side} ${fig.rps.toFixed(0).padStart(6)} req/s  p50 ${fig.p50_ms.toFixed(2)} ms  p99 ${fig.p99_ms.toFixed(2)} ms  CPU ${cpuMs(now[side]).toFixed(3)} ms/req  errors ${fig.errors}`);
     }
     const cpuDiff = cpuMs(now.a) - cpuMs(now.b);
     const ratio = now.a.rps / now.b.rps;
@@ -122,6 +125,9 @@ try {
   console.log("");
   console.log(`CPU ms/request: a ${a.toFixed(3)}, b ${b.toFixed(3)}; a - b ${signed(a - b)} ms (${signed((100 * (a - b)) / b, 1)} %), rounds ${range(perRound.map((r) => r.cpuDiff), (x) => signed(x))}`);
   console.log(`throughput a/b: ${(total.a.rps / total.b.rps).toFixed(3)}, rounds ${range(perRound.map((r) => r.ratio), (x) => x.toFixed(3))}`);
+  // Medians over the rounds: one noisy round moves a mean of percentiles too far.
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  console.log(`latency, median of the rounds: a p50 ${median(latency.a.p50).toFixed(2)} / p99 ${median(latency.a.p99).toFixed(2)} ms, b p50 ${median(latency.b.p50).toFixed(2)} / p99 ${median(latency.b.p99).toFixed(2)} ms`);
   console.log(`errors: a ${total.a.errors}, b ${total.b.errors}`);
   if (total.a.errors + total.b.errors > 0) {
     console.log(`warning: errors under load (a ${total.a.errors}, b ${total.b.errors}), so the figures compare failures too; BENCH_LOGS=errors shows workerd's error lines`);
