@@ -7,7 +7,8 @@
 //   BENCH_CONNECTIONS  concurrent connections (16)
 //   PROFILE_STREAMS, PROFILE_TOKENS  the stream load: streams at once, tokens each (4, 50000)
 //   PROFILE_OUT        also write the .cpuprofile here (open it in Chrome DevTools)
-//   PROFILE_TARGET     router (default) or pass-through, for the floor to compare with
+//   PROFILE_TARGET     router (default), floor (the router floor: non-stream only) or
+//                      pass-through (the bare fetch), to compare the router with
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +25,9 @@ const LOAD = process.env.PROFILE_LOAD ?? "nonstream";
 const STREAMS = Number(process.env.PROFILE_STREAMS ?? 4);
 const TOKENS = Number(process.env.PROFILE_TOKENS ?? 50_000);
 const INSPECTOR_PORT = 9329;
-const TARGET = process.env.PROFILE_TARGET === "pass-through" ? "pass-through" : "router";
+const TARGETS = ["router", "floor", "pass-through"] as const;
+const TARGET = TARGETS.find((t) => t === (process.env.PROFILE_TARGET ?? "router"));
+if (TARGET === undefined) throw new Error(`PROFILE_TARGET must be one of ${TARGETS.join(", ")}`);
 if (LOAD !== "nonstream" && LOAD !== "stream" && LOAD !== "slow") throw new Error(`PROFILE_LOAD must be nonstream, stream or slow, not ${LOAD}`);
 
 interface ProfileNode {
@@ -42,7 +45,8 @@ const dir = mkdtempSync(join(tmpdir(), "router-profile-"));
 const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
 try {
-  const url = TARGET === "router" ? targets.router : targets.passThrough;
+  if (TARGET === "floor" && LOAD !== "nonstream") throw new Error("the router floor buffers answers: PROFILE_LOAD=nonstream only");
+  const url = { router: targets.router, floor: targets.floor, "pass-through": targets.passThrough }[TARGET];
   // Warm up first: JIT, caches, leases.
   if (LOAD === "nonstream") await nonStream(url, 2, CONNECTIONS);
   else await relayedTokensPerSecond(url, STREAMS, TOKENS / 10);
