@@ -22,7 +22,7 @@ const DEV_ORIGIN = "http://127.0.0.1:8790";
 /** The origin's name for BENCH_MODEL in the dev catalog, as the router sends it. */
 const ORIGIN_MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 
-/** Fetch and return, nothing else: the floor any Worker in front of the origin pays. */
+/** Fetch and return, nothing else: the least any Worker in front of the origin pays. */
 const PASS_THROUGH = `export default {
   fetch(request, env) {
     const url = new URL(request.url);
