@@ -10,7 +10,8 @@ import { rateLimitHeaders } from "./headers.ts";
 import { effectiveLimits } from "./overrides.ts";
 import type { Decision, Limits, Units } from "./rate-limiter.ts";
 import { LeaseHolder } from "./lease-holder.ts";
-import { settleBatched } from "./settle-batch.ts";
+import { parkInKv, sweepParked, type SweepResult } from "./parked.ts";
+import { settleBatched, type ParkBatch } from "./settle-batch.ts";
 import { settlementFromError, type Settlement } from "./settlement.ts";
 
 export type FailureMode = "open" | "closed";
@@ -54,7 +55,11 @@ const limiterIds = new Map<string, DurableObjectId>();
 const LIMITER_IDS_MAX = 10_000;
 
 export function limiterStub(env: Env, projectId: string, modelId: string) {
-  const name = `${projectId}/${modelId}`;
+  return limiterStubByName(env, `${projectId}/${modelId}`);
+}
+
+/** The object for a limiter name (`<project>/<model>`), as settle batches name it. */
+export function limiterStubByName(env: Env, name: string) {
   let id = limiterIds.get(name);
   if (id === undefined) {
     if (limiterIds.size >= LIMITER_IDS_MAX) limiterIds.clear();
@@ -91,6 +96,26 @@ export async function peekHeaders(env: Env, projectId: string, model: ModelEntry
   } catch {
     return unknownHeaders(limits);
   }
+}
+
+/** One parking function per environment, not a closure per request. */
+const parkers = new WeakMap<Env, ParkBatch>();
+function parkFor(env: Env): ParkBatch {
+  let park = parkers.get(env);
+  if (park === undefined) {
+    park = parkInKv(env.KV);
+    parkers.set(env, park);
+  }
+  return park;
+}
+
+/** The cron's part: delivers the settle batches parked in KV to their limiter objects. */
+export function sweepParkedSettles(env: Env): Promise<SweepResult | null> {
+  return sweepParked(env.KV, (limiter) => limiterStubByName(env, limiter)).catch((err: unknown) => {
+    // KV itself failed: the batches stay parked for the next minute's run.
+    console.log(JSON.stringify({ level: "error", event: "settle_parked_sweep_failed", error: String(err) }));
+    return null;
+  });
 }
 
 /** Per isolate: the leases it holds, one per busy limiter. */
@@ -156,7 +181,7 @@ export async function admitRequest(env: Env, input: AdmitInput): Promise<Admissi
       // What admission took for it: its reservation, or nothing if the limiter was not asked.
       const granted: Units = decision === null ? { requests: 0, tokens: 0 } : want;
       // The batch's own promise, not one more async frame around it: one per request adds up.
-      return settleBatched(name, { limits, granted, used: s.used, usage: s.usage, keyId, hour }, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS);
+      return settleBatched(name, { limits, granted, used: s.used, usage: s.usage, keyId, hour }, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS, parkFor(env));
     },
   };
   return admission;

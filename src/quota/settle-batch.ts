@@ -28,7 +28,8 @@ const open = new Map<string, Open>();
 
 const sameLimits = (a: Limits, b: Limits): boolean => a.rpm === b.rpm && a.tpm === b.tpm;
 
-async function send(target: SettleTarget, batch: SettleBatch): Promise<void> {
+/** Sends one batch, in the previous version's form to an object still running it. */
+export async function sendBatch(target: SettleTarget, batch: SettleBatch): Promise<void> {
   try {
     await target.settleBatch(batch);
   } catch (err) {
@@ -37,23 +38,43 @@ async function send(target: SettleTarget, batch: SettleBatch): Promise<void> {
   }
 }
 
-async function flush(name: string, batch: Open, target: () => SettleTarget, attempts: number): Promise<void> {
+/**
+ * Where a batch goes when every attempt failed: somewhere durable that a later sweep
+ * sends it from (the object applies a batch id once, so a late resend is harmless).
+ */
+export type ParkBatch = (limiter: string, batch: SettleBatch) => Promise<void>;
+
+async function flush(name: string, batch: Open, target: () => SettleTarget, attempts: number, park: ParkBatch | undefined): Promise<void> {
   clearTimeout(batch.timer);
   if (open.get(name) === batch) open.delete(name);
   const sent = batch.sum.batch();
   for (let attempt = 1; ; attempt++) {
     try {
       // The batch's id makes a retry harmless: the object applies it once.
-      await send(target(), sent);
+      await sendBatch(target(), sent);
       break;
     } catch (err) {
       if (attempt >= attempts) {
-        console.log(JSON.stringify({ level: "error", event: "settle_failed", limiter: name, batch: sent.id, records: batch.sum.records, error: String(err) }));
+        await parkOrLog(name, sent, batch.sum.records, err, park);
         break;
       }
     }
   }
   batch.resolve();
+}
+
+async function parkOrLog(name: string, sent: SettleBatch, records: number, err: unknown, park: ParkBatch | undefined): Promise<void> {
+  if (park !== undefined) {
+    try {
+      await park(name, sent);
+      console.log(JSON.stringify({ level: "warn", event: "settle_parked", limiter: name, batch: sent.id, records, error: String(err) }));
+      return;
+    } catch (parkErr) {
+      err = `${String(err)}; parking failed: ${String(parkErr)}`;
+    }
+  }
+  // The last resort: the line carries the batch's counts (no content), to be booked by hand.
+  console.log(JSON.stringify({ level: "error", event: "settle_failed", limiter: name, batch: sent.id, records, ledger: sent.ledger, error: String(err) }));
 }
 
 /**
@@ -62,20 +83,20 @@ async function flush(name: string, batch: Open, target: () => SettleTarget, atte
  * (which awaits it too). A batch has one set of limits: a record under others (an
  * override just changed) sends the open batch at once and starts the next.
  */
-export function settleBatched(name: string, record: SettleRecord, target: () => SettleTarget, attempts: number): Promise<void> {
+export function settleBatched(name: string, record: SettleRecord, target: () => SettleTarget, attempts: number, park?: ParkBatch): Promise<void> {
   let batch = open.get(name);
   if (batch && !sameLimits(batch.sum.limits, record.limits)) {
-    void flush(name, batch, target, attempts);
+    void flush(name, batch, target, attempts, park);
     batch = undefined;
   }
   if (!batch) {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
-    const created: Open = { sum: new SettleSum(crypto.randomUUID(), record.limits), done, resolve, timer: setTimeout(() => void flush(name, created, target, attempts), BATCH_WINDOW_MS) };
+    const created: Open = { sum: new SettleSum(crypto.randomUUID(), record.limits), done, resolve, timer: setTimeout(() => void flush(name, created, target, attempts, park), BATCH_WINDOW_MS) };
     batch = created;
     open.set(name, batch);
   }
   batch.sum.add(record);
-  if (batch.sum.records >= BATCH_MAX) void flush(name, batch, target, attempts);
+  if (batch.sum.records >= BATCH_MAX) void flush(name, batch, target, attempts, park);
   return batch.done;
 }

@@ -91,6 +91,36 @@ describe("settleBatched", () => {
     log.mockRestore();
   });
 
+  it("parks a batch every attempt failed for, and logs its counts only when parking fails too", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const dead = vi.fn(async (_b: SettleBatch): Promise<{ applied: boolean }> => Promise.reject(new Error("down")));
+    const down = (): SettleTarget => ({ settleBatch: dead, settleMany: async () => Promise.reject(new Error("not expected")) });
+    const parked: Array<{ limiter: string; batch: SettleBatch }> = [];
+    const name = `p-${crypto.randomUUID()}`;
+    await Promise.all([
+      settleBatched(name, record("a"), down, 2, async (limiter, batch) => void parked.push({ limiter, batch })),
+      settleBatched(name, record("b"), down, 2),
+    ]);
+    expect(dead).toHaveBeenCalledTimes(2);
+    expect(parked).toHaveLength(1);
+    expect(parked[0]!.limiter).toBe(name);
+    // The batch as it was sent: its id, so that the object applies a resend once.
+    expect(parked[0]!.batch).toEqual(dead.mock.calls[0]![0]);
+    expect(parked[0]!.batch.ledger.map((r) => r.keyId).sort()).toEqual(["a", "b"]);
+    const lines = log.mock.calls.map(([l]) => String(l));
+    expect(lines.some((l) => l.includes('"event":"settle_parked"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"event":"settle_failed"'))).toBe(false);
+
+    log.mockClear();
+    await settleBatched(`q-${crypto.randomUUID()}`, record("c"), down, 1, async () => Promise.reject(new Error("kv down")));
+    const failed = log.mock.calls.map(([l]) => String(l)).find((l) => l.includes('"event":"settle_failed"'));
+    expect(failed).toBeDefined();
+    const line = JSON.parse(failed!) as { ledger: Array<{ keyId: string; requests: number }>; error: string };
+    expect(line.ledger).toEqual([{ hour: 0, keyId: "c", requests: 1, promptTokens: 1, completionTokens: 1 }]);
+    expect(line.error).toContain("kv down");
+    log.mockRestore();
+  });
+
   it("sends an object still on the previous code the same batch as its per-request records", async () => {
     const legacy: LegacySettleInput[][] = [];
     const old: SettleTarget = {

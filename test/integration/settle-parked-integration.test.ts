@@ -1,0 +1,45 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/index.ts";
+import { parkedKey, parkInKv } from "../../src/quota/parked.ts";
+import { SettleSum } from "../../src/quota/settle-sum.ts";
+import { limiter } from "./limits-fixtures.ts";
+
+const H = 3_600_000;
+
+async function runCron(): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env as Env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe("a settle batch the limiter object could not take", () => {
+  it("is delivered from KV by the cron to the real object, booked once, even when parked again after it landed", async () => {
+    const project = `proj_parked_${crypto.randomUUID().slice(0, 8)}`;
+    const model = "test-chat";
+    const limits = { rpm: 60, tpm: 60_000 };
+    const sum = new SettleSum(crypto.randomUUID(), limits);
+    const hour = Math.floor(Date.now() / H) * H;
+    for (const keyId of ["key_a", "key_a", "key_b"]) {
+      sum.add({ limits, granted: { requests: 1, tokens: 500 }, used: { requests: 1, tokens: 60 }, usage: { prompt_tokens: 10, completion_tokens: 10 }, keyId, hour });
+    }
+    const batch = sum.batch();
+    await parkInKv(env.KV)(`${project}/${model}`, batch);
+    expect(await env.KV.get(parkedKey(batch.id))).not.toBeNull();
+
+    await runCron();
+    expect(await env.KV.get(parkedKey(batch.id))).toBeNull();
+    const booked = await limiter(project, model).usage({ fromHour: hour, toHour: hour + H });
+    expect(booked).toEqual([
+      { hour, keyId: "key_a", requests: 2, promptTokens: 20, completionTokens: 20 },
+      { hour, keyId: "key_b", requests: 1, promptTokens: 10, completionTokens: 10 },
+    ]);
+
+    // An attempt that in fact landed, then was parked anyway: the object knows the id.
+    await parkInKv(env.KV)(`${project}/${model}`, batch);
+    await runCron();
+    expect(await env.KV.get(parkedKey(batch.id))).toBeNull();
+    expect(await limiter(project, model).usage({ fromHour: hour, toHour: hour + H })).toEqual(booked);
+  });
+});
