@@ -8,7 +8,8 @@ const DAY_MS = 86_400_000;
 /** Notice periods promised in the service terms: 6 months, 3 with a direct successor. */
 export const NOTICE_DAYS = { withoutSuccessor: 182, withSuccessor: 91 } as const;
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+/** What a model or origin id may look like. */
+export const ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/;
 

@@ -39,8 +39,9 @@ export async function usageCompletions(request: RouterRequest, env: Env, ctx: Ex
   const q = parseUsageQuery(new URL(request.url), Math.floor(Date.now() / 1000));
   const projectId = projectOf(caller, q);
   const { catalog, byId } = await getCatalog(env, ctx);
-  // The ledger lives with each model's limiter: ask every model of the catalog, at once.
-  const models = catalog.models.map((m) => m.id).filter((id) => q.models === null || q.models.includes(id));
+  // The ledger lives with each model's limiter: ask every model of the catalog at once, or
+  // the models named, listed or not (a removed model's usage is still on the bill).
+  const models = q.models ?? catalog.models.map((m) => m.id);
   const range = { fromHour: q.start * 1000, toHour: Math.min(q.end, q.format === "csv" ? q.end : q.start + q.limit * q.widthS) * 1000 };
   let perModel: UsageRow[][];
   try {

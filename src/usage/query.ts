@@ -1,5 +1,6 @@
 // The query of the usage API, checked once: time range, bucket width, grouping, filters, page.
 
+import { ID } from "../catalog/validate.ts";
 import { invalidRequest } from "../openai/errors.ts";
 
 export type BucketWidth = "1h" | "1d";
@@ -38,6 +39,9 @@ function seconds(params: URLSearchParams, name: string): number | null {
   return Number(v);
 }
 
+/** Models one query may name: each is one call to its limiter object. */
+export const MAX_MODELS = 50;
+
 export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
   const p = url.searchParams;
   const widthRaw = p.get("bucket_width") ?? "1d";
@@ -72,6 +76,16 @@ export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
   const format = p.get("format") ?? "json";
   if (format !== "json" && format !== "csv") throw invalidRequest("'format' must be 'json' or 'csv'.", "format");
 
+  // Named models are read whether or not the catalog still lists them: a removed model's
+  // usage stays in its ledger and on the bill.
+  const named = list(p, "models");
+  const models = named === null ? null : [...new Set(named)];
+  if (models !== null) {
+    if (models.length > MAX_MODELS) throw invalidRequest(`Name at most ${MAX_MODELS} models per request.`, "models");
+    const bad = models.find((m) => !ID.test(m));
+    if (bad !== undefined) throw invalidRequest(`'models' holds ${JSON.stringify(bad.slice(0, 140))}, which is not a model id.`, "models");
+  }
+
   const projects = list(p, "project_id") ?? list(p, "project_ids");
   if (projects !== null && projects.length > 1) throw invalidRequest("Give one 'project_id' per request.", "project_id");
 
@@ -82,7 +96,7 @@ export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
     widthS,
     groupBy: groupBy as GroupBy[],
     projectId: projects?.[0] ?? null,
-    models: list(p, "models"),
+    models,
     apiKeyIds: list(p, "api_key_ids"),
     limit,
     format,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, expectError, seedKey } from "./helpers.ts";
-import { ledger, limitsCatalog } from "./limits-fixtures.ts";
+import { ledger, limiter, limitsCatalog } from "./limits-fixtures.ts";
 
 beforeAll(() => limitsCatalog());
 
@@ -45,6 +45,30 @@ describe("GET /v1/organization/usage/completions", () => {
       expect.objectContaining({ model: "meter-chat", api_key_id: "key_usage_b", num_model_requests: 1, input_tokens: 8, output_tokens: 5 }),
       expect.objectContaining({ model: "meter-embed", api_key_id: "key_usage_b", num_model_requests: 1, input_tokens: 4, output_tokens: 0 }),
     ]);
+  });
+
+  it("reads a model the catalog no longer lists when the query names it, once however often it is named", async () => {
+    const { a, project: p } = await project();
+    // Usage booked under a model that was then removed from the catalog.
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const removed = "removed-model";
+    await limiter(p, removed).settleBatch({
+      id: crypto.randomUUID(),
+      limits: { rpm: 60, tpm: 6000 },
+      net: { requests: 0, tokens: 0 },
+      ledger: [{ hour, keyId: a.record.key_id, requests: 4, promptTokens: 40, completionTokens: 9 }],
+    });
+    const named = (await (await usage(`start_time=${today()}&group_by=model&models=${removed},meter-chat,meter-chat`, a.key)).json()) as Page;
+    expect(named.data[0]!.results).toEqual([
+      expect.objectContaining({ model: "meter-chat", num_model_requests: 3 }),
+      expect.objectContaining({ model: removed, num_model_requests: 4, input_tokens: 40, output_tokens: 9 }),
+    ]);
+    // Unnamed, only the catalog's models are asked.
+    const all = (await (await usage(`start_time=${today()}&group_by=model`, a.key)).json()) as Page;
+    expect(all.data[0]!.results.map((r) => r.model)).toEqual(["meter-chat", "meter-embed"]);
+    expect((await expectError(await usage(`start_time=${today()}&models=..%2Fx`, a.key), 400)).param).toBe("models");
+    const many = Array.from({ length: 51 }, (_, i) => `m${i}`).join(",");
+    expect((await expectError(await usage(`start_time=${today()}&models=${many}`, a.key), 400)).param).toBe("models");
   });
 
   it("exports CSV for billing", async () => {
