@@ -1,7 +1,9 @@
 // Shared fixtures for the workerd tests: a catalog pointing at the simulated origin,
 // keys written the way the edge reads them, and request helpers.
 
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import worker from "../../src/index.ts";
 import { hashKey } from "../../src/auth/api-key.ts";
 import type { KeyRecord } from "../../src/auth/key-record.ts";
 import { resetKeyCache } from "../../src/auth/authenticate.ts";
@@ -163,4 +165,11 @@ export async function isolatedModel(name: string): Promise<string> {
   catalog.models.push({ ...entry, id, origins: entry.origins.map((o) => ({ ...o, id: `${o.id}-${id}` })) });
   await seedCatalog(catalog);
   return id;
+}
+
+/** One run of the Worker's cron (origin probes, parked settle batches), waited out. */
+export async function runCron(): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env as Env, ctx);
+  await waitOnExecutionContext(ctx);
 }

@@ -1,10 +1,7 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import worker from "../../src/index.ts";
 import { HEALTH_KEY, parseHealthDoc } from "../../src/origins/health-doc.ts";
 import { breakerState, healthDocLoading, resetOriginHealth } from "../../src/origins/health-state.ts";
-import { call, expectError, seedCatalog, seedKey, testEnv } from "./helpers.ts";
+import { call, expectError, runCron, seedCatalog, seedKey, testEnv } from "./helpers.ts";
 import { chatModel, originFor, sim } from "./origin-sims.ts";
 
 // hc-a is the origin whose health changes; hc-b is the backup. Cool-down is 400 ms here.
@@ -32,12 +29,6 @@ async function region(model: string): Promise<string | null> {
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`status ${res.status}`);
   return res.headers.get("x-origin-region");
-}
-
-async function runCron(): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env as Env, ctx);
-  await waitOnExecutionContext(ctx);
 }
 
 describe("passive health: the breaker", () => {

@@ -1,18 +1,11 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index.ts";
 import { parkedKey, parkInKv } from "../../src/quota/parked.ts";
 import { SettleSum } from "../../src/quota/settle-sum.ts";
+import { runCron } from "./helpers.ts";
 import { limiter } from "./limits-fixtures.ts";
 
 const H = 3_600_000;
-
-async function runCron(): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env as Env, ctx);
-  await waitOnExecutionContext(ctx);
-}
 
 describe("a settle batch the limiter object could not take", () => {
   it("is delivered from KV by the cron to the real object, booked once, even when parked again after it landed", async () => {
