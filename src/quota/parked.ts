@@ -4,8 +4,7 @@
 // batch id once (it remembers applied ids for an hour), so a resend is harmless and
 // the sweep, which runs every minute, may retry until the object answers.
 
-import type { SettleTarget } from "./settle-batch.ts";
-import { sendBatch } from "./settle-batch.ts";
+import { sendBatch, type ParkBatch, type SettleTarget } from "./settle-batch.ts";
 import type { SettleBatch } from "./settle-sum.ts";
 
 export const PARKED_PREFIX = "settle-parked:";
@@ -21,7 +20,7 @@ export interface ParkedBatch {
 export const parkedKey = (batchId: string): string => `${PARKED_PREFIX}${batchId}`;
 
 /** Writes a batch to KV under its own id (a retried park overwrites itself, never duplicates). */
-export function parkInKv(kv: KVNamespace): (limiter: string, batch: SettleBatch) => Promise<void> {
+export function parkInKv(kv: KVNamespace): ParkBatch {
   return (limiter, batch) => kv.put(parkedKey(batch.id), JSON.stringify({ limiter, batch, parked_at: Date.now() } satisfies ParkedBatch));
 }
 

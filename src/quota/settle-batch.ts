@@ -81,7 +81,8 @@ async function parkOrLog(name: string, sent: SettleBatch, records: number, err: 
  * Adds one request's settle record to the open batch of the named limiter. `target` is
  * called when the batch is sent, in the context of the request that opened the batch
  * (which awaits it too). A batch has one set of limits: a record under others (an
- * override just changed) sends the open batch at once and starts the next.
+ * override just changed) sends the open batch at once and starts the next. `park`, the
+ * opener's, keeps a batch that every attempt failed for.
  */
 export function settleBatched(name: string, record: SettleRecord, target: () => SettleTarget, attempts: number, park?: ParkBatch): Promise<void> {
   let batch = open.get(name);
