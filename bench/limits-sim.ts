@@ -3,9 +3,9 @@
 // simulated request ends (summed per isolate and 5-ms window, as the Worker batches them),
 // and the figures that say how exact the admission was.
 
-import { grantWithLease } from "../src/quota/lease.ts";
+import { grantWithLease, returnLease } from "../src/quota/lease.ts";
 import { LeaseHolder } from "../src/quota/lease-holder.ts";
-import { freshState, netOf, settleNet, type Decision, type Limits, type Units } from "../src/quota/rate-limiter.ts";
+import { freshState, settleNet, type Decision, type Limits, type Units } from "../src/quota/rate-limiter.ts";
 import { BATCH_WINDOW_MS } from "../src/quota/settle-batch.ts";
 import { SettleSum } from "../src/quota/settle-sum.ts";
 import { COMPLETION_WEIGHT, EXPECTED_COMPLETION } from "../src/quota/estimate.ts";
@@ -139,8 +139,8 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
     } else {
       calls++;
       const ask = opts.leases ? holder.beforeAcquire(NAME, limits, ev.at) : { returned: [] };
-      if (ask.returned.length > 0) state = settleNet(limits, state, netOf(ask.returned), ev.at);
-      const g = grantWithLease(limits, state, want, ask.lease?.want, ev.at);
+      if (ask.returned.length > 0) state = returnLease(limits, state, ask.returned, ev.at);
+      const g = grantWithLease(limits, state, want, ask.lease, ev.at);
       state = g.state;
       const answer: Decision & { lease?: Units } = g.lease ? { ...g.decision, lease: g.lease } : g.decision;
       const decision = opts.leases ? holder.afterAcquire(NAME, limits, ask, want, answer, ev.at) : answer;

@@ -3,9 +3,9 @@
 // src/quota/rate-limiter.ts; its clock is the object's own.
 
 import { DurableObject } from "cloudflare:workers";
-import { grantWithLease } from "../src/quota/lease.ts";
+import { grantWithLease, returnLease } from "../src/quota/lease.ts";
 import type { Returned } from "../src/quota/lease-holder.ts";
-import { freshState, netOf, settleNet, snapshot, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "../src/quota/rate-limiter.ts";
+import { freshState, settleNet, snapshot, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "../src/quota/rate-limiter.ts";
 import { batchOfLegacy, type LegacySettleInput } from "../src/quota/settle-legacy.ts";
 import type { SettleBatch } from "../src/quota/settle-sum.ts";
 import type { LedgerRow } from "../src/usage/ledger.ts";
@@ -67,7 +67,8 @@ export class LimiterObject extends DurableObject<Env> {
       const rows = sql.exec<{ name: string; credit: number; at: number }>("SELECT name, credit, at FROM buckets").toArray();
       const r = rows.find((x) => x.name === "requests");
       const t = rows.find((x) => x.name === "tokens");
-      if (r && t) this.state = { requests: { credit: r.credit, at: r.at }, tokens: { credit: t.credit, at: t.at } };
+      // Held leases are not stored: they live seconds, and an object restarts far less often.
+      if (r && t) this.state = { requests: { credit: r.credit, at: r.at }, tokens: { credit: t.credit, at: t.at }, held: [] };
     });
   }
 
@@ -85,8 +86,8 @@ export class LimiterObject extends DurableObject<Env> {
     let state = this.current(input.limits, now);
     // A lease's parts always come back together, so the first part's id names the return.
     const returned = input.returned ?? [];
-    if (returned.length > 0 && this.firstTime(returned[0]!.id, now)) state = settleNet(input.limits, state, netOf(returned), now);
-    const { state: next, decision, lease } = grantWithLease(input.limits, state, input.want, input.lease?.want, now);
+    if (returned.length > 0 && this.firstTime(returned[0]!.id, now)) state = returnLease(input.limits, state, returned, now);
+    const { state: next, decision, lease } = grantWithLease(input.limits, state, input.want, input.lease, now);
     this.save(next);
     this.prune(now);
     return lease ? { ...decision, lease } : decision;

@@ -1,13 +1,20 @@
 // Edge leases: a busy isolate holds a small slice of its project's capacity, taken from
 // the limiter's buckets up front, and admits from it without a round trip. Leased
-// capacity is already spent at the object, so leases can never over-admit; what an
-// isolate does not use goes back with its next call to the object.
+// capacity is already spent at the object, and held out of the buckets' refill until it
+// comes back, so leases can never over-admit, not even in a window that opens between
+// the grant and the use; what an isolate does not use goes back with its next call.
 
 import { bucketOf } from "./token-bucket.ts";
-import { admit, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "./rate-limiter.ts";
+import { admit, netOf, refilled, settleNet, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "./rate-limiter.ts";
 
 /** How long a lease may be used: short, so capacity idle in one isolate is soon returned. */
 export const LEASE_MS = 1_000;
+/**
+ * How long the object holds a lease's capacity out of the refill unless it comes back:
+ * the isolate's use window, from when the answer reaches it, plus the longest round trip
+ * the isolate waits for (LIMITER_TIMEOUT_MS).
+ */
+export const LEASE_HOLD_MS = LEASE_MS + 2_000;
 /** A lease is a tenth of the burst: small against the limit, big enough to save calls. */
 export const LEASE_SHARE = 10;
 
@@ -77,22 +84,35 @@ export function leaseReturn(lease: Lease): Array<{ id: string; granted: Units; u
 }
 
 /**
- * The object's side: grants `want`, and then as much of `leaseWant` as the buckets hold
- * right now (never into debt), as one more grant. Refusals change nothing.
+ * The object's side: grants `want`, and then as much of the lease asked for as the
+ * buckets hold right now (never into debt), as one more grant, held out of the refill
+ * under the lease's id until it comes back (returnLease) or LEASE_HOLD_MS pass.
+ * Refusals change nothing.
  */
 export function grantWithLease(
   l: Limits,
   state: LimiterState,
   want: Units,
-  leaseWant: Units | undefined,
+  lease: { id: string; want: Units } | undefined,
   now: number,
 ): { state: LimiterState; decision: Decision; lease: Units | null } {
   const first = admit(l, state, want, now);
-  if (first.decision.kind !== "granted" || !leaseWant) return { ...first, lease: null };
+  if (first.decision.kind !== "granted" || !lease) return { ...first, lease: null };
   const room = first.decision.snapshot;
-  const extra = { requests: Math.min(leaseWant.requests, room.remainingRequests), tokens: Math.min(leaseWant.tokens, room.remainingTokens) };
+  const extra = { requests: Math.min(lease.want.requests, room.remainingRequests), tokens: Math.min(lease.want.tokens, room.remainingTokens) };
   if (extra.requests <= 0 || extra.tokens <= 0) return { ...first, lease: null };
   const second = admit(l, first.state, extra, now);
   if (second.decision.kind !== "granted") return { ...first, lease: null };
-  return { state: second.state, decision: { ...first.decision, snapshot: second.decision.snapshot }, lease: extra };
+  const state2 = { ...second.state, held: [...second.state.held, { id: lease.id, units: extra, until: now + LEASE_HOLD_MS }] };
+  return { state: state2, decision: { ...first.decision, snapshot: second.decision.snapshot }, lease: extra };
+}
+
+/**
+ * A lease given back: it stops holding capacity out of the refill, and what it did not
+ * use is refunded. The refill up to `now` is reckoned while it still held.
+ */
+export function returnLease(l: Limits, state: LimiterState, returned: ReadonlyArray<{ id: string; granted: Units; used: Units }>, now: number): LimiterState {
+  const ids = new Set(returned.map((r) => r.id));
+  const s = refilled(l, state, now);
+  return settleNet(l, { ...s, held: s.held.filter((h) => !ids.has(h.id)) }, netOf(returned), now);
 }

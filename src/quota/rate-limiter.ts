@@ -14,9 +14,24 @@ export interface Units {
   tokens: number;
 }
 
+/**
+ * Capacity leased to an isolate: taken from the buckets when granted, and until it comes
+ * back or expires also held out of their refill. Otherwise a bucket full when the lease
+ * was granted could refill before the lease is spent, and a 60-second window that opens
+ * in between would see the lease's admissions on top of a full bucket's.
+ */
+export interface HeldLease {
+  id: string;
+  units: Units;
+  /** When the object stops holding it: the isolate's use window plus the round trip. */
+  until: number;
+}
+
 export interface LimiterState {
   requests: BucketState;
   tokens: BucketState;
+  /** Leases out and not yet back, oldest first. Kept in memory: they live seconds. */
+  held: readonly HeldLease[];
 }
 
 export interface Snapshot {
@@ -39,12 +54,37 @@ const buckets = (l: Limits): { requests: Bucket; tokens: Bucket } => ({ requests
 
 export const freshState = (l: Limits, now: number): LimiterState => {
   const b = buckets(l);
-  return { requests: fullBucket(b.requests, now), tokens: fullBucket(b.tokens, now) };
+  return { requests: fullBucket(b.requests, now), tokens: fullBucket(b.tokens, now), held: [] };
 };
 
-function refilled(l: Limits, s: LimiterState, now: number): LimiterState {
+/** Units held out of the refill by these leases. */
+export function heldUnits(held: readonly HeldLease[]): Units {
+  let requests = 0;
+  let tokens = 0;
+  for (const h of held) {
+    requests += h.units.requests;
+    tokens += h.units.tokens;
+  }
+  return { requests, tokens };
+}
+
+/**
+ * The state at `now`: refilled piecewise, each stretch under the cap the leases held
+ * then, so a lease that expired a moment ago frees room from that moment, not from the
+ * last time the buckets were touched.
+ */
+export function refilled(l: Limits, s: LimiterState, now: number): LimiterState {
   const b = buckets(l);
-  return { requests: refill(b.requests, s.requests, now), tokens: refill(b.tokens, s.tokens, now) };
+  let { requests, tokens, held } = s;
+  while (held.length > 0 && held[0]!.until <= now) {
+    const cap = heldUnits(held);
+    const at = Math.max(held[0]!.until, requests.at);
+    requests = refill(b.requests, requests, at, cap.requests);
+    tokens = refill(b.tokens, tokens, at, cap.tokens);
+    held = held.slice(1);
+  }
+  const cap = heldUnits(held);
+  return { requests: refill(b.requests, requests, now, cap.requests), tokens: refill(b.tokens, tokens, now, cap.tokens), held };
 }
 
 function snapshotOf(l: Limits, s: LimiterState): Snapshot {
@@ -87,7 +127,7 @@ export function admit(l: Limits, state: LimiterState, want: Units, now: number):
     };
     return { state: s, decision };
   }
-  const next = { requests: take(s.requests, want.requests), tokens: take(s.tokens, want.tokens) };
+  const next = { requests: take(s.requests, want.requests), tokens: take(s.tokens, want.tokens), held: s.held };
   return { state: next, decision: { kind: "granted", granted: want, snapshot: snapshotOf(l, next) } };
 }
 
@@ -126,8 +166,10 @@ export function settle(l: Limits, state: LimiterState, granted: Units, used: Uni
 export function settleNet(l: Limits, state: LimiterState, net: Units, now: number): LimiterState {
   const b = buckets(l);
   const s = refilled(l, state, now);
+  const cap = heldUnits(s.held);
   return {
-    requests: adjust(b.requests, s.requests, net.requests),
-    tokens: adjust(b.tokens, s.tokens, net.tokens),
+    requests: adjust(b.requests, s.requests, net.requests, cap.requests),
+    tokens: adjust(b.tokens, s.tokens, net.tokens, cap.tokens),
+    held: s.held,
   };
 }

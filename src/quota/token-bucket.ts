@@ -28,10 +28,13 @@ const capacity = (b: Bucket): number => b.burst * MINUTE_MS;
 
 export const fullBucket = (b: Bucket, now: number): BucketState => ({ credit: capacity(b), at: now });
 
-/** The bucket at `now`: refilled for the time since it was last touched, never above capacity. */
-export function refill(b: Bucket, s: BucketState, now: number): BucketState {
+/**
+ * The bucket at `now`: refilled for the time since it was last touched, never above
+ * capacity less the `held` units (leased out and not yet back: see rate-limiter.ts).
+ */
+export function refill(b: Bucket, s: BucketState, now: number, held = 0): BucketState {
   const dt = Math.max(0, now - s.at);
-  return { credit: Math.min(capacity(b), s.credit + dt * b.limit), at: Math.max(now, s.at) };
+  return { credit: Math.min(capacity(b) - held * MINUTE_MS, s.credit + dt * b.limit), at: Math.max(now, s.at) };
 }
 
 /**
@@ -49,11 +52,12 @@ export const take = (s: BucketState, units: number): BucketState => ({ credit: s
 
 /**
  * Gives back (positive) or charges (negative) units after the fact; debt may go below
- * zero, credit never above capacity. Several adjustments at one instant may be summed
- * first: see settleNet in rate-limiter.ts for why that is a valid order of them.
+ * zero, credit never above capacity less the `held` units. Several adjustments at one
+ * instant may be summed first: see settleNet in rate-limiter.ts for why that is a valid
+ * order of them.
  */
-export const adjust = (b: Bucket, s: BucketState, units: number): BucketState => ({
-  credit: Math.min(capacity(b), s.credit + units * MINUTE_MS),
+export const adjust = (b: Bucket, s: BucketState, units: number, held = 0): BucketState => ({
+  credit: Math.min(capacity(b) - held * MINUTE_MS, s.credit + units * MINUTE_MS),
   at: s.at,
 });
 

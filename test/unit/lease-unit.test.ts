@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { grantWithLease, LEASE_MS, leaseReturn, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "../../src/quota/lease.ts";
+import { grantWithLease, LEASE_HOLD_MS, LEASE_MS, leaseReturn, returnLease, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "../../src/quota/lease.ts";
 import { LeaseHolder } from "../../src/quota/lease-holder.ts";
-import { freshState } from "../../src/quota/rate-limiter.ts";
+import { freshState, snapshot } from "../../src/quota/rate-limiter.ts";
 
 const limits = { rpm: 600, tpm: 60_000 };
 const snap = { limitRequests: 600, limitTokens: 60_000, remainingRequests: 50, remainingTokens: 5_000, resetRequestsMs: 100, resetTokensMs: 100 };
@@ -68,22 +68,69 @@ describe("merging and returning", () => {
 describe("grantWithLease (the object's side)", () => {
   const l = { rpm: 600, tpm: 60_000 };
   it("grants the request and a lease from what the buckets hold, never into debt", () => {
-    const r = grantWithLease(l, freshState(l, 0), { requests: 1, tokens: 100 }, { requests: 10, tokens: 1000 }, 0);
+    const r = grantWithLease(l, freshState(l, 0), { requests: 1, tokens: 100 }, { id: "l1", want: { requests: 10, tokens: 1000 } }, 0);
     expect(r.decision.kind).toBe("granted");
     expect(r.lease).toEqual({ requests: 10, tokens: 1000 });
     expect(r.decision.snapshot.remainingRequests).toBe(100 - 11);
     // Nearly empty: the lease shrinks to what is there.
     let s = r.state;
     for (let i = 0; i < 85; i++) s = grantWithLease(l, s, { requests: 1, tokens: 1 }, undefined, 0).state;
-    const small = grantWithLease(l, s, { requests: 1, tokens: 1 }, { requests: 10, tokens: 1000 }, 0);
+    const small = grantWithLease(l, s, { requests: 1, tokens: 1 }, { id: "l2", want: { requests: 10, tokens: 1000 } }, 0);
     expect(small.lease).toEqual({ requests: 3, tokens: 1000 });
     expect(small.decision.snapshot.remainingRequests).toBe(0);
+  });
+
+  // A bucket full when a lease is granted refills in the second the lease may be used; a
+  // window opening in that second must not see the lease's admissions on top of it.
+  it("keeps every 60-second window within burst + limit when a lease is spent at the end of its life", () => {
+    const lim = { rpm: 600, tpm: 600_000 }; // burst 100 requests, lease 10
+    const one = { requests: 1, tokens: 1 };
+    const burst = 100;
+    const admitted: number[] = [];
+    const g = grantWithLease(lim, freshState(lim, 0), one, { id: "edge", want: leaseSize(lim) }, 0);
+    expect(g.lease?.requests).toBe(10);
+    admitted.push(0);
+    let s = g.state;
+    const windowStart = 990;
+    // Everyone else takes every grant the object gives from the window's start on.
+    const drain = (t: number): void => {
+      for (;;) {
+        const r = grantWithLease(lim, s, one, undefined, t);
+        if (r.decision.kind !== "granted") return;
+        s = r.state;
+        admitted.push(t);
+      }
+    };
+    for (let t = windowStart; t < 1_500; t += 5) {
+      // 995 ms: the isolate spends its whole lease, without a call.
+      if (t === 995) for (let i = 0; i < g.lease!.requests; i++) admitted.push(t);
+      drain(t);
+    }
+    // 1.5 s: its next call gives the lease back, all used.
+    s = returnLease(lim, s, [{ id: "edge", granted: g.lease!, used: g.lease! }], 1_500);
+    for (let t = 1_500; t < windowStart + 60_000; t += 5) drain(t);
+    const inWindow = admitted.filter((t) => t >= windowStart && t < windowStart + 60_000).length;
+    expect(inWindow).toBeLessThanOrEqual(burst + lim.rpm);
+    // And the capacity is not lost: the window is full, not short of the lease.
+    expect(inWindow).toBeGreaterThanOrEqual(burst + lim.rpm - g.lease!.requests);
+  });
+
+  it("stops holding a lease that never comes back once LEASE_HOLD_MS have passed, charged in full", () => {
+    const lim = { rpm: 600, tpm: 600_000 };
+    const g = grantWithLease(lim, freshState(lim, 0), { requests: 1, tokens: 1 }, { id: "lost", want: leaseSize(lim) }, 0);
+    expect(g.state.held.map((h) => h.id)).toEqual(["lost"]);
+    // Held: the bucket refills only to the burst less the lease.
+    expect(snapshot(lim, g.state, LEASE_HOLD_MS - 1).remainingRequests).toBe(90);
+    const later = snapshot(lim, g.state, LEASE_HOLD_MS + 1_000);
+    // Released at LEASE_HOLD_MS, it refills from there: one second later 10 more, the burst.
+    expect(later.remainingRequests).toBe(100);
+    expect(snapshot(lim, g.state, LEASE_HOLD_MS + 500).remainingRequests).toBe(95);
   });
 
   it("grants no lease with a refusal, and a refusal changes nothing", () => {
     const tiny = { rpm: 6, tpm: 1000 };
     const s = grantWithLease(tiny, freshState(tiny, 0), { requests: 1, tokens: 1 }, undefined, 0).state;
-    const r = grantWithLease(tiny, s, { requests: 1, tokens: 1 }, { requests: 1, tokens: 1 }, 0);
+    const r = grantWithLease(tiny, s, { requests: 1, tokens: 1 }, { id: "l3", want: { requests: 1, tokens: 1 } }, 0);
     expect(r.decision.kind).toBe("limited");
     expect(r.lease).toBeNull();
     expect(r.state).toEqual(s);

@@ -77,7 +77,7 @@ describe("a settle batch", () => {
     expect(batch.net.tokens).toBe(rs.reduce((n, r) => n + r.granted.tokens - r.used.tokens, 0));
     expect(batch.net.requests).toBe(rs.reduce((n, r) => n + r.granted.requests - r.used.requests, 0));
     // Deep in debt, no refund reaches the burst, so every order agrees.
-    const low: LimiterState = { requests: { credit: -100 * 60_000, at: 0 }, tokens: { credit: -100_000 * 60_000, at: 0 } };
+    const low: LimiterState = { requests: { credit: -100 * 60_000, at: 0 }, tokens: { credit: -100_000 * 60_000, at: 0 }, held: [] };
     expect(settleNet(L, low, batch.net, 0)).toEqual(oneByOne(low, rs, 0).state);
   });
 
