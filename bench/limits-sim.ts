@@ -10,7 +10,7 @@ import { BATCH_WINDOW_MS } from "../src/quota/settle-batch.ts";
 import { SettleSum } from "../src/quota/settle-sum.ts";
 import { COMPLETION_WEIGHT, EXPECTED_COMPLETION } from "../src/quota/estimate.ts";
 import { bucketOf, MINUTE_MS } from "../src/quota/token-bucket.ts";
-import { prng } from "../test/support/prng.ts";
+import { prng } from "../sim/prng.ts";
 
 export interface SimRun {
   load: number;

@@ -1,5 +1,7 @@
 // Wire-format helpers for the simulated origin: OpenAI-shaped bodies, SSE chunk templates, token estimates.
 
+import { prng } from "./prng.ts";
+
 export type FailMode = "none" | "status" | "reset" | "cut" | "stall" | "malformed" | "stall_mid";
 
 export interface SimBehaviour {
@@ -177,16 +179,9 @@ export function embed(item: string | number[]): number[] {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
+  const next = prng(h);
   const out: number[] = [];
-  for (let i = 0; i < 8; i++) {
-    // mulberry32 step
-    h = (h + 0x6d2b79f5) >>> 0;
-    let t = h;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out.push(Math.round((u * 2 - 1) * 1e6) / 1e6);
-  }
+  for (let i = 0; i < 8; i++) out.push(Math.round((next() * 2 - 1) * 1e6) / 1e6);
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { prng as rng } from "../support/prng.ts";
+import { prng as rng } from "../../sim/prng.ts";
 // A seeded generator of hostile requests: malformed and mistyped bodies, huge and deep
 // JSON, invalid UTF-8, hostile headers and keys. Each case is one the router must refuse
 // with a 4xx; the same seed always yields the same cases, so a failure replays exactly.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EventStreamTap } from "../../src/streaming/event-stream-tap.ts";
 import { concat, eventData, SseSplitter } from "../../src/streaming/sse-splitter.ts";
 import { parseUsage, type Usage } from "../../src/streaming/usage.ts";
-import { prng as rng } from "../support/prng.ts";
+import { prng as rng } from "../../sim/prng.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

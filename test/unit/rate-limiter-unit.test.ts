@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { admit, freshState, netOf, settle, settleNet, snapshot, type Decision, type LimiterState, type Limits, type Units } from "../../src/quota/rate-limiter.ts";
 import { bucketOf } from "../../src/quota/token-bucket.ts";
-import { prng } from "../support/prng.ts";
+import { prng } from "../../sim/prng.ts";
 
 // 60 RPM: one request per second, burst 10. 600 TPM: 10 units per second, burst 100.
 const L: Limits = { rpm: 60, tpm: 600 };

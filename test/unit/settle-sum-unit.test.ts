@@ -3,7 +3,7 @@ import { freshState, settle, settleNet, type LimiterState, type Limits, type Uni
 import { batchOfLegacy, legacyRecords, type LegacySettleInput } from "../../src/quota/settle-legacy.ts";
 import { SettleSum, type SettleRecord } from "../../src/quota/settle-sum.ts";
 import type { LedgerRow } from "../../src/usage/ledger.ts";
-import { prng } from "../support/prng.ts";
+import { prng } from "../../sim/prng.ts";
 
 const L: Limits = { rpm: 600, tpm: 60_000 };
 const H = 3_600_000;

@@ -1,5 +1,6 @@
 // mulberry32: a small seeded generator, so a failing generated case names a seed that
-// replays it. Shared by the property tests, the hostile-input generator and bench:limits.
+// replays it. Shared by the simulated origin (its embeddings), the property tests, the
+// hostile-input generator and bench:limits.
 
 export function prng(seed: number): () => number {
   let s = seed >>> 0;
