@@ -5,15 +5,36 @@
 /** Generous for real bodies: tool and response_format JSON schemas stay far below it. */
 export const MAX_JSON_DEPTH = 64;
 
-/** True when `value` nests objects/arrays more than `limit` levels deep. Iterative, so no stack to overflow. */
+/**
+ * True when `value` nests objects/arrays more than `limit` levels deep. Iterative, so no
+ * stack to overflow, and it allocates nothing per node: it runs on every request body.
+ */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<{ v: unknown; d: number }> = [{ v: value, d: 1 }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { v, d } = item;
-    if (typeof v !== "object" || v === null) continue;
+  const values: object[] = [];
+  const depths: number[] = [];
+  if (typeof value === "object" && value !== null) {
+    values.push(value);
+    depths.push(1);
+  }
+  for (let v = values.pop(); v !== undefined; v = values.pop()) {
+    const d = depths.pop()!;
     if (d > limit) return true;
-    const children = Array.isArray(v) ? v : Object.values(v);
-    for (const c of children) if (typeof c === "object" && c !== null) stack.push({ v: c, d: d + 1 });
+    if (Array.isArray(v)) {
+      for (const c of v) {
+        if (typeof c === "object" && c !== null) {
+          values.push(c as object);
+          depths.push(d + 1);
+        }
+      }
+    } else {
+      for (const k in v) {
+        const c = (v as Record<string, unknown>)[k];
+        if (typeof c === "object" && c !== null) {
+          values.push(c);
+          depths.push(d + 1);
+        }
+      }
+    }
   }
   return false;
 }

@@ -104,7 +104,6 @@ export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: 
   const started = Date.now();
   const cfg = breakerConfig(env);
   refreshHealthDoc(env, ctx, started);
-  const ids = req.model.origins.map((o) => o.id);
   const ranked = rankUsable(req, started, cfg);
   const maxAttempts = req.model.failover?.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
   const deadline = started + (req.model.failover?.budget_ms ?? DEFAULT_BUDGET_MS);
@@ -146,7 +145,7 @@ export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: 
         last = result;
     }
   }
-  const retryAfter = retryAfterSeconds(ids, Date.now(), cfg);
+  const retryAfter = retryAfterSeconds(req.model.origins.map((o) => o.id), Date.now(), cfg);
   if (last === null) throw unavailable("no_healthy_origin", "No origin serves this model right now; retry shortly.", retryAfter);
   throw finalError(last, retryAfter);
 }

@@ -13,13 +13,21 @@ let doc: HealthDoc | null = null;
 let docLoadedAt = -Infinity;
 let loading: Promise<void> | null = null;
 
+/** Read once per environment: the settings do not change while it lives. */
+const configs = new WeakMap<Env, BreakerConfig>();
+
 export function breakerConfig(env: Env): BreakerConfig {
-  const n = (v: string | undefined, d: number): number => (Number(v) > 0 ? Number(v) : d);
-  return {
-    ...DEFAULT_BREAKER,
-    failureThreshold: n(env.BREAKER_FAILURES, DEFAULT_BREAKER.failureThreshold),
-    cooldownMs: n(env.BREAKER_COOLDOWN_MS, DEFAULT_BREAKER.cooldownMs),
-  };
+  let cfg = configs.get(env);
+  if (cfg === undefined) {
+    const n = (v: string | undefined, d: number): number => (Number(v) > 0 ? Number(v) : d);
+    cfg = {
+      ...DEFAULT_BREAKER,
+      failureThreshold: n(env.BREAKER_FAILURES, DEFAULT_BREAKER.failureThreshold),
+      cooldownMs: n(env.BREAKER_COOLDOWN_MS, DEFAULT_BREAKER.cooldownMs),
+    };
+    configs.set(env, cfg);
+  }
+  return cfg;
 }
 
 const stateOf = (id: string): BreakerState => breakers.get(id) ?? CLOSED;
