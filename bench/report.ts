@@ -33,7 +33,7 @@ export interface MemorySamples {
 /** The router floor's figures: non-stream only, since it buffers the answer. */
 export type FloorFigures = Pick<TargetFigures, "rps" | "p50_ms" | "p99_ms" | "unloaded_p50_ms" | "unloaded_p99_ms" | "errors" | "cpu_ms_per_request">;
 
-/** `floor` was added 2026-11-22; older results lack it. */
+/** `floor` was added 2026-12-01; older results lack it. */
 export type Figures = Record<"direct" | "pass_through" | "router", TargetFigures> & { floor?: FloorFigures };
 
 export interface Ratios {
@@ -48,7 +48,7 @@ export interface Ratios {
   rss_growth_mb_longer_minus_long_router: number;
   heap_after_gc_growth_mb_long_minus_short_router?: number;
   heap_after_gc_growth_mb_longer_minus_long_router?: number;
-  /** Against the router floor (added 2026-11-22; absent in older results). */
+  /** Against the router floor (added 2026-12-01; absent in older results). */
   throughput_floor_over_pass_through?: number;
   throughput_router_over_floor?: number;
   /** The router's own logic: what it costs above the least any metering router pays. */
