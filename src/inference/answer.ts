@@ -13,7 +13,17 @@ import type { InferenceOwner } from "./owner.ts";
 /** Builds the response headers once the body's kind is known. */
 export type HeadersFor = (eventStream: boolean) => Record<string, string>;
 
-export async function answer(owner: InferenceOwner, ctx: ExecutionContext, req: InferenceRequest, model: ModelEntry, forwarded: Forwarded, signal: AbortSignal | undefined, headersFor: HeadersFor): Promise<Response> {
+export interface AnswerInput {
+  ctx: ExecutionContext;
+  req: InferenceRequest;
+  model: ModelEntry;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal | undefined;
+  headersFor: HeadersFor;
+}
+
+export async function answer(owner: InferenceOwner, forwarded: Forwarded, input: AnswerInput): Promise<Response> {
+  const { ctx, req, model, signal, headersFor } = input;
   const { res, body: fromOrigin } = forwarded;
   const isStream = req.stream && (res.headers.get("content-type") ?? "").includes("text/event-stream");
   const idleTimeoutMs = model.timeouts?.idle_ms ?? DEFAULT_IDLE_MS;

@@ -34,12 +34,11 @@ export interface OwnerOrigin {
   reportBodyEnd: (end: RelayEnd) => void;
 }
 
-const NO_HEADERS: Record<string, string> = {};
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class InferenceOwner {
   readonly promptEstimate: number;
-  /** The x-ratelimit-* (and every other step's) headers, for every response from admission on. */
-  headers: Record<string, string> = NO_HEADERS;
+  private admitted: Readonly<Record<string, string>> = NO_HEADERS;
   private reservations: readonly Reservation[] = [];
   private origin: OwnerOrigin | null = null;
   private handedOver = false;
@@ -63,13 +62,18 @@ export class InferenceOwner {
     try {
       const { reservations, headers } = await admitAll(steps, env, ctx, { requestId, key, model, req, startedAt, promptEstimate: this.promptEstimate });
       this.reservations = reservations;
-      this.headers = headers;
+      this.admitted = headers;
     } catch (err) {
       const refusal = err instanceof ApiError ? err : null;
       this.end("refused", refusal?.status ?? 500, refusal?.code ?? "internal_error", null, null, refusal?.headers ?? NO_HEADERS);
       throw err;
     }
     this.start.signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** The x-ratelimit-* (and every other step's) headers, for every response from admission on. */
+  get headers(): Readonly<Record<string, string>> {
+    return this.admitted;
   }
 
   /** The origin that answers: from now on the body's end is news for its breaker. */
@@ -103,7 +107,7 @@ export class InferenceOwner {
    */
   failed<E>(err: E, end?: RelayEnd): E {
     const e = err instanceof ApiError ? err : null;
-    if (e !== null && this.headers !== NO_HEADERS) Object.assign(e.headers, this.headers);
+    if (e !== null && this.admitted !== NO_HEADERS) Object.assign(e.headers, this.admitted);
     const code = e?.code ?? "internal_error";
     const reason: InferenceEnd = end ?? (code === "client_closed" ? "client_closed" : e !== null && e.status < 500 ? "rejected" : "origin_error");
     this.end(reason, e?.status ?? 500, code, settlementFromError(this.promptEstimate, code).usage, null, this.headers);
@@ -116,7 +120,7 @@ export class InferenceOwner {
     this.end("client_closed", 499, "client_closed", settlementFromError(this.promptEstimate, "client_closed").usage, null, this.headers);
   }
 
-  private end(end: InferenceEnd, status: number, errorCode: string | null, usage: InferenceRecord["usage"], firstByteAt: number | null, rateLimit: Record<string, string>): void {
+  private end(end: InferenceEnd, status: number, errorCode: string | null, usage: InferenceRecord["usage"], firstByteAt: number | null, rateLimit: Readonly<Record<string, string>>): void {
     if (this.ended) return;
     this.ended = true;
     const { env, ctx, req } = this.start;

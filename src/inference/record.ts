@@ -35,7 +35,7 @@ export interface InferenceRecord {
   /** What is billed: null when nothing is (refused, or the origin failed before any work). */
   usage: TokenUsage | null;
   /** The x-ratelimit-* headers the response carried (the limiter's snapshot at admission). */
-  rateLimit: Record<string, string>;
+  rateLimit: Readonly<Record<string, string>>;
 }
 
 /** Runs once, after the inference ended; a returned promise is kept alive with waitUntil. */

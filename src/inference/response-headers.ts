@@ -7,7 +7,7 @@ import type { HeadersFor } from "./answer.ts";
 type Served = Extract<Resolution, { kind: "serve" }>;
 
 /** A plain object: the Response takes it in one step, where Headers.set is a call each. */
-export function responseHeadersFor(served: Served, now: number, requestId: string, originRegion: string, admitted: Record<string, string>): HeadersFor {
+export function responseHeadersFor(served: Served, now: number, requestId: string, originRegion: string, admitted: Readonly<Record<string, string>>): HeadersFor {
   return (eventStream) => {
     const headers: Record<string, string> = {
       "content-type": eventStream ? "text/event-stream; charset=utf-8" : "application/json",

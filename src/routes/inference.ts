@@ -60,7 +60,8 @@ export function inferenceRoute(endpoint: Endpoint) {
         signal: request.signal,
       });
       owner.forwarded(forwarded);
-      return await answer(owner, ctx, req, model, forwarded, request.signal, responseHeadersFor(resolved, now, state.requestId, forwarded.origin.region, owner.headers));
+      const headersFor = responseHeadersFor(resolved, now, state.requestId, forwarded.origin.region, owner.headers);
+      return await answer(owner, forwarded, { ctx, req, model, signal: request.signal, headersFor });
     } catch (err) {
       throw owner.failed(err);
     }
