@@ -6,8 +6,9 @@ import { keyIndexKey } from "../src/auth/api-key.ts";
 import { projectIndexKey } from "../src/projects/directory.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
+import { authorize, type Action, type Authority, type Grant } from "../src/auth/permissions.ts";
 import { auditSeq } from "../src/projects/query.ts";
-import type { Actor, AuditDetails, AuditEntry, AuditQuery, AuditType, ModelLimits, Outcome, Project, ProjectStatus, StoredKey } from "../src/projects/types.ts";
+import type { Actor, AuditDetails, AuditEntry, AuditQuery, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
 
 export const PROJECT_SCHEMA_VERSION = 2;
@@ -121,9 +122,27 @@ export class ProjectObject extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE id = ?", id).toArray()[0];
   }
 
+  /**
+   * The permission rule, applied here because this object is the authority on both keys:
+   * the actor's grant is read from storage (not the edge's cached record), in the same
+   * synchronous step as the change, so neither key can change between check and write.
+   */
+  private denial(actor: Actor, action: Action, before: Grant | null, after: Grant | null): Refusal | null {
+    let authority: Authority = { kind: "admin" };
+    if (actor.type === "api_key") {
+      const row = this.keyRow(actor.api_key.id);
+      // The acting key was deleted a moment ago: it may do nothing.
+      if (!row) return "api_key_not_allowed";
+      authority = { kind: "key", grant: toKey(row) };
+    }
+    return authorize(authority, action, before, after)?.reason ?? null;
+  }
+
   async createKey(input: NewKey & { actor: Actor }): Promise<Outcome<StoredKey>> {
     const project = this.getProject();
     if (project === null) return { ok: false, reason: "project_not_found" };
+    const denied = this.denial(input.actor, "create", null, input);
+    if (denied !== null) return { ok: false, reason: denied };
     const sql = this.ctx.storage.sql;
     if (sql.exec("SELECT 1 FROM api_keys WHERE id = ? OR hash = ?", input.id, input.hash).toArray().length > 0) return { ok: false, reason: "key_exists" };
     const count = sql.exec<{ n: number }>("SELECT count(*) AS n FROM api_keys").one().n;
@@ -173,6 +192,8 @@ export class ProjectObject extends DurableObject<Env> {
     const row = this.keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
     const { next, audit } = applyKeyPatch(toKey(row), input.patch);
+    const denied = this.denial(input.actor, "update", toKey(row), next);
+    if (denied !== null) return { ok: false, reason: denied };
     if (audit === null) return { ok: true, value: next };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec(
@@ -191,6 +212,8 @@ export class ProjectObject extends DurableObject<Env> {
     if (project === null) return { ok: false, reason: "project_not_found" };
     const row = this.keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
+    const denied = this.denial(input.actor, "rotate", toKey(row), toKey(row));
+    if (denied !== null) return { ok: false, reason: denied };
     if (this.ctx.storage.sql.exec("SELECT 1 FROM api_keys WHERE hash = ?", input.hash).toArray().length > 0) return { ok: false, reason: "key_exists" };
     const next: StoredKey = { ...toKey(row), redacted_value: input.redacted_value };
     this.ctx.storage.transactionSync(() => {
@@ -205,6 +228,8 @@ export class ProjectObject extends DurableObject<Env> {
     if (this.getProject() === null) return { ok: false, reason: "project_not_found" };
     const row = this.keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
+    const denied = this.denial(input.actor, "delete", toKey(row), null);
+    if (denied !== null) return { ok: false, reason: denied };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("DELETE FROM api_keys WHERE id = ?", input.id);
       this.audit("api_key.deleted", input.actor, { id: input.id, data: { name: row.name, redacted_value: row.redacted_value } });

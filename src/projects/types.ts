@@ -85,5 +85,16 @@ export interface AuditQuery {
 }
 
 /** Why a project's object refused a change; the routes map each to one wire error. */
-export type Refusal = "project_not_found" | "project_exists" | "key_not_found" | "key_exists" | "too_many_keys";
+export type Refusal =
+  | "project_not_found"
+  | "project_exists"
+  | "key_not_found"
+  | "key_exists"
+  | "too_many_keys"
+  // The permission rule's denials (auth/permissions.ts), decided where the key is stored.
+  | "insufficient_scope"
+  | "api_key_not_allowed"
+  | "scope_not_allowed"
+  | "model_not_allowed"
+  | "expiry_not_allowed";
 export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: Refusal };

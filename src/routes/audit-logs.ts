@@ -10,7 +10,7 @@ import type { RouterRequest } from "./context.ts";
 
 export async function listAuditLogs(request: RouterRequest, env: Env): Promise<Response> {
   const params = new URL(request.url).searchParams;
-  const principal = await managementPrincipal(request, env);
+  const principal = await managementPrincipal(request, env, "audit_read");
   const named = [...params.getAll("project_ids[]"), ...params.getAll("project_ids")];
   let projectId = request.params.project_id;
   if (projectId === undefined) {

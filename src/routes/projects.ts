@@ -26,7 +26,7 @@ export async function validationContext(env: Env, ctx: ExecutionContext): Promis
 const newProjectId = (): string => `proj_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
 
 export async function createProject(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const principal = await managementPrincipal(request, env);
+  const principal = await managementPrincipal(request, env, "project_read");
   requireAdmin(principal);
   const input = parseProjectCreate(await readManagementBody(request), await validationContext(env, ctx));
   const id = input.id ?? newProjectId();
@@ -37,7 +37,7 @@ export async function createProject(request: RouterRequest, env: Env, ctx: Execu
 
 /** Admin only, in id order; OpenAI's list shape with limit/after. */
 export async function listProjects(request: RouterRequest, env: Env): Promise<Response> {
-  requireAdmin(await managementPrincipal(request, env));
+  requireAdmin(await managementPrincipal(request, env, "project_read"));
   const params = new URL(request.url).searchParams;
   const { ids, has_more } = await listProjectIds(env.KV, parseAfter(params), parseLimit(params));
   const projects = await Promise.all(ids.map((id) => projectStub(env, id).getProject()));
@@ -46,7 +46,7 @@ export async function listProjects(request: RouterRequest, env: Env): Promise<Re
 
 export async function getProject(request: RouterRequest, env: Env): Promise<Response> {
   const id = request.params.project_id ?? "";
-  const principal = await managementPrincipal(request, env);
+  const principal = await managementPrincipal(request, env, "project_read");
   requireProject(principal, id);
   const project = await projectStub(env, id).getProject();
   return jsonResponse(projectObject(unwrap(project === null ? { ok: false, reason: "project_not_found" } : { ok: true, value: project }, id)));
@@ -54,7 +54,7 @@ export async function getProject(request: RouterRequest, env: Env): Promise<Resp
 
 export async function updateProject(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const id = request.params.project_id ?? "";
-  const principal = await managementPrincipal(request, env);
+  const principal = await managementPrincipal(request, env, "project_read");
   requireAdmin(principal);
   requireProject(principal, id);
   request.state.log.project_id = id;
