@@ -2,50 +2,18 @@
 // the KV index the edge reads (key:<sha256> -> KeyRecord) and confirms keys for the edge.
 
 import { DurableObject } from "cloudflare:workers";
+import type { KeyClaimObject } from "./key-claim.ts";
 import { keyIndexKey } from "../src/auth/api-key.ts";
 import { projectIndexKey } from "../src/projects/directory.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
 import { authorize, type Action, type Authority, type Grant } from "../src/auth/permissions.ts";
 import { auditSeq } from "../src/projects/query.ts";
+import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MIGRATIONS, PROJECT_SCHEMA_VERSION, nowSeconds, toKey, type AuditRow, type KeyRow, type ProjectRow } from "../src/projects/schema.ts";
+
+export { MAX_KEYS_PER_PROJECT, PROJECT_SCHEMA_VERSION };
 import type { Actor, AuditDetails, AuditEntry, AuditQuery, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
-
-export const PROJECT_SCHEMA_VERSION = 2;
-/** A project's keys are rewritten in KV when the project changes; this keeps that bounded. */
-export const MAX_KEYS_PER_PROJECT = 500;
-/** KV drops a record this long after its key expired: the edge says "expired" meanwhile. */
-const EXPIRED_RECORD_GRACE_S = 86_400;
-
-const MIGRATIONS: readonly string[][] = [
-  ["CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"],
-  [
-    "CREATE TABLE project (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, limits TEXT NOT NULL, created_at INTEGER NOT NULL)",
-    `CREATE TABLE api_keys (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE,
-       name TEXT NOT NULL, redacted_value TEXT NOT NULL, scopes TEXT NOT NULL, models TEXT, created_at INTEGER NOT NULL, expires_at INTEGER)`,
-    `CREATE TABLE audit_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, effective_at INTEGER NOT NULL,
-       actor TEXT NOT NULL, details TEXT NOT NULL)`,
-    "CREATE INDEX audit_by_time ON audit_log (effective_at)",
-  ],
-];
-
-type ProjectRow = { id: string; name: string; status: string; limits: string; created_at: number };
-type KeyRow = { seq: number; id: string; hash: string; name: string; redacted_value: string; scopes: string; models: string | null; created_at: number; expires_at: number | null };
-type AuditRow = { seq: number; type: string; effective_at: number; actor: string; details: string };
-
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-function toKey(r: KeyRow): StoredKey {
-  return {
-    id: r.id,
-    name: r.name,
-    redacted_value: r.redacted_value,
-    scopes: JSON.parse(r.scopes) as Scope[],
-    models: r.models === null ? null : (JSON.parse(r.models) as string[]),
-    created_at: r.created_at,
-    expires_at: r.expires_at,
-  };
-}
 
 export interface NewKey {
   id: string;
@@ -138,15 +106,53 @@ export class ProjectObject extends DurableObject<Env> {
     return authorize(authority, action, before, after)?.reason ?? null;
   }
 
-  async createKey(input: NewKey & { actor: Actor }): Promise<Outcome<StoredKey>> {
-    const project = this.getProject();
-    if (project === null) return { ok: false, reason: "project_not_found" };
+  private claims(hash: string): DurableObjectStub<KeyClaimObject> {
+    return this.env.KEY_CLAIMS.get(this.env.KEY_CLAIMS.idFromName(hash));
+  }
+
+  /** Claims a secret for one of this project's keys; false when another key holds it. */
+  private async claim(hash: string, projectId: string, keyId: string): Promise<boolean | "unavailable"> {
+    try {
+      return await this.claims(hash).claim({ hash, project_id: projectId, key_id: keyId });
+    } catch (err) {
+      console.log(JSON.stringify({ level: "error", event: "key_claim_failed", error: String(err) }));
+      return "unavailable";
+    }
+  }
+
+  /** A release that does not arrive leaves a claim its next claimant finds stale and takes over. */
+  private async release(hash: string, projectId: string, keyId: string): Promise<void> {
+    try {
+      await this.claims(hash).release({ hash, project_id: projectId, key_id: keyId });
+    } catch (err) {
+      console.log(JSON.stringify({ level: "error", event: "key_release_failed", error: String(err) }));
+    }
+  }
+
+  /** Why a new key could not be added now, or null. Run again after every await. */
+  private createRefusal(input: NewKey & { actor: Actor }): Refusal | null {
+    if (this.getProject() === null) return "project_not_found";
     const denied = this.denial(input.actor, "create", null, input);
-    if (denied !== null) return { ok: false, reason: denied };
+    if (denied !== null) return denied;
     const sql = this.ctx.storage.sql;
-    if (sql.exec("SELECT 1 FROM api_keys WHERE id = ? OR hash = ?", input.id, input.hash).toArray().length > 0) return { ok: false, reason: "key_exists" };
-    const count = sql.exec<{ n: number }>("SELECT count(*) AS n FROM api_keys").one().n;
-    if (count >= MAX_KEYS_PER_PROJECT) return { ok: false, reason: "too_many_keys" };
+    if (sql.exec("SELECT 1 FROM api_keys WHERE id = ? OR hash = ?", input.id, input.hash).toArray().length > 0) return "key_exists";
+    if (sql.exec<{ n: number }>("SELECT count(*) AS n FROM api_keys").one().n >= MAX_KEYS_PER_PROJECT) return "too_many_keys";
+    return null;
+  }
+
+  async createKey(input: NewKey & { actor: Actor }): Promise<Outcome<StoredKey>> {
+    const early = this.createRefusal(input);
+    if (early !== null) return { ok: false, reason: early };
+    const projectId = this.getProject()!.id;
+    // The secret's claim is taken before the key is committed: two projects cannot both commit it.
+    const claimed = await this.claim(input.hash, projectId, input.id);
+    if (claimed !== true) return { ok: false, reason: claimed === false ? "key_exists" : "claim_unavailable" };
+    const late = this.createRefusal(input);
+    const project = this.getProject();
+    if (late !== null || project === null) {
+      await this.release(input.hash, projectId, input.id);
+      return { ok: false, reason: late ?? "project_not_found" };
+    }
     const key: StoredKey = {
       id: input.id,
       name: input.name,
@@ -157,7 +163,7 @@ export class ProjectObject extends DurableObject<Env> {
       expires_at: input.expires_at,
     };
     this.ctx.storage.transactionSync(() => {
-      sql.exec(
+      this.ctx.storage.sql.exec(
         "INSERT INTO api_keys (id, hash, name, redacted_value, scopes, models, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         key.id, input.hash, key.name, key.redacted_value, JSON.stringify(key.scopes), key.models === null ? null : JSON.stringify(key.models), key.created_at, key.expires_at,
       );
@@ -215,17 +221,25 @@ export class ProjectObject extends DurableObject<Env> {
     const denied = this.denial(input.actor, "rotate", toKey(row), toKey(row));
     if (denied !== null) return { ok: false, reason: denied };
     if (this.ctx.storage.sql.exec("SELECT 1 FROM api_keys WHERE hash = ?", input.hash).toArray().length > 0) return { ok: false, reason: "key_exists" };
+    const claimed = await this.claim(input.hash, project.id, input.id);
+    if (claimed !== true) return { ok: false, reason: claimed === false ? "key_exists" : "claim_unavailable" };
+    // The key may have been deleted or rotated while the claim was taken.
+    if (this.keyRow(input.id)?.hash !== row.hash) {
+      await this.release(input.hash, project.id, input.id);
+      return { ok: false, reason: "key_not_found" };
+    }
     const next: StoredKey = { ...toKey(row), redacted_value: input.redacted_value };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("UPDATE api_keys SET hash = ?, redacted_value = ? WHERE id = ?", input.hash, input.redacted_value, input.id);
       this.audit("api_key.rotated", input.actor, { id: input.id, data: { redacted_value: input.redacted_value } });
     });
-    await Promise.all([this.index(input.hash, next, project), this.env.KV.delete(keyIndexKey(row.hash))]);
+    await Promise.all([this.index(input.hash, next, project), this.env.KV.delete(keyIndexKey(row.hash)), this.release(row.hash, project.id, input.id)]);
     return { ok: true, value: next };
   }
 
   async deleteKey(input: { id: string; actor: Actor }): Promise<Outcome<{ id: string }>> {
-    if (this.getProject() === null) return { ok: false, reason: "project_not_found" };
+    const project = this.getProject();
+    if (project === null) return { ok: false, reason: "project_not_found" };
     const row = this.keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
     const denied = this.denial(input.actor, "delete", toKey(row), null);
@@ -234,7 +248,7 @@ export class ProjectObject extends DurableObject<Env> {
       this.ctx.storage.sql.exec("DELETE FROM api_keys WHERE id = ?", input.id);
       this.audit("api_key.deleted", input.actor, { id: input.id, data: { name: row.name, redacted_value: row.redacted_value } });
     });
-    await this.env.KV.delete(keyIndexKey(row.hash));
+    await Promise.all([this.env.KV.delete(keyIndexKey(row.hash)), this.release(row.hash, project.id, input.id)]);
     return { ok: true, value: { id: input.id } };
   }
 

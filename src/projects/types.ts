@@ -91,6 +91,8 @@ export type Refusal =
   | "key_not_found"
   | "key_exists"
   | "too_many_keys"
+  /** The secret's claim object could not be reached: nothing was changed. */
+  | "claim_unavailable"
   // The permission rule's denials (auth/permissions.ts), decided where the key is stored.
   | "insufficient_scope"
   | "api_key_not_allowed"

@@ -58,6 +58,8 @@ function refusal(reason: Refusal, projectId: string, keyId: string | null): ApiE
     case "model_not_allowed":
     case "expiry_not_allowed":
       return denied({ reason });
+    case "claim_unavailable":
+      return new ApiError({ status: 503, type: "server_error", code: "api_key_store_unavailable", message: "The key could not be stored right now; try again shortly.", headers: { "retry-after": "1" } });
     case "too_many_keys":
       return new ApiError({ status: 409, type: "invalid_request_error", code: "too_many_api_keys", message: "This project has reached its maximum number of API keys; delete one first." });
   }

@@ -1,9 +1,8 @@
 // /v1/organization/projects/{project_id}/api_keys: create, list, read, update, rotate and
 // delete a project's keys. The secret is returned once, at creation or rotation.
 
-import { generateKey, hashKey, keyIndexKey } from "../auth/api-key.ts";
+import { generateKey, hashKey } from "../auth/api-key.ts";
 import { resetKeyCache } from "../auth/authenticate.ts";
-import { parseKeyRecord } from "../auth/key-record.ts";
 import { actorOf, managementPrincipal, requireProject, type Principal } from "../auth/principal.ts";
 import type { Action } from "../auth/permissions.ts";
 import { jsonResponse } from "../http/json.ts";
@@ -15,13 +14,6 @@ import type { RouterRequest } from "./context.ts";
 import { readManagementBody, validationContext } from "./projects.ts";
 
 const newKeyId = (): string => `key_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
-
-/** A chosen secret must not take over a live key's index entry; a stale entry may be replaced. */
-async function refuseTakenSecret(env: Env, hash: string, projectId: string): Promise<void> {
-  const indexed = parseKeyRecord(await env.KV.get(keyIndexKey(hash), "json"));
-  if (indexed === null) return;
-  if ((await projectStub(env, indexed.project_id).confirmKey(hash)) !== null) unwrap({ ok: false, reason: "key_exists" }, projectId);
-}
 
 /** The caller and the target; whether a key may change another is decided in the project's object. */
 async function begin(request: RouterRequest, env: Env, action: Action): Promise<{ principal: Principal; projectId: string; keyId: string }> {
@@ -39,7 +31,6 @@ export async function createKey(request: RouterRequest, env: Env, ctx: Execution
   const input = parseKeyCreate(await readManagementBody(request), { ...(await validationContext(env, ctx)), admin: principal.kind === "admin" });
   const secret = input.value ?? generateKey();
   const hash = await hashKey(secret);
-  if (input.value !== null) await refuseTakenSecret(env, hash, projectId);
   const key = unwrap(
     await projectStub(env, projectId).createKey({
       id: newKeyId(),
