@@ -8,11 +8,10 @@ import { projectIndexKey } from "../src/projects/directory.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
 import { authorize, type Action, type Authority, type Grant } from "../src/auth/permissions.ts";
-import { auditSeq } from "../src/projects/query.ts";
-import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MIGRATIONS, PROJECT_SCHEMA_VERSION, nowSeconds, toKey, type AuditRow, type KeyRow, type ProjectRow } from "../src/projects/schema.ts";
+import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey, type AuditRow, type KeyRow, type ProjectRow } from "../src/projects/schema.ts";
 
 export { MAX_KEYS_PER_PROJECT, PROJECT_SCHEMA_VERSION };
-import type { Actor, AuditDetails, AuditEntry, AuditQuery, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
+import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
 
 export interface NewKey {
@@ -269,26 +268,17 @@ export class ProjectObject extends DurableObject<Env> {
     );
   }
 
-  /** Newest first; the seq is the order, effective_at the filter. */
-  auditLog(q: AuditQuery): Outcome<{ entries: AuditEntry[]; has_more: boolean }> {
+  /** The time of one event, so that its id can split every project's log (audit-page.ts). */
+  auditTime(seq: number): number | null {
+    return this.ctx.storage.sql.exec<{ effective_at: number }>("SELECT effective_at FROM audit_log WHERE seq = ?", seq).toArray()[0]?.effective_at ?? null;
+  }
+
+  /** Up to `limit` events nearest the bound (newest first without one), filtered. */
+  auditSlice(q: AuditSlice): Outcome<AuditEntry[]> {
     if (this.getProject() === null) return { ok: false, reason: "project_not_found" };
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const before = q.after === null ? null : auditSeq(q.after);
-    if (before !== null) (where.push("seq < ?"), args.push(before));
-    if (q.since !== null) (where.push("effective_at >= ?"), args.push(q.since));
-    if (q.until !== null) (where.push("effective_at <= ?"), args.push(q.until));
-    if (q.types !== null) (where.push(`type IN (${q.types.map(() => "?").join(", ")})`), args.push(...q.types));
-    const cond = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-    const rows = this.ctx.storage.sql.exec<AuditRow>(`SELECT * FROM audit_log ${cond} ORDER BY seq DESC LIMIT ?`, ...args, q.limit + 1).toArray();
-    const entries = rows.slice(0, q.limit).map((r) => ({
-      seq: r.seq,
-      type: r.type as AuditType,
-      effective_at: r.effective_at,
-      actor: JSON.parse(r.actor) as Actor,
-      details: r.details,
-    }));
-    return { ok: true, value: { entries, has_more: rows.length > q.limit } };
+    const { sql, args, order } = auditSliceSql(q);
+    const rows = this.ctx.storage.sql.exec<AuditRow>(`SELECT * FROM audit_log ${sql} ORDER BY effective_at ${order}, seq ${order} LIMIT ?`, ...args, q.limit).toArray();
+    return { ok: true, value: rows.map(toAuditEntry) };
   }
 
   // --- the edge's index ---

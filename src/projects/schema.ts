@@ -1,7 +1,7 @@
 // The SQLite schema of a project's object and the mapping of its rows. Pure.
 
 import type { Scope } from "../auth/key-record.ts";
-import type { StoredKey } from "./types.ts";
+import type { Actor, AuditEntry, AuditSlice, AuditType, StoredKey } from "./types.ts";
 
 export const PROJECT_SCHEMA_VERSION = 2;
 /** A project's keys are rewritten in KV when the project changes; this keeps that bounded. */
@@ -39,3 +39,23 @@ export function toKey(r: KeyRow): StoredKey {
   };
 }
 
+
+export function toAuditEntry(r: AuditRow): AuditEntry {
+  return { seq: r.seq, type: r.type as AuditType, effective_at: r.effective_at, actor: JSON.parse(r.actor) as Actor, details: r.details };
+}
+
+/** The WHERE clause of an audit slice, and the order that puts the events nearest the bound first. */
+export function auditSliceSql(q: AuditSlice): { sql: string; args: (string | number)[]; order: "ASC" | "DESC" } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  const b = q.bound;
+  if (b !== null) {
+    const cmp = b.direction === "older" ? "<" : ">";
+    where.push(`(effective_at ${cmp} ? OR (effective_at = ? AND seq ${cmp} ?))`);
+    args.push(b.effective_at, b.effective_at, b.seq);
+  }
+  if (q.since !== null) (where.push("effective_at >= ?"), args.push(q.since));
+  if (q.until !== null) (where.push("effective_at <= ?"), args.push(q.until));
+  if (q.types !== null) (where.push(`type IN (${q.types.map(() => "?").join(", ")})`), args.push(...q.types));
+  return { sql: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args, order: b?.direction === "newer" ? "ASC" : "DESC" };
+}
