@@ -18,10 +18,14 @@ export interface Grant {
 
 export type Authority = { kind: "admin" } | { kind: "key"; grant: Grant };
 
-export type Action = "create" | "list" | "get" | "update" | "rotate" | "delete" | "audit_read" | "usage_read" | "project_read";
+export type Action = "create" | "list" | "get" | "update" | "rotate" | "delete" | "audit_read" | "usage_read" | "project_read" | "models_read";
 
-/** The scope each action needs; key writes need coverage too. */
-export const ACTION_SCOPE: Record<Action, Scope> = {
+/**
+ * The scope each action needs (null: any valid key); key writes need coverage too. The
+ * model list is open to every key, whatever its scopes, because consoles and SDKs list
+ * models to check a key and to show prices; each key still sees only its own models.
+ */
+export const ACTION_SCOPE: Record<Action, Scope | null> = {
   create: "keys",
   list: "keys",
   get: "keys",
@@ -31,6 +35,7 @@ export const ACTION_SCOPE: Record<Action, Scope> = {
   audit_read: "keys",
   usage_read: "usage",
   project_read: "keys",
+  models_read: null,
 };
 
 export type Denial =
@@ -59,7 +64,7 @@ export function authorize(actor: Authority, action: Action, before: Grant | null
   if (actor.kind === "admin") return null;
   const { grant } = actor;
   const scope = ACTION_SCOPE[action];
-  if (!grant.scopes.includes(scope)) return { reason: "insufficient_scope", scope };
+  if (scope !== null && !grant.scopes.includes(scope)) return { reason: "insufficient_scope", scope };
   if (before !== null && uncovered(grant, before) !== null) return { reason: "api_key_not_allowed" };
   const wider = after === null ? null : uncovered(grant, after);
   return wider === null ? null : { reason: wider };

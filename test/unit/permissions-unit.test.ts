@@ -4,7 +4,7 @@ import { authorize, uncovered, type Action, type Authority, type Grant } from ".
 const g = (scopes: Grant["scopes"], models: string[] | null = null, expires_at: number | null = null): Grant => ({ scopes, models, expires_at });
 const key = (grant: Grant): Authority => ({ kind: "key", grant });
 
-const ALL_ACTIONS: Action[] = ["create", "list", "get", "update", "rotate", "delete", "audit_read", "usage_read"];
+const ALL_ACTIONS: Action[] = ["create", "list", "get", "update", "rotate", "delete", "audit_read", "usage_read", "project_read"];
 
 describe("uncovered: is a key within another's grant", () => {
   const cases: Array<[string, Grant, Grant, ReturnType<typeof uncovered>]> = [
@@ -63,6 +63,10 @@ describe("authorize", () => {
     expect(authorize(allModels, "update", outside, { ...outside, scopes: ["inference", "keys", "usage"] })).toEqual({ reason: "scope_not_allowed" });
     expect(authorize(allModels, "delete", wider, null)).toEqual({ reason: "api_key_not_allowed" });
     expect(authorize(allModels, "rotate", outside, outside)).toBeNull();
+  });
+
+  it("lets any key read the model list, whatever its scopes", () => {
+    for (const scopes of [["keys"], ["usage"], ["inference"]] as const) expect(authorize(key(g(scopes)), "models_read", null, null)).toBeNull();
   });
 
   it("lets reads through with the scope alone", () => {
