@@ -2,17 +2,18 @@
 // the KV index the edge reads (key:<sha256> -> KeyRecord) and confirms keys for the edge.
 
 import { DurableObject } from "cloudflare:workers";
-import type { KeyClaimObject } from "./key-claim.ts";
 import { keyIndexKey } from "../src/auth/api-key.ts";
-import { projectIndexKey } from "../src/projects/directory.ts";
+import { claimSecret, releaseSecret } from "../src/auth/key-claims.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
-import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
 import { authorize, type Action, type Authority, type Grant } from "../src/auth/permissions.ts";
-import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey, type AuditRow, type KeyRow, type ProjectRow } from "../src/projects/schema.ts";
-
-export { MAX_KEYS_PER_PROJECT, PROJECT_SCHEMA_VERSION };
+import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
+import { projectIndexKey } from "../src/projects/directory.ts";
+import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey } from "../src/projects/schema.ts";
+import type { AuditRow, KeyRow, ProjectRow } from "../src/projects/schema.ts";
 import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
+
+export { MAX_KEYS_PER_PROJECT, PROJECT_SCHEMA_VERSION };
 
 export interface NewKey {
   id: string;
@@ -105,29 +106,6 @@ export class ProjectObject extends DurableObject<Env> {
     return authorize(authority, action, before, after)?.reason ?? null;
   }
 
-  private claims(hash: string): DurableObjectStub<KeyClaimObject> {
-    return this.env.KEY_CLAIMS.get(this.env.KEY_CLAIMS.idFromName(hash));
-  }
-
-  /** Claims a secret for one of this project's keys; false when another key holds it. */
-  private async claim(hash: string, projectId: string, keyId: string): Promise<boolean | "unavailable"> {
-    try {
-      return await this.claims(hash).claim({ hash, project_id: projectId, key_id: keyId });
-    } catch (err) {
-      console.log(JSON.stringify({ level: "error", event: "key_claim_failed", error: String(err) }));
-      return "unavailable";
-    }
-  }
-
-  /** A release that does not arrive leaves a claim its next claimant finds stale and takes over. */
-  private async release(hash: string, projectId: string, keyId: string): Promise<void> {
-    try {
-      await this.claims(hash).release({ hash, project_id: projectId, key_id: keyId });
-    } catch (err) {
-      console.log(JSON.stringify({ level: "error", event: "key_release_failed", error: String(err) }));
-    }
-  }
-
   /** Why a new key could not be added now, or null. Run again after every await. */
   private createRefusal(input: NewKey & { actor: Actor }): Refusal | null {
     if (this.getProject() === null) return "project_not_found";
@@ -144,12 +122,12 @@ export class ProjectObject extends DurableObject<Env> {
     if (early !== null) return { ok: false, reason: early };
     const projectId = this.getProject()!.id;
     // The secret's claim is taken before the key is committed: two projects cannot both commit it.
-    const claimed = await this.claim(input.hash, projectId, input.id);
+    const claimed = await claimSecret(this.env, { hash: input.hash, project_id: projectId, key_id: input.id });
     if (claimed !== true) return { ok: false, reason: claimed === false ? "key_exists" : "claim_unavailable" };
     const late = this.createRefusal(input);
     const project = this.getProject();
     if (late !== null || project === null) {
-      await this.release(input.hash, projectId, input.id);
+      await releaseSecret(this.env, { hash: input.hash, project_id: projectId, key_id: input.id });
       return { ok: false, reason: late ?? "project_not_found" };
     }
     const key: StoredKey = {
@@ -220,19 +198,22 @@ export class ProjectObject extends DurableObject<Env> {
     const denied = this.denial(input.actor, "rotate", toKey(row), toKey(row));
     if (denied !== null) return { ok: false, reason: denied };
     if (this.ctx.storage.sql.exec("SELECT 1 FROM api_keys WHERE hash = ?", input.hash).toArray().length > 0) return { ok: false, reason: "key_exists" };
-    const claimed = await this.claim(input.hash, project.id, input.id);
+    const claimed = await claimSecret(this.env, { hash: input.hash, project_id: project.id, key_id: input.id });
     if (claimed !== true) return { ok: false, reason: claimed === false ? "key_exists" : "claim_unavailable" };
-    // The key may have been deleted or rotated while the claim was taken.
-    if (this.keyRow(input.id)?.hash !== row.hash) {
-      await this.release(input.hash, project.id, input.id);
-      return { ok: false, reason: "key_not_found" };
+    // Anything may have changed while the claim was taken: decide again on what is stored now.
+    const current = this.keyRow(input.id);
+    const fresh = this.getProject();
+    const late = current === undefined || current.hash !== row.hash || fresh === null ? "key_not_found" : this.denial(input.actor, "rotate", toKey(current), toKey(current));
+    if (late !== null) {
+      await releaseSecret(this.env, { hash: input.hash, project_id: project.id, key_id: input.id });
+      return { ok: false, reason: late };
     }
-    const next: StoredKey = { ...toKey(row), redacted_value: input.redacted_value };
+    const next: StoredKey = { ...toKey(current!), redacted_value: input.redacted_value };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("UPDATE api_keys SET hash = ?, redacted_value = ? WHERE id = ?", input.hash, input.redacted_value, input.id);
       this.audit("api_key.rotated", input.actor, { id: input.id, data: { redacted_value: input.redacted_value } });
     });
-    await Promise.all([this.index(input.hash, next, project), this.env.KV.delete(keyIndexKey(row.hash)), this.release(row.hash, project.id, input.id)]);
+    await Promise.all([this.index(input.hash, next, fresh!), this.env.KV.delete(keyIndexKey(row.hash)), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
     return { ok: true, value: next };
   }
 
@@ -247,7 +228,7 @@ export class ProjectObject extends DurableObject<Env> {
       this.ctx.storage.sql.exec("DELETE FROM api_keys WHERE id = ?", input.id);
       this.audit("api_key.deleted", input.actor, { id: input.id, data: { name: row.name, redacted_value: row.redacted_value } });
     });
-    await Promise.all([this.env.KV.delete(keyIndexKey(row.hash)), this.release(row.hash, project.id, input.id)]);
+    await Promise.all([this.env.KV.delete(keyIndexKey(row.hash)), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
     return { ok: true, value: { id: input.id } };
   }
 

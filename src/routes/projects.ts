@@ -9,7 +9,7 @@ import { parseJsonObject, readBody, type JsonObject } from "../openai/body.ts";
 import { listProjectIds } from "../projects/directory.ts";
 import { parseAfter, parseLimit } from "../projects/query.ts";
 import { parseProjectCreate, parseProjectPatch, type Context } from "../projects/validate.ts";
-import { listObject, projectObject, projectStub, unwrap } from "../projects/wire.ts";
+import { listObject, projectObject, projectStub, unwrap, visibleProject } from "../projects/wire.ts";
 import type { RouterRequest } from "./context.ts";
 
 /** Management bodies are small; anything larger is a mistake or an attack. */
@@ -47,9 +47,7 @@ export async function listProjects(request: RouterRequest, env: Env): Promise<Re
 export async function getProject(request: RouterRequest, env: Env): Promise<Response> {
   const id = request.params.project_id ?? "";
   const principal = await managementPrincipal(request, env, "project_read");
-  requireProject(principal, id);
-  const project = await projectStub(env, id).getProject();
-  return jsonResponse(projectObject(unwrap(project === null ? { ok: false, reason: "project_not_found" } : { ok: true, value: project }, id)));
+  return jsonResponse(projectObject(await visibleProject(env, principal, id)));
 }
 
 export async function updateProject(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
