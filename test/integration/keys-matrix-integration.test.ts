@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, call, createApiKey, createProject, seedCatalog } from "./helpers.ts";
+import { ADMIN_TOKEN, call, createApiKey, createProject, seedCatalog, testEnv } from "./helpers.ts";
 
 beforeAll(() => seedCatalog());
 
@@ -115,5 +115,20 @@ describe("management permission matrix", () => {
     const m = await createApiKey(project.id, { name: "self", scopes: ["keys", "inference"], models: ["test-chat"] });
     const res = await call(`/v1/organization/projects/${project.id}/api_keys/${m.id}/rotate`, { method: "POST", key: m.value });
     expect(res.status).toBe(200);
+  });
+
+  it("decides with the actor's grant as the project's object holds it now, not as the edge cached it", async () => {
+    const project = await createProject();
+    const m = await createApiKey(project.id, { name: "M", scopes: ["keys", "inference"] });
+    const u = await createApiKey(project.id, { name: "U", scopes: ["inference"] });
+    const stub = testEnv.PROJECTS.get(testEnv.PROJECTS.idFromName(project.id));
+    const actor = { type: "api_key", api_key: { id: m.id } } as const;
+    // Narrowed by the admin: the object refuses what M could do a moment ago.
+    expect((await stub.updateKey({ id: m.id, patch: { models: ["test-chat"] }, actor: { type: "admin" } })).ok).toBe(true);
+    expect(await stub.deleteKey({ id: u.id, actor })).toEqual({ ok: false, reason: "api_key_not_allowed" });
+    // Deleted: it may do nothing at all, not even on keys it covered.
+    const within = await createApiKey(project.id, { name: "W", scopes: ["inference"], models: ["test-chat"] });
+    expect((await stub.deleteKey({ id: m.id, actor: { type: "admin" } })).ok).toBe(true);
+    expect(await stub.deleteKey({ id: within.id, actor })).toEqual({ ok: false, reason: "api_key_not_allowed" });
   });
 });
