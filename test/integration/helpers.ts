@@ -15,6 +15,7 @@ export interface TestEnv {
   KV: KVNamespace;
   SIM_ORIGIN_URL: string;
   PROJECTS: Env["PROJECTS"];
+  KEY_CLAIMS: Env["KEY_CLAIMS"];
 }
 export const testEnv = env as unknown as TestEnv;
 export const SIM = (): string => testEnv.SIM_ORIGIN_URL;
