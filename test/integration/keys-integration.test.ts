@@ -2,11 +2,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
 import { resetKeyCache } from "../../src/auth/authenticate.ts";
 import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog, testEnv } from "./helpers.ts";
+import { chatBody } from "../support/chat-body.ts";
 
 beforeAll(() => seedCatalog());
 
 const chat = (key: string, model = "test-chat") =>
-  call("/v1/chat/completions", { method: "POST", key, json: { model, messages: [{ role: "user", content: "hi" }], max_tokens: 2 } });
+  call("/v1/chat/completions", { method: "POST", key, json: chatBody({ model, max_tokens: 2 }) });
 const keysPath = (p: string, k = "") => `/v1/organization/projects/${p}/api_keys${k ? `/${k}` : ""}`;
 
 describe("API key lifecycle", () => {
