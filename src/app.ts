@@ -12,6 +12,7 @@ import { createKey, deleteKey, getKey, listKeys, rotateKey, updateKey } from "./
 import { listAuditLogs } from "./routes/audit-logs.ts";
 import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
+import { getOpenApiDocument } from "./routes/openapi.ts";
 import { createProject, getProject, listProjects, updateProject } from "./routes/projects.ts";
 import { usageCompletions } from "./routes/usage.ts";
 
@@ -50,6 +51,7 @@ function finish(response: Response, request: RouterRequest): Response {
 }
 
 const ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
+  ["GET", /^\/v1\/openapi\.json$/],
   ["GET", /^\/v1\/models$/],
   ["GET", /^\/v1\/models\/.+$/],
   ["POST", /^\/v1\/chat\/completions$/],
@@ -72,6 +74,7 @@ export const router = Router<RouterRequest, RouterArgs>({
 });
 
 router
+  .get("/v1/openapi.json", getOpenApiDocument)
   .get("/v1/models", listModels)
   .get("/v1/models/:model+", getModel)
   .post("/v1/chat/completions", inferenceRoute("chat"))
