@@ -10,6 +10,7 @@ import { call, expectError, isolatedModel, seedCatalog, seedKey, simStats, testC
 import { chatBody } from "../support/chat-body.ts";
 import { eventually, sleep } from "../support/eventually.ts";
 import { expectLogs } from "../support/expected-logs.ts";
+import { fakeExecutionContext } from "../support/fake-env.ts";
 
 let logs: MockInstance<(...args: unknown[]) => void>;
 beforeAll(() => {
@@ -192,8 +193,7 @@ describe("the catalog in KV going missing or corrupt", () => {
   /** Runs the isolate's catalog refresh as a request past the TTL would, and waits for it. */
   async function refreshPastTtl(): Promise<void> {
     const waits: Promise<unknown>[] = [];
-    const ctx = { waitUntil: (p: Promise<unknown>) => waits.push(p), passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
-    await getCatalog(env as Env, ctx, Date.now() + 10 * 60_000);
+    await getCatalog(env, fakeExecutionContext(waits), Date.now() + 10 * 60_000);
     await Promise.all(waits);
   }
 

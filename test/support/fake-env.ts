@@ -5,3 +5,9 @@
 export function fakeEnv(fields: { [K in keyof Env]?: unknown } & Record<string, unknown>): Env {
   return fields as unknown as Env;
 }
+
+/** An ExecutionContext whose waitUntil work lands in `pending`, for a test to await. */
+export function fakeExecutionContext(pending: Array<Promise<unknown>>): ExecutionContext {
+  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => {}, props: {} };
+  return ctx as unknown as ExecutionContext;
+}

@@ -1,4 +1,4 @@
-import { fakeEnv } from "../support/fake-env.ts";
+import { fakeEnv, fakeExecutionContext } from "../support/fake-env.ts";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_BREAKER } from "../../src/origins/breaker.ts";
 import { HEALTH_KEY } from "../../src/origins/health-doc.ts";
@@ -23,7 +23,7 @@ function fakes(doc: unknown) {
   const kv = { get: async (key: string) => (reads.push(key), doc) };
   const pending: Promise<unknown>[] = [];
   const env = fakeEnv({ KV: kv, BREAKER_FAILURES: "2", BREAKER_COOLDOWN_MS: "" });
-  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => {} } as unknown as ExecutionContext;
+  const ctx = fakeExecutionContext(pending);
   return { env, ctx, reads, pending };
 }
 
