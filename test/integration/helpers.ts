@@ -11,13 +11,8 @@ import { CATALOG_KEY, resetCatalogCache } from "../../src/catalog/store.ts";
 import { redact } from "../../src/projects/changes.ts";
 import type { Catalog, ModelEntry } from "../../src/catalog/types.ts";
 
-export interface TestEnv {
-  KV: KVNamespace;
-  SIM_ORIGIN_URL: string;
-  PROJECTS: Env["PROJECTS"];
-  KEY_CLAIMS: Env["KEY_CLAIMS"];
-}
-export const testEnv = env as unknown as TestEnv;
+/** The integration bindings, typed in test/env.d.ts. */
+export const testEnv = env;
 export const SIM = (): string => testEnv.SIM_ORIGIN_URL;
 
 const DAY = 86_400_000;
@@ -171,6 +166,6 @@ export async function isolatedModel(name: string): Promise<string> {
 /** One run of the Worker's cron (origin probes, parked settle batches), waited out. */
 export async function runCron(): Promise<void> {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env as Env, ctx);
+  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env, ctx);
   await waitOnExecutionContext(ctx);
 }

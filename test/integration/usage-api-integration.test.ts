@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, expectError, seedKey } from "./helpers.ts";
 import { ledger, limiter, limitsCatalog } from "./limits-fixtures.ts";
+import { chatBody } from "../support/chat-body.ts";
 
 beforeAll(() => limitsCatalog());
 
@@ -21,7 +22,7 @@ async function project() {
   const a = await seedKey({ scopes: ["inference", "usage"] });
   const b = await seedKey({ project_id: a.record.project_id, key_id: "key_usage_b" });
   const chat = (key: string, max_tokens: number) =>
-    call("/v1/chat/completions", { method: "POST", key, json: { model: "meter-chat", messages: [{ role: "user", content: "twelve chars" }], max_tokens } });
+    call("/v1/chat/completions", { method: "POST", key, json: chatBody({ model: "meter-chat", content: "twelve chars", max_tokens }) });
   for (const [key, n] of [[a.key, 3], [a.key, 4], [b.key, 5]] as const) await (await chat(key, n)).text();
   await (await call("/v1/embeddings", { method: "POST", key: b.key, json: { model: "meter-embed", input: "sixteen chars.." } })).text();
   await ledger(a.record.project_id, "meter-chat", 3);
