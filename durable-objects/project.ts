@@ -2,8 +2,7 @@
 // the KV index the edge reads (key:<sha256> -> KeyRecord) and confirms keys for the edge.
 
 import { DurableObject } from "cloudflare:workers";
-import { keyIndexKey } from "../src/auth/api-key.ts";
-import { projectIndexKey } from "../src/projects/directory.ts";
+import { keyIndexKey, projectIndexKey } from "../src/storage/kv-keys.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
 import { auditSeq } from "../src/projects/query.ts";

@@ -1,7 +1,8 @@
 // /v1/organization/projects/{project_id}/api_keys: create, list, read, update, rotate and
 // delete a project's keys. The secret is returned once, at creation or rotation.
 
-import { generateKey, hashKey, keyIndexKey } from "../auth/api-key.ts";
+import { generateKey, hashKey } from "../auth/api-key.ts";
+import { keyIndexKey } from "../storage/kv-keys.ts";
 import { resetKeyCache } from "../auth/authenticate.ts";
 import { parseKeyRecord } from "../auth/key-record.ts";
 import { actorOf, managementPrincipal, requireProject, type Principal } from "../auth/principal.ts";
