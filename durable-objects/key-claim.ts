@@ -3,7 +3,7 @@
 // it after a delete or rotation, so no two projects can commit the same secret.
 
 import { DurableObject } from "cloudflare:workers";
-import { keyIndexKey } from "../src/auth/api-key.ts";
+import { keyIndexKey } from "../src/storage/kv-keys.ts";
 import { decideClaim, type Holder } from "../src/auth/key-claim.ts";
 import { parseKeyRecord } from "../src/auth/key-record.ts";
 

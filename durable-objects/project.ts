@@ -2,12 +2,11 @@
 // the KV index the edge reads (key:<sha256> -> KeyRecord) and confirms keys for the edge.
 
 import { DurableObject } from "cloudflare:workers";
-import { keyIndexKey } from "../src/auth/api-key.ts";
 import { claimSecret, releaseSecret } from "../src/auth/key-claims.ts";
+import { keyIndexKey, projectIndexKey } from "../src/storage/kv-keys.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
 import { authorize, type Action, type Authority, type Grant } from "../src/auth/permissions.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
-import { projectIndexKey } from "../src/projects/directory.ts";
 import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey } from "../src/projects/schema.ts";
 import type { AuditRow, KeyRow, ProjectRow } from "../src/projects/schema.ts";
 import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";

@@ -5,7 +5,8 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, type MockInstance } from "vitest";
 import { parseSseEvents } from "../../sim/origin.ts";
-import { CATALOG_KEY, getCatalog, resetCatalogCache } from "../../src/catalog/store.ts";
+import { getCatalog, resetCatalogCache } from "../../src/catalog/store.ts";
+import { CATALOG_KEY } from "../../src/storage/kv-keys.ts";
 import { call, expectError, isolatedModel, seedCatalog, seedKey, simStats, testCatalog, testEnv } from "./helpers.ts";
 import { chatBody } from "../support/chat-body.ts";
 import { eventually, sleep } from "../support/eventually.ts";

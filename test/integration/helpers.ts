@@ -7,7 +7,8 @@ import worker from "../../src/index.ts";
 import { hashKey } from "../../src/auth/api-key.ts";
 import type { KeyRecord } from "../../src/auth/key-record.ts";
 import { resetKeyCache } from "../../src/auth/authenticate.ts";
-import { CATALOG_KEY, resetCatalogCache } from "../../src/catalog/store.ts";
+import { resetCatalogCache } from "../../src/catalog/store.ts";
+import { CATALOG_KEY } from "../../src/storage/kv-keys.ts";
 import { redact } from "../../src/projects/changes.ts";
 import type { Catalog, ModelEntry } from "../../src/catalog/types.ts";
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
+import { hashKey } from "../../src/auth/api-key.ts";
+import { keyIndexKey } from "../../src/storage/kv-keys.ts";
 import { resetKeyCache } from "../../src/auth/authenticate.ts";
 import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog, testEnv } from "./helpers.ts";
 import { chatBody } from "../support/chat-body.ts";

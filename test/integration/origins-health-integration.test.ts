@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { HEALTH_KEY, parseHealthDoc } from "../../src/origins/health-doc.ts";
+import { parseHealthDoc } from "../../src/origins/health-doc.ts";
+import { HEALTH_KEY } from "../../src/storage/kv-keys.ts";
 import { breakerState, healthDocLoading, resetOriginHealth } from "../../src/origins/health-state.ts";
 import { call, expectError, runCron, seedCatalog, seedKey, testEnv } from "./helpers.ts";
 import { chatModel, originFor, sim } from "./origin-sims.ts";

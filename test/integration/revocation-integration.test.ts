@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { generateKey, hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
+import { generateKey, hashKey } from "../../src/auth/api-key.ts";
+import { keyIndexKey } from "../../src/storage/kv-keys.ts";
 import { authenticate, KEY_TRUST_MS, resetKeyCache, UNKNOWN_KEY_MS } from "../../src/auth/authenticate.ts";
 import { redact } from "../../src/projects/changes.ts";
 import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog, testEnv } from "./helpers.ts";

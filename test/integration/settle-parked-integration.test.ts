@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parkedKey, parkInKv } from "../../src/quota/parked.ts";
+import { parkInKv } from "../../src/quota/parked.ts";
+import { parkedKey } from "../../src/storage/kv-keys.ts";
 import { SettleSum } from "../../src/quota/settle-sum.ts";
 import { runCron } from "./helpers.ts";
 import { limiter } from "./limits-fixtures.ts";

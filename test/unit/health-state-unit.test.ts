@@ -1,7 +1,7 @@
 import { fakeEnv, fakeExecutionContext } from "../support/fake-env.ts";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_BREAKER } from "../../src/origins/breaker.ts";
-import { HEALTH_KEY } from "../../src/origins/health-doc.ts";
+import { HEALTH_KEY } from "../../src/storage/kv-keys.ts";
 import {
   breakerAllows,
   breakerConfig,
