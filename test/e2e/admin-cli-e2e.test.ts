@@ -10,7 +10,8 @@ import { freePort } from "../support/free-port.ts";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url).href);
 /** The CLI with a clean environment: only what each test gives it. */
 const admin = (args: string[], env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts/admin.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
+  const clean: Record<string, string> = { PATH: process.env.PATH ?? "", ...env };
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts/admin.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: clean as NodeJS.ProcessEnv });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const asAdmin = (args: string[]) => admin(args, { ADMIN_TOKEN: inject("adminToken"), ROUTER_URL: inject("routerUrl") });
@@ -77,7 +78,7 @@ describe("npm run admin", () => {
     let page: { object: string; has_more: boolean; data: { results: { num_model_requests: number }[] }[] } | undefined;
     for (let i = 0; i < 50; i++) {
       page = parsed(asAdmin(["usage", "--project", "proj_demo", "--group-by", "model"]));
-      if ((page.data.at(-1)?.results.length ?? 0) > 0) break;
+      if ((page?.data.at(-1)?.results.length ?? 0) > 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(page?.object).toBe("page");
