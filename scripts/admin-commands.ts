@@ -193,7 +193,10 @@ export function planCommand(argv: string[], env: Record<string, string | undefin
   if (missing !== undefined) return wrong(`${name} needs --${missing}`);
   const call = command.build(f, nowS);
   if (typeof call === "string") return wrong(call);
-  const token = str(f, "token") ?? env.ADMIN_TOKEN;
+  // An empty variable counts as unset, as in most shells' tools.
+  const url = str(f, "url") || env.ROUTER_URL || defaultUrl(env);
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) return wrong(`the router URL '${url}' is not an http(s) URL (--url or ROUTER_URL)`);
+  const token = str(f, "token") || env.ADMIN_TOKEN;
   if (!token) return { kind: "usage-error", message: "admin: set ADMIN_TOKEN or pass --token (npm start prints the local one)." };
-  return { kind: "call", url: str(f, "url") ?? env.ROUTER_URL ?? defaultUrl(env), token, call };
+  return { kind: "call", url, token, call };
 }

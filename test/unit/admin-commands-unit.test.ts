@@ -48,6 +48,11 @@ describe("admin CLI plan", () => {
     expect(call(["list-projects"]).url).toBe("http://127.0.0.1:8787");
     expect(call(["list-projects"], { ...env, PORT: "18401", ROUTER_URL: "http://127.0.0.1:9" }).url).toBe("http://127.0.0.1:9");
     expect(call(["list-projects", "--url", "http://127.0.0.1:7"], { ...env, ROUTER_URL: "http://127.0.0.1:9" }).url).toBe("http://127.0.0.1:7");
+    expect(call(["list-projects"], { ...env, ROUTER_URL: "", PORT: "" }).url).toBe("http://127.0.0.1:8787");
+  });
+
+  it("refuses a router URL that is not http(s) as a usage error", () => {
+    expect(usageError(["list-projects", "--url", "127.0.0.1:8787"])).toContain("is not an http(s) URL");
   });
 
   it("reads and updates a key over the management API", () => {
