@@ -65,7 +65,8 @@ describe("npm run catalog:push", () => {
     expect(r.stderr).toContain("cannot read");
   });
 
-  it("writes a valid catalog to the local namespace", () => {
+  // Two wrangler runs back to back: on a loaded 2-core machine they can take most of a minute.
+  it("writes a valid catalog to the local namespace", { timeout: 120_000 }, () => {
     const state = join(mkdtempSync(join(tmpdir(), "eir-cat-")), "state");
     const r = run(join(ROOT, "catalog/dev-catalog.json"), "--persist-to", state);
     expect(r.stderr + r.stdout).toContain("is valid and was written to the local KV namespace");
