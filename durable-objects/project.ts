@@ -4,10 +4,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { claimSecret, releaseSecret } from "../src/auth/key-claims.ts";
 import { keyIndexKey, projectIndexKey } from "../src/storage/kv-keys.ts";
+import { migrate, storedVersion } from "../src/storage/migrate.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
 import { authorize, type Action, type Authority, type Grant } from "../src/auth/permissions.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
-import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey } from "../src/projects/schema.ts";
+import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, PROJECT_MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey } from "../src/projects/schema.ts";
 import type { AuditRow, KeyRow, ProjectRow } from "../src/projects/schema.ts";
 import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
@@ -27,23 +28,11 @@ export interface NewKey {
 export class ProjectObject extends DurableObject<Env> {
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
-    state.blockConcurrencyWhile(async () => this.migrate());
-  }
-
-  private migrate(): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec(MIGRATIONS[0]![0]!);
-    const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
-    const from = row ? Number(row.value) : 0;
-    this.ctx.storage.transactionSync(() => {
-      for (let v = Math.max(from, 1); v < PROJECT_SCHEMA_VERSION; v++) for (const stmt of MIGRATIONS[v]!) sql.exec(stmt);
-      sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(PROJECT_SCHEMA_VERSION));
-    });
+    state.blockConcurrencyWhile(async () => void migrate(state.storage, PROJECT_MIGRATIONS));
   }
 
   schemaVersion(): number {
-    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").one();
-    return Number(row.value);
+    return storedVersion(this.ctx.storage.sql);
   }
 
   // --- project ---
