@@ -2,6 +2,7 @@
 
 import type { Scope } from "../auth/key-record.ts";
 import { latestVersion, type Migration } from "../storage/migrate.ts";
+import { KV_SYNC_TABLE } from "./kv-index.ts";
 import type { Actor, AuditEntry, AuditSlice, AuditType, StoredKey } from "./types.ts";
 
 /** A project's keys are rewritten in KV when the project changes; this keeps that bounded. */
@@ -18,6 +19,7 @@ export const EXPIRED_RECORD_GRACE_S = 86_400;
  *   A deleted key's row is deleted; its audit entries stay.
  * - audit_log: every change, append-only: type (api_key.created, ...), effective_at,
  *   actor (JSON), details (JSON, secrets redacted). Nothing deletes it.
+ * - kv_sync: KV entries (by name) this object still has to write, and how often it tried.
  */
 export const PROJECT_MIGRATIONS: readonly Migration[] = [
   {
@@ -31,6 +33,8 @@ export const PROJECT_MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX audit_by_time ON audit_log (effective_at)",
     ],
   },
+  // KV entries whose write failed after the SQL commit, until the alarm rewrites them.
+  { version: 2, statements: [KV_SYNC_TABLE] },
 ];
 export const PROJECT_SCHEMA_VERSION = latestVersion(PROJECT_MIGRATIONS);
 

@@ -16,7 +16,8 @@ describe("ProjectObject storage", () => {
     const id = `proj_v1_${Date.now()}`;
     const stub = testEnv.PROJECTS.get(testEnv.PROJECTS.idFromName(id));
     await runInDurableObject(stub, async (_instance: ProjectObject, state) => {
-      for (const t of ["project", "api_keys", "audit_log"]) state.storage.sql.exec(`DROP TABLE ${t}`);
+      const sql = state.storage.sql;
+      for (const { name } of sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'sqlite_sequence') AND name NOT LIKE '_cf_%'").toArray()) sql.exec(`DROP TABLE ${name}`);
       state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'schema_version'");
       const fresh = new ProjectObject(state, env);
       await state.blockConcurrencyWhile(async () => {});
