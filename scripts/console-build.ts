@@ -3,7 +3,7 @@
 // npm test and npm run deploy; `--watch` rebuilds on every change while `npm start` runs.
 
 import { build, context, type BuildOptions } from "esbuild";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -39,15 +39,25 @@ export function measure(dir = CONSOLE_DIST): { files: Array<{ name: string; gzip
   return { files, total: files.reduce((s, f) => s + f.gzip, 0) };
 }
 
-function copyStatic(): void {
-  for (const f of STATIC_FILES) copyFileSync(join(CONSOLE_SRC, f), join(CONSOLE_DIST, f));
+function copyStatic(to = CONSOLE_DIST): void {
+  for (const f of STATIC_FILES) copyFileSync(join(CONSOLE_SRC, f), join(to, f));
 }
 
+/**
+ * Builds beside the output and moves each file in with one rename, so a router already
+ * serving console/dist (the e2e and browser tests each start one) never sees a half-written file.
+ */
 export async function buildConsole({ quiet = false } = {}): Promise<number> {
-  rmSync(CONSOLE_DIST, { recursive: true, force: true });
+  const tmp = `${CONSOLE_DIST}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
   mkdirSync(CONSOLE_DIST, { recursive: true });
-  await build(options);
-  copyStatic();
+  await build({ ...options, outdir: tmp });
+  copyStatic(tmp);
+  const built = readdirSync(tmp);
+  for (const f of built) renameSync(join(tmp, f), join(CONSOLE_DIST, f));
+  for (const f of readdirSync(CONSOLE_DIST)) if (!built.includes(f)) rmSync(join(CONSOLE_DIST, f), { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true });
   const { files, total } = measure();
   if (!quiet) {
     const parts = files.map((f) => `${f.name} ${(f.gzip / 1024).toFixed(1)}`).join(", ");

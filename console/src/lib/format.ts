@@ -16,6 +16,15 @@ export function fmtMoney(v: number, currency: string): string {
   }
 }
 
+/** Two significant digits, for chart axes. */
+export function fmtMoneyShort(v: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency, maximumSignificantDigits: 2 }).format(v);
+  } catch {
+    return String(v);
+  }
+}
+
 export const fmtPrice = (perMillion: number, currency: string): string => `${fmtMoney(perMillion, currency)} / 1M`;
 
 const pad = (n: number): string => String(n).padStart(2, "0");

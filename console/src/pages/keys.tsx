@@ -38,11 +38,11 @@ function Row({ k, self, onAction }: { k: ApiKey; self: boolean; onAction: (d: Di
         <span class="key-name">{k.name}</span>
         {self && <span class="badge badge-info">signed in</span>}
         <div class="mono muted small">{k.id}</div>
+        <div class="muted small" title={fmtDateTime(k.created_at)}>created {fmtDate(k.created_at)}</div>
       </th>
       <td class="mono small">{k.redacted_value}</td>
-      <td>{k.scopes.map((s) => <span class="badge" key={s}>{s}</span>)}</td>
+      <td class="scopes">{k.scopes.map((s) => <span class="badge" key={s}>{s}</span>)}</td>
       <td class="small">{k.models === null ? <span class="muted">all</span> : k.models.map((m) => <div class="mono" key={m}>{m}</div>)}</td>
-      <td class="small" title={fmtDateTime(k.created_at)}>{fmtDate(k.created_at)}</td>
       <td class="small">
         {k.expires_at === null ? <span class="muted">never</span> : (
           <span class={expired ? "badge badge-danger" : ""} title={fmtDateTime(k.expires_at)}>{expired ? "expired" : fmtRelative(k.expires_at)}</span>
@@ -120,7 +120,7 @@ export function Keys({ me, projectId }: PageProps) {
         <div class="table-wrap">
           <table class="table keys-table">
             <caption class="sr-only">API keys</caption>
-            <thead><tr><th scope="col">Name</th><th scope="col">Secret</th><th scope="col">Scopes</th><th scope="col">Models</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <thead><tr><th scope="col">Name</th><th scope="col">Secret</th><th scope="col">Scopes</th><th scope="col">Models</th><th scope="col">Expires</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>{list.data.data.map((k) => <Row key={k.id} k={k} self={k.id === me.keyId} onAction={(d) => { setActionError(null); setDialog(d); }} />)}</tbody>
           </table>
         </div>

@@ -4,7 +4,7 @@
 import { useMemo, useState } from "preact/hooks";
 import { getJson, query } from "../lib/api.ts";
 import { download } from "../lib/download.ts";
-import { dayStart, fmtCompact, fmtInt, fmtMoney, isoDay } from "../lib/format.ts";
+import { dayStart, fmtCompact, fmtInt, fmtMoney, fmtMoneyShort, isoDay } from "../lib/format.ts";
 import type { ApiKey, List } from "../lib/types.ts";
 import { fetchUsage, fetchUsageCsv, monthStart, type UsageRange } from "../lib/usage-fetch.ts";
 import { seriesOf, totals, totalsByGroup, type Grouping } from "../lib/usage-series.ts";
@@ -29,9 +29,9 @@ function rangeOf(preset: Preset, from: string, to: string, width: "1h" | "1d"): 
   }
 }
 
-function Totals({ t }: { t: ReturnType<typeof totals> }) {
+function Totals({ t, start, end }: { t: ReturnType<typeof totals>; start: number; end: number }) {
   return (
-    <div class="stats" data-testid="usage-totals">
+    <div class="stats" data-testid="usage-totals" data-start={start} data-end={end}>
       <div class="stat"><span class="stat-label">Requests</span><span class="stat-value" data-testid="total-requests" data-value={t.requests}>{fmtInt(t.requests)}</span></div>
       <div class="stat"><span class="stat-label">Input tokens</span><span class="stat-value" data-testid="total-input" data-value={t.input}>{fmtInt(t.input)}</span></div>
       <div class="stat"><span class="stat-label">Output tokens</span><span class="stat-value" data-testid="total-output" data-value={t.output}>{fmtInt(t.output)}</span></div>
@@ -90,10 +90,10 @@ export function Usage({ me, projectId }: PageProps) {
         <label class="field inline"><span class="label">Per</span>
           <select name="width" value={r.width} disabled={preset === "24h"} onChange={(e) => setWidth(e.currentTarget.value as "1h" | "1d")}><option value="1h">hour</option><option value="1d">day</option></select>
         </label>
-        <fieldset class="segmented"><legend class="label">Group by</legend>
+        <fieldset class="segmented"><legend class="label">Group by</legend><div class="seg-row">
           <label><input type="radio" name="group" checked={groupBy === "model"} onChange={() => setGroupBy("model")} /><span>Model</span></label>
           <label><input type="radio" name="group" checked={groupBy === "api_key_id"} onChange={() => setGroupBy("api_key_id")} /><span>Key</span></label>
-        </fieldset>
+        </div></fieldset>
       </form>
       {badRange && <p class="field-error" role="alert">The end date must not be before the start date.</p>}
       {csvError ? <ErrorNotice error={csvError} compact /> : null}
@@ -101,12 +101,12 @@ export function Usage({ me, projectId }: PageProps) {
       {!usage.data && !usage.error && <Loading label="Loading usage" />}
       {usage.data && series && (
         <div aria-busy={usage.loading}>
-          <Totals t={totals(usage.data)} />
+          <Totals t={totals(usage.data)} start={r.start} end={r.end} />
           {series.groups.length === 0 ? <p class="empty-title">No usage in this range.</p> : (
             <div class="charts">
               <section class="card chart-card"><h2>Input tokens</h2><StackedBars label="Input tokens per bucket, stacked by group" times={series.times} widthS={widthS} groups={series.groups} rows={series.input} format={fmtCompact} groupLabel={label} /></section>
               <section class="card chart-card"><h2>Output tokens</h2><StackedBars label="Output tokens per bucket, stacked by group" times={series.times} widthS={widthS} groups={series.groups} rows={series.output} format={fmtCompact} groupLabel={label} /></section>
-              <section class="card chart-card"><h2>Cost</h2><StackedBars label="Cost per bucket, stacked by group" times={series.times} widthS={widthS} groups={series.groups} rows={series.cost} format={(v) => fmtMoney(v, totals(usage.data ?? []).currency)} groupLabel={label} /></section>
+              <section class="card chart-card"><h2>Cost</h2><StackedBars label="Cost per bucket, stacked by group" times={series.times} widthS={widthS} groups={series.groups} rows={series.cost} format={(v) => fmtMoney(v, totals(usage.data ?? []).currency)} axisFormat={(v) => fmtMoneyShort(v, totals(usage.data ?? []).currency)} groupLabel={label} /></section>
             </div>
           )}
           <div class="table-wrap">

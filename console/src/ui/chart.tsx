@@ -16,7 +16,18 @@ export interface ChartProps {
   groups: string[];
   rows: number[][];
   format: (v: number) => string;
+  /** Shorter labels for the value axis, if format's are long. */
+  axisFormat?: (v: number) => string;
   groupLabel?: (g: string) => string;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+function tickLabel(t: number, widthS: number): string {
+  const d = new Date(t * 1000);
+  const day = `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+  if (widthS >= 86_400) return day;
+  const hh = String(d.getUTCHours()).padStart(2, "0");
+  return d.getUTCHours() === 0 ? `${day}\n${hh}:00` : `${hh}:00`;
 }
 
 function options(p: ChartProps, width: number): uPlot.Options {
@@ -30,8 +41,13 @@ function options(p: ChartProps, width: number): uPlot.Options {
     cursor: { drag: { x: false, y: false }, points: { show: false } },
     legend: { live: true },
     axes: [
-      { stroke: "#64748b", grid: { show: false }, ticks: { stroke: "#cbd5e1" } },
-      { stroke: "#64748b", size: 64, values: (_u, ticks) => ticks.map(p.format), grid: { stroke: "rgba(148,163,184,.25)" }, ticks: { show: false } },
+      {
+        stroke: "#64748b", grid: { show: false }, ticks: { stroke: "#cbd5e1" },
+        // Ticks on bucket starts only, labelled as UTC days or hours.
+        incrs: p.widthS >= 86_400 ? [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 28 * 86_400] : [3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400],
+        values: (_u, ticks) => ticks.map((t) => tickLabel(t, p.widthS)),
+      },
+      { stroke: "#64748b", size: 72, values: (_u, ticks) => ticks.map(p.axisFormat ?? p.format), grid: { stroke: "rgba(148,163,184,.25)" }, ticks: { show: false } },
     ],
     series: [
       { label: "Time", value: (_u, v) => (v == null ? "" : new Date(v * 1000).toISOString().replace("T", " ").slice(0, p.widthS < 86_400 ? 16 : 10)) },

@@ -6,13 +6,22 @@ import { useEffect, useRef } from "preact/hooks";
 
 export function Modal({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Closing on unmount fires "close" later; by then another dialog may be open in its place.
+  const live = useRef(true);
   useEffect(() => {
     const d = ref.current;
+    live.current = true;
     if (d && !d.open) d.showModal();
-    return () => d?.close();
+    return () => {
+      live.current = false;
+      d?.close();
+    };
   }, []);
+  const closed = (): void => {
+    if (live.current) onClose();
+  };
   return (
-    <dialog ref={ref} class={`modal${wide ? " modal-wide" : ""}`} aria-labelledby="modal-title" onClose={onClose} onCancel={(e) => { e.preventDefault(); onClose(); }}>
+    <dialog ref={ref} class={`modal${wide ? " modal-wide" : ""}`} aria-labelledby="modal-title" onClose={closed} onCancel={(e) => { e.preventDefault(); closed(); }}>
       <div class="modal-head">
         <h2 id="modal-title">{title}</h2>
         <button type="button" class="icon-btn" aria-label="Close" onClick={onClose}>×</button>
