@@ -2,7 +2,7 @@
 // serves at `/`; prints the gzipped size and fails above the budget. Run by npm start,
 // npm test and npm run deploy; `--watch` rebuilds on every change while `npm start` runs.
 
-import { build, context, type BuildOptions } from "esbuild";
+import { build, context, stop, type BuildOptions } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,7 +52,12 @@ export async function buildConsole({ quiet = false } = {}): Promise<number> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   mkdirSync(CONSOLE_DIST, { recursive: true });
-  await build({ ...options, outdir: tmp });
+  try {
+    await build({ ...options, outdir: tmp });
+  } finally {
+    // esbuild's service process would otherwise outlive the build and complain when npm start exits.
+    if (!watching) await stop();
+  }
   copyStatic(tmp);
   const built = readdirSync(tmp);
   for (const f of built) renameSync(join(tmp, f), join(CONSOLE_DIST, f));
@@ -67,8 +72,10 @@ export async function buildConsole({ quiet = false } = {}): Promise<number> {
   return total;
 }
 
+const watching = import.meta.url === `file://${process.argv[1]}` && process.argv.includes("--watch");
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (process.argv.includes("--watch")) {
+  if (watching) {
     await buildConsole();
     const ctx = await context({ ...options, plugins: [{ name: "static", setup: (b) => b.onEnd(() => copyStatic()) }] });
     await ctx.watch();

@@ -111,7 +111,7 @@ export function Audit({ me, projectId }: PageProps) {
       {!page.data && !page.error && <Loading label="Loading the audit log" />}
       {page.data && page.data.data.length === 0 && <Empty title="No events match these filters." />}
       {page.data && page.data.data.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Audit log events">
           <table class="table audit-table" data-testid="audit-table">
             <caption class="sr-only">Audit log events</caption>
             <thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Actor</th><th scope="col">Target and change</th></tr></thead>

@@ -117,7 +117,7 @@ export function Keys({ me, projectId }: PageProps) {
       {!list.data && !list.error && <Loading label="Loading keys" />}
       {list.data && list.data.data.length === 0 && <Empty title="No keys yet.">Create one to call the models.</Empty>}
       {list.data && list.data.data.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="API keys">
           <table class="table keys-table">
             <caption class="sr-only">API keys</caption>
             <thead><tr><th scope="col">Name</th><th scope="col">Secret</th><th scope="col">Scopes</th><th scope="col">Models</th><th scope="col">Expires</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>

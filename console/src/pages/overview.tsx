@@ -43,7 +43,7 @@ function MonthUsage({ me, projectId }: PageProps) {
         <Stat id="stat-output" label="Output tokens" value={fmtCompact(t.output)} sub={fmtInt(t.output)} />
         <Stat id="stat-cost" label="Cost" value={fmtMoney(t.cost, t.currency)} sub="at catalog prices" />
       </div>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Usage this month per model">
         <table class="table">
           <caption class="sr-only">Usage this month per model</caption>
           <thead><tr><th scope="col">Model</th><th scope="col" class="num">Requests</th><th scope="col" class="num">Input tokens</th><th scope="col" class="num">Output tokens</th><th scope="col" class="num">Cost</th></tr></thead>

@@ -74,7 +74,7 @@ export function Projects({ me, projectId, selectProject }: PageProps) {
       {!list.data && !list.error && <Loading label="Loading projects" />}
       {list.data && rows.length === 0 && <Empty title="No projects yet." />}
       {rows.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Projects">
           <table class="table" data-testid="projects-table">
             <caption class="sr-only">Projects</caption>
             <thead><tr><th scope="col">Project</th><th scope="col">Status</th><th scope="col">Limit overrides</th><th scope="col">Created</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>

@@ -109,7 +109,7 @@ export function Usage({ me, projectId }: PageProps) {
               <section class="card chart-card"><h2>Cost</h2><StackedBars label="Cost per bucket, stacked by group" times={series.times} widthS={widthS} groups={series.groups} rows={series.cost} format={(v) => fmtMoney(v, totals(usage.data ?? []).currency)} axisFormat={(v) => fmtMoneyShort(v, totals(usage.data ?? []).currency)} groupLabel={label} /></section>
             </div>
           )}
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0} role="region" aria-label="Usage totals by group">
             <table class="table" data-testid="usage-by-group">
               <caption>Totals by {groupBy === "model" ? "model" : "key"}</caption>
               <thead><tr><th scope="col">{groupBy === "model" ? "Model" : "Key"}</th><th scope="col" class="num">Requests</th><th scope="col" class="num">Input tokens</th><th scope="col" class="num">Output tokens</th><th scope="col" class="num">Cost</th></tr></thead>
