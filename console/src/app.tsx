@@ -46,7 +46,9 @@ function Shell({ me, onSignOut, lost }: { me: Identity; onSignOut: () => void; l
   const [chosen, setChosen] = useState<string | null>(me.cred.kind === "admin" ? sessionStorage.getItem(PROJECT_STORE) : null);
   const projectId = me.cred.kind === "admin" ? chosen : me.projectId;
   const pages = PAGES.filter((p) => p.available(me));
-  const page = pages.find((p) => p.id === route) ?? pages[0]!;
+  // The admin starts at Projects until one is open; a key starts at its Overview.
+  const start = me.cred.kind === "admin" && projectId !== null ? pages.find((p) => p.id === "overview") : undefined;
+  const page = pages.find((p) => p.id === route) ?? start ?? pages[0]!;
   useEffect(() => {
     document.title = `${page.title} · Console`;
     setMenuOpen(false);

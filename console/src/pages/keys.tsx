@@ -45,7 +45,7 @@ function Row({ k, self, onAction }: { k: ApiKey; self: boolean; onAction: (d: Di
       <td class="small">{k.models === null ? <span class="muted">all</span> : k.models.map((m) => <div class="mono" key={m}>{m}</div>)}</td>
       <td class="small">
         {k.expires_at === null ? <span class="muted">never</span> : (
-          <span class={expired ? "badge badge-danger" : ""} title={fmtDateTime(k.expires_at)}>{expired ? "expired" : fmtRelative(k.expires_at)}</span>
+          <span class={expired ? "badge badge-danger" : ""} title={fmtDateTime(k.expires_at)}>{expired ? "expired" : k.expires_at - Date.now() / 1000 > 30 * 86_400 ? fmtDate(k.expires_at) : fmtRelative(k.expires_at)}</span>
         )}
       </td>
       <td class="row-actions">
