@@ -22,7 +22,7 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: read
       (error: unknown) => !ctl.signal.aborted && setState((s) => ({ data: s.data, error, loading: false })),
     );
     return () => ctl.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The caller lists what the load depends on; the function itself changes every render.
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
