@@ -16,12 +16,6 @@ const SCOPE_HELP: Record<Scope, string> = {
   usage: "read usage and costs",
 };
 
-/**
- * The router stores a key's index entry with a KV expiration a day after the key's, and KV
- * takes 32-bit seconds: later expiries fail on the server (reported; drop this once fixed).
- */
-const LATEST_EXPIRY = 2_147_483_647 - 2 * 86_400;
-
 const toLocalInput = (unixS: number): string => {
   const d = new Date(unixS * 1000);
   d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
@@ -47,7 +41,6 @@ export function KeyForm(props: { initial?: ApiKey; models: ModelCard[] | null; b
     if (!allModels && chosen.length === 0) return setProblem("Choose at least one model, or allow all models.");
     const exp = expires === "" ? null : Math.floor(new Date(expires).getTime() / 1000);
     if (exp !== null && !(exp > Date.now() / 1000)) return setProblem("The expiry must be in the future.");
-    if (exp !== null && exp > LATEST_EXPIRY) return setProblem("The expiry must be before 2038-01-17.");
     setProblem(null);
     props.onSubmit({ name: name.trim(), scopes, models: allModels ? null : chosen, expires_at: exp });
   };
