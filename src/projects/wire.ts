@@ -1,7 +1,7 @@
 // The management API's wire objects (after OpenAI's Admin API), the typed stub of a
 // project's object, and the one mapping from its refusals to wire errors.
 
-import { denied, projectNotFound, requireProject, type Principal } from "../projects/principal.ts";
+import { denied, projectNotFound, requireProject, type Principal } from "./principal.ts";
 import { ApiError } from "../openai/errors.ts";
 import { auditId } from "./audit-page.ts";
 import type { AuditDetails, AuditEntry, Outcome, Project, Refusal, StoredKey } from "./types.ts";
