@@ -230,6 +230,11 @@ export class ProjectObject extends DurableObject<Env> {
     );
   }
 
+  /** For other objects that own a part of the project (its budget): one audited event. */
+  appendAudit(type: AuditType, actor: Actor, details: AuditDetails): void {
+    this.audit(type, actor, details);
+  }
+
   /** Newest first; the seq is the order, effective_at the filter. */
   auditLog(q: AuditQuery): Outcome<{ entries: AuditEntry[]; has_more: boolean }> {
     if (this.getProject() === null) return { ok: false, reason: "project_not_found" };

@@ -10,6 +10,8 @@ import type { RouterArgs, RouterRequest } from "./routes/context.ts";
 import { fallbackRoute } from "./routes/fallback.ts";
 import { createKey, deleteKey, getKey, listKeys, rotateKey, updateKey } from "./routes/api-keys.ts";
 import { listAuditLogs } from "./routes/audit-logs.ts";
+import { deleteBudget, getBudget, putBudget } from "./routes/budget.ts";
+import { deleteBudgetWebhook, getBudgetWebhook, setBudgetWebhook } from "./routes/budget-webhook.ts";
 import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
 import { createProject, getProject, listProjects, updateProject } from "./routes/projects.ts";
@@ -61,6 +63,9 @@ const ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
   ...["GET", "POST", "PATCH", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+$/] as const),
   ["POST", /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+\/rotate$/],
   ["GET", /^\/v1\/organization\/projects\/[^/]+\/audit_logs$/],
+  ...["GET", "PUT", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/budget$/] as const),
+  ...["GET", "PUT", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+\/budget$/] as const),
+  ...["GET", "POST", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/budget\/webhook$/] as const),
   ["GET", /^\/v1\/organization\/audit_logs$/],
   ["GET", /^\/v1\/organization\/usage\/completions$/],
 ];
@@ -91,6 +96,15 @@ router
   .delete("/v1/organization/projects/:project_id/api_keys/:key_id", deleteKey)
   .post("/v1/organization/projects/:project_id/api_keys/:key_id/rotate", rotateKey)
   .get("/v1/organization/projects/:project_id/audit_logs", listAuditLogs)
+  .get("/v1/organization/projects/:project_id/budget", getBudget)
+  .put("/v1/organization/projects/:project_id/budget", putBudget)
+  .delete("/v1/organization/projects/:project_id/budget", deleteBudget)
+  .get("/v1/organization/projects/:project_id/budget/webhook", getBudgetWebhook)
+  .post("/v1/organization/projects/:project_id/budget/webhook", setBudgetWebhook)
+  .delete("/v1/organization/projects/:project_id/budget/webhook", deleteBudgetWebhook)
+  .get("/v1/organization/projects/:project_id/api_keys/:key_id/budget", getBudget)
+  .put("/v1/organization/projects/:project_id/api_keys/:key_id/budget", putBudget)
+  .delete("/v1/organization/projects/:project_id/api_keys/:key_id/budget", deleteBudget)
   .get("/v1/organization/audit_logs", listAuditLogs)
   .get("/v1/organization/usage/completions", usageCompletions)
   .all("*", fallbackRoute(ROUTES));
