@@ -144,7 +144,26 @@ export class BudgetObject extends DurableObject<Env> {
         sql.exec("INSERT INTO alerts (id, month, scope, threshold, body, audited, queued) VALUES (?, ?, ?, ?, ?, 0, 0)", payload.id, month.id, b.scope, t, JSON.stringify(payload));
       }
     }
-    if (sql.exec("SELECT 1 FROM alerts WHERE audited = 0 OR queued = 0 LIMIT 1").toArray().length > 0) this.ctx.waitUntil(this.flushAlerts());
+    if (sql.exec("SELECT 1 FROM alerts WHERE audited = 0 OR queued = 0 LIMIT 1").toArray().length > 0) this.kickFlush();
+  }
+
+  private flushing: Promise<void> | null = null;
+  private flushAgain = false;
+
+  /** One flush at a time: two side by side would both deliver the rows neither has marked yet. */
+  private kickFlush(): void {
+    if (this.flushing !== null) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = (async () => {
+      do {
+        this.flushAgain = false;
+        await this.flushAlerts();
+      } while (this.flushAgain);
+      this.flushing = null;
+    })();
+    this.ctx.waitUntil(this.flushing);
   }
 
   /** Delivers the outbox: what fails stays for the alarm to try again. */
@@ -176,7 +195,8 @@ export class BudgetObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.flushAlerts();
+    this.kickFlush();
+    await this.flushing;
   }
 
   // --- management ---
