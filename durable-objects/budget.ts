@@ -43,12 +43,13 @@ export class BudgetObject extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<{ micros: number }>("SELECT micros FROM spend WHERE month = ? AND scope = ?", month, scope).toArray()[0]?.micros ?? 0;
   }
 
-  private heldOf(month: string, keyId: string | null): number {
-    const sql = this.ctx.storage.sql;
-    const r = keyId === null
-      ? sql.exec<{ n: number | null }>("SELECT sum(micros) AS n FROM holds WHERE month = ?", month).one()
-      : sql.exec<{ n: number | null }>("SELECT sum(micros) AS n FROM holds WHERE month = ? AND key_id = ?", month, keyId).one();
-    return r.n ?? 0;
+  /** Holds this month: every one (lease = null), or only requests' own (0) or only leases (1). */
+  private heldOf(month: string, keyId: string | null, lease: 0 | 1 | null = null): number {
+    const where = ["month = ?"];
+    const args: (string | number)[] = [month];
+    if (keyId !== null) (where.push("key_id = ?"), args.push(keyId));
+    if (lease !== null) (where.push("lease = ?"), args.push(lease));
+    return this.ctx.storage.sql.exec<{ n: number | null }>(`SELECT sum(micros) AS n FROM holds WHERE ${where.join(" AND ")}`, ...args).one().n ?? 0;
   }
 
   /** The budgets that apply to a key this month, with what is booked and held. */
@@ -83,10 +84,12 @@ export class BudgetObject extends DurableObject<Env> {
   reserve(input: ReserveInput): ReserveAnswer {
     const now = Date.now();
     const month = monthOf(now);
+    const rows = this.budgets();
+    // A project without a budget is asked now and then by every isolate: answer it without a write.
+    if (rows.length === 0 && input.returned.length === 0) return { kind: "none" };
     this.remember(input.projectId);
     this.expireHolds(now);
     this.takeBack(input.returned);
-    const rows = this.budgets();
     const scopes = this.scopes(month, input.keyId, rows);
     if (scopes.length === 0) return { kind: "none" };
     const decision = decideReserve(scopes, input.worst, input.lease ? leaseSizeFor(scopes) : 0);
@@ -214,7 +217,7 @@ export class BudgetObject extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const line = (b: BudgetRow): BudgetLine => {
       const keyId = b.scope === PROJECT_SCOPE ? null : b.scope;
-      return { api_key_id: keyId, limit: b.limit_micros, spent: this.spentOf(month.id, b.scope), held: this.heldOf(month.id, keyId), thresholds: JSON.parse(b.thresholds) as number[], currency: b.currency };
+      return { api_key_id: keyId, limit: b.limit_micros, spent: this.spentOf(month.id, b.scope), held: this.heldOf(month.id, keyId, 0), leased: this.heldOf(month.id, keyId, 1), thresholds: JSON.parse(b.thresholds) as number[], currency: b.currency };
     };
     const rows = this.budgets();
     const spentByKey: Record<string, number> = {};

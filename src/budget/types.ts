@@ -40,7 +40,10 @@ export interface BudgetLine {
   api_key_id: string | null;
   limit: number;
   spent: number;
+  /** Worst cases of requests in flight that were reserved here. */
   held: number;
+  /** Set aside in edge isolates' leases (requests served from them hold their worst case there). */
+  leased: number;
   thresholds: number[];
   currency: string;
 }

@@ -37,6 +37,7 @@ function lineObject(l: BudgetLine | null, spent: number) {
     limit: amount(l?.limit ?? null),
     spent: fromMicros(spent),
     held: fromMicros(l?.held ?? 0),
+    leased: fromMicros(l?.leased ?? 0),
     remaining: l === null ? null : fromMicros(Math.max(0, l.limit - spent)),
     thresholds: l?.thresholds ?? [],
   };

@@ -67,7 +67,10 @@ class SimObject {
   spent = 0;
   rows = new Map<string, SpendRow>();
   holds = new Map<string, number>();
-  constructor(readonly limit: number) {}
+  readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
   private view(): ScopeView {
     return { kind: "project", limit: this.limit, spent: this.spent, held: [...this.holds.values()].reduce((a, b) => a + b, 0) };
   }
