@@ -7,7 +7,8 @@ import { alertPayload, signBody, type AlertMessage } from "../src/budget/alert.t
 import { bookRow, decideReserve, HOLD_MS, leaseSizeFor, thresholdsReached, binding, headroom, type ScopeView } from "../src/budget/book.ts";
 import type { Returned } from "../src/budget/lease-holder.ts";
 import { monthOf, type Month } from "../src/budget/month.ts";
-import type { BudgetLine, BudgetView, ReserveAnswer, ReserveInput, SetBudgetInput, SetBudgetOutcome, SettleInput } from "../src/budget/types.ts";
+import { sumEntries, type RowSum } from "../src/budget/settle-sum.ts";
+import type { BudgetLine, BudgetView, ReserveAnswer, ReserveInput, SetBudgetInput, SetBudgetOutcome, SettleBatchInput } from "../src/budget/types.ts";
 import { BUDGET_SCHEMA, BUDGET_SCHEMA_VERSION, PROJECT_SCOPE } from "../src/budget/schema.ts";
 import { projectStub } from "../src/projects/wire.ts";
 
@@ -15,6 +16,8 @@ type BudgetRow = { scope: string; limit_micros: number; thresholds: string; curr
 type HoldRow = { id: string; month: string; key_id: string; micros: number; lease: number };
 type AlertRow = { id: string; body: string };
 
+/** How long a settle batch's id is remembered: far longer than any retry of it. */
+const APPLIED_KEEP_MS = 3_600_000;
 /** How soon an alert that could not be queued is tried again. */
 const ALERT_RETRY_MS = 10_000;
 
@@ -105,29 +108,37 @@ export class BudgetObject extends DurableObject<Env> {
     return { kind: "granted", lease: decision.lease, snapshot: { scope: b.kind, limit: b.limit, remaining: headroom(b), reset: month.reset } };
   }
 
-  settle(input: SettleInput): void {
+  /** Books a batch of ended requests once (a retried batch is recognised by its id). */
+  settleBatch(input: SettleBatchInput): { applied: boolean } {
     const now = Date.now();
+    const sql = this.ctx.storage.sql;
     this.remember(input.projectId);
+    if (sql.exec("SELECT 1 FROM applied WHERE id = ?", input.id).toArray().length > 0) return { applied: false };
+    const sum = sumEntries(input.entries);
     this.ctx.storage.transactionSync(() => {
+      sql.exec("DELETE FROM applied WHERE at < ?", now - APPLIED_KEEP_MS);
+      sql.exec("INSERT INTO applied (id, at) VALUES (?, ?)", input.id, now);
       this.takeBack(input.returned);
-      if (input.hold.kind === "own") this.ctx.storage.sql.exec("DELETE FROM holds WHERE id = ?", input.hold.id);
-      else this.release(input.hold.id, input.hold.release);
-      if (input.usage !== null) this.book(input, monthOf(input.hour).id);
+      for (const id of sum.own) sql.exec("DELETE FROM holds WHERE id = ?", id);
+      for (const [id, micros] of sum.leases) this.release(id, micros);
+      for (const r of sum.rows) this.book(r);
     });
-    this.checkAlerts(input.projectId, input.keyId, now);
+    if (sum.keys.size > 0) this.checkAlerts(input.projectId, sum.keys, now);
+    return { applied: true };
   }
 
-  private book(input: SettleInput, month: string): void {
+  private book(r: RowSum): void {
     const sql = this.ctx.storage.sql;
+    const month = monthOf(r.hour).id;
     const old = sql.exec<{ p: number; c: number; m: number }>(
-      "SELECT prompt_tokens AS p, completion_tokens AS c, micros AS m FROM spend_rows WHERE hour = ? AND key_id = ? AND model = ?", input.hour, input.keyId, input.model,
+      "SELECT prompt_tokens AS p, completion_tokens AS c, micros AS m FROM spend_rows WHERE hour = ? AND key_id = ? AND model = ?", r.hour, r.keyId, r.model,
     ).toArray()[0];
-    const { row, delta } = bookRow(old && { promptTokens: old.p, completionTokens: old.c, micros: old.m }, input.usage!, input.pricing);
+    const { row, delta } = bookRow(old && { promptTokens: old.p, completionTokens: old.c, micros: old.m }, r.usage, r.pricing);
     sql.exec(
       "INSERT OR REPLACE INTO spend_rows (hour, key_id, model, month, prompt_tokens, completion_tokens, micros) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      input.hour, input.keyId, input.model, month, row.promptTokens, row.completionTokens, row.micros,
+      r.hour, r.keyId, r.model, month, row.promptTokens, row.completionTokens, row.micros,
     );
-    for (const scope of [PROJECT_SCOPE, input.keyId]) {
+    for (const scope of [PROJECT_SCOPE, r.keyId]) {
       sql.exec("INSERT INTO spend (month, scope, micros) VALUES (?, ?, ?) ON CONFLICT (month, scope) DO UPDATE SET micros = micros + excluded.micros", month, scope, delta);
     }
   }
@@ -135,11 +146,11 @@ export class BudgetObject extends DurableObject<Env> {
   // --- alerts ---
 
   /** Thresholds reached this month, each once: an outbox row, an audit entry, a queued webhook. */
-  private checkAlerts(projectId: string, keyId: string, now: number): void {
+  private checkAlerts(projectId: string, keys: ReadonlySet<string>, now: number): void {
     const month = monthOf(now);
     const sql = this.ctx.storage.sql;
     for (const b of this.budgets()) {
-      if (b.scope !== PROJECT_SCOPE && b.scope !== keyId) continue;
+      if (b.scope !== PROJECT_SCOPE && !keys.has(b.scope)) continue;
       const fired = new Set(sql.exec<{ threshold: number }>("SELECT threshold FROM alerts WHERE month = ? AND scope = ?", month.id, b.scope).toArray().map((r) => r.threshold));
       const spent = this.spentOf(month.id, b.scope);
       for (const t of thresholdsReached(b.limit_micros, spent, JSON.parse(b.thresholds) as number[], fired)) {
@@ -257,7 +268,7 @@ export class BudgetObject extends DurableObject<Env> {
     });
     const details = { id: input.keyId ?? input.projectId, data: { api_key_id: input.keyId, limit: input.limit, thresholds: input.limit === null ? null : input.thresholds, currency: input.currency }, previous: { limit: previous?.limit_micros ?? null } };
     await projectStub(this.env, input.projectId).appendAudit(input.limit === null ? "budget.deleted" : "budget.updated", input.actor, details);
-    if (input.limit !== null) this.checkAlerts(input.projectId, input.keyId ?? "", now);
+    if (input.limit !== null) this.checkAlerts(input.projectId, new Set(input.keyId === null ? [] : [input.keyId]), now);
     return { ok: true, view: this.view() };
   }
 

@@ -10,8 +10,9 @@ import { hourOf } from "../usage/ledger.ts";
 import type { BudgetObject } from "../../durable-objects/budget.ts";
 import { budgetHeaders, insufficientQuota } from "./headers.ts";
 import { BudgetLeaseHolder, type BudgetSnapshot } from "./lease-holder.ts";
-import { upperMicros, worstCaseTokens, priceMicros } from "./price.ts";
-import type { ReserveAnswer, SettleInput } from "./types.ts";
+import { upperMicros, worstCaseTokens } from "./price.ts";
+import { settleBudgetBatched } from "./settle-batch.ts";
+import type { ReserveAnswer, SettleEntry } from "./types.ts";
 
 /**
  * How long an isolate trusts "this key has no budget": the delay before a newly set
@@ -19,7 +20,6 @@ import type { ReserveAnswer, SettleInput } from "./types.ts";
  */
 export const NO_BUDGET_MS = 10_000;
 const BUDGET_TIMEOUT_MS = 2_000;
-const SETTLE_ATTEMPTS = 3;
 const CACHE_MAX = 10_000;
 
 const noBudget = new Map<string, number>();
@@ -106,30 +106,14 @@ function reservation(env: Env, input: BudgetInput, worst: number, headers: Recor
       const { projectId, keyId, model } = input;
       const name = `${projectId}/${keyId}`;
       const now = Date.now();
-      let hold: SettleInput["hold"] = { kind: "own", id: held.id };
+      let hold: SettleEntry["hold"] = { kind: "own", id: held.id };
       if (held.kind === "lease") {
         // What the booking can add to the spend, at most; the rest of the worst case is free again.
         const used = usage === null ? 0 : Math.min(worst, upperMicros(usage, model.pricing));
         hold = { kind: "lease", id: held.id, release: holder.refund(name, held.id, worst - used, now) ? used : worst };
       }
-      const settle: SettleInput = { projectId, keyId, model: model.id, hour: hourOf(input.startedAt), usage, pricing: model.pricing, hold, returned: holder.expired(`${projectId}/`, now) };
-      return settleWithRetry(env, settle);
+      const entry: SettleEntry = { keyId, model: model.id, hour: hourOf(input.startedAt), usage, pricing: model.pricing, hold };
+      return settleBudgetBatched(projectId, entry, () => budgetStub(env, projectId), (p) => holder.expired(`${p}/`, Date.now()));
     },
   };
-}
-
-async function settleWithRetry(env: Env, input: SettleInput): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await budgetStub(env, input.projectId).settle(input);
-      return;
-    } catch (err) {
-      if (attempt >= SETTLE_ATTEMPTS) {
-        // The hold expires at the object (HOLD_MS); the cost is missing from the month's spend.
-        const micros = input.usage === null ? 0 : priceMicros(input.usage, input.pricing);
-        console.log(JSON.stringify({ level: "error", event: "budget_settle_failed", project_id: input.projectId, key_id: input.keyId, micros, error: String(err) }));
-        return;
-      }
-    }
-  }
 }

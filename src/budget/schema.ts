@@ -15,6 +15,8 @@ export const BUDGET_SCHEMA: readonly (readonly string[])[] = [
     "CREATE TABLE holds (id TEXT PRIMARY KEY, month TEXT NOT NULL, key_id TEXT NOT NULL, micros INTEGER NOT NULL, lease INTEGER NOT NULL, until INTEGER NOT NULL)",
     `CREATE TABLE alerts (id TEXT PRIMARY KEY, month TEXT NOT NULL, scope TEXT NOT NULL, threshold INTEGER NOT NULL, body TEXT NOT NULL,
        audited INTEGER NOT NULL, queued INTEGER NOT NULL, UNIQUE (month, scope, threshold))`,
+    "CREATE TABLE applied (id TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+    "CREATE INDEX applied_by_time ON applied (at)",
     "CREATE TABLE webhook (id INTEGER PRIMARY KEY CHECK (id = 1), url TEXT NOT NULL, secret TEXT NOT NULL, created_at INTEGER NOT NULL)",
   ],
 ];

@@ -22,8 +22,8 @@ export type ReserveAnswer =
   | { kind: "granted"; lease: number; snapshot: BudgetSnapshot }
   | ({ kind: "refused" } & Refusal);
 
-export interface SettleInput {
-  projectId: string;
+/** One ended request, as the edge books it. */
+export interface SettleEntry {
   keyId: string;
   model: string;
   /** Start of the hour the request arrived in: the usage ledger's row, and its month. */
@@ -33,6 +33,13 @@ export interface SettleInput {
   pricing: Pricing;
   /** The request's own hold (released whole), or its lease and how much to take off it. */
   hold: { kind: "own"; id: string } | { kind: "lease"; id: string; release: number };
+}
+
+/** The requests of one isolate and project that ended together: one call, applied once. */
+export interface SettleBatchInput {
+  id: string;
+  projectId: string;
+  entries: SettleEntry[];
   returned: Returned[];
 }
 

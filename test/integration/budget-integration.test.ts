@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { createHmac } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog } from "./helpers.ts";
-import type { SettleInput } from "../../src/budget/types.ts";
+import type { SettleBatchInput } from "../../src/budget/types.ts";
 
 const receiver = (): string => (env as unknown as { WEBHOOK_RECEIVER_URL: string }).WEBHOOK_RECEIVER_URL;
 const budgets = (env as unknown as Env).BUDGETS;
@@ -14,17 +14,13 @@ const put = (path: string, json: unknown, key = ADMIN_TOKEN) => call(path, { met
 
 /** Books usage straight at the project's BudgetObject, as a settle from the edge would. */
 async function spend(projectId: string, keyId: string, promptTokens: number): Promise<void> {
-  const input: SettleInput = {
+  const input: SettleBatchInput = {
+    id: crypto.randomUUID(),
     projectId,
-    keyId,
-    model: "test-chat",
-    hour: Math.floor(Date.now() / 3_600_000) * 3_600_000,
-    usage: { prompt_tokens: promptTokens, completion_tokens: 0 },
-    pricing: PRICE,
-    hold: { kind: "own", id: `none_${crypto.randomUUID()}` },
+    entries: [{ keyId, model: "test-chat", hour: Math.floor(Date.now() / 3_600_000) * 3_600_000, usage: { prompt_tokens: promptTokens, completion_tokens: 0 }, pricing: PRICE, hold: { kind: "own", id: `none_${crypto.randomUUID()}` } }],
     returned: [],
   };
-  await budgets.get(budgets.idFromName(projectId)).settle(input);
+  await budgets.get(budgets.idFromName(projectId)).settleBatch(input);
 }
 
 async function deliveries(path: string, atLeast: number): Promise<Array<{ headers: Record<string, string>; body: string; status: number }>> {

@@ -5,6 +5,7 @@ import { amountText, insufficientQuota } from "../../src/budget/headers.ts";
 import { BudgetLeaseHolder } from "../../src/budget/lease-holder.ts";
 import { monthOf } from "../../src/budget/month.ts";
 import { priceMicros, upperMicros, worstCaseTokens } from "../../src/budget/price.ts";
+import { sumEntries } from "../../src/budget/settle-sum.ts";
 import { parseBudgetPut, parseWebhookUrl } from "../../src/budget/validate.ts";
 import { parseInferenceRequest, type Endpoint } from "../../src/openai/inference-request.ts";
 import { estimatePromptTokens, type TokenUsage } from "../../src/quota/estimate.ts";
@@ -46,6 +47,33 @@ describe("pricing", () => {
     const page = usagePage([{ hour, keyId: "k", requests: 500, promptTokens: prompt, completionTokens: completion, projectId: "p", model: "m" }], q, () => PRICE);
     expect(spent / 1e6).toBe(page.data[0]!.results[0]!.amount.value);
     expect(spent).toBe(priceMicros({ prompt_tokens: prompt, completion_tokens: completion }, PRICE));
+  });
+
+  it("books a batch as it books its requests one by one: rows summed, holds released once each", () => {
+    const rand = prng(3);
+    const entries = Array.from({ length: 60 }, (_, i) => ({
+      keyId: `k${i % 3}`,
+      model: i % 2 === 0 ? "a" : "b",
+      hour: (i % 4) * 3_600_000,
+      usage: i % 7 === 0 ? null : { prompt_tokens: Math.floor(rand() * 90), completion_tokens: Math.floor(rand() * 40) },
+      pricing: PRICE,
+      hold: i % 5 === 0 ? { kind: "lease" as const, id: "L", release: 3 } : { kind: "own" as const, id: `h${i}` },
+    }));
+    const one = new Map<string, SpendRow>();
+    let oneByOne = 0;
+    for (const e of entries) {
+      if (e.usage === null) continue;
+      const k = `${e.hour}/${e.keyId}/${e.model}`;
+      const b = bookRow(one.get(k), e.usage, PRICE);
+      one.set(k, b.row);
+      oneByOne += b.delta;
+    }
+    const sum = sumEntries(entries);
+    const batched = sum.rows.reduce((n, r) => n + bookRow(undefined, r.usage, r.pricing).delta, 0);
+    expect(batched).toBe(oneByOne);
+    expect(sum.leases.get("L")).toBe(12 * 3);
+    expect(sum.own).toHaveLength(48);
+    expect([...sum.keys].sort()).toEqual(["k0", "k1", "k2"]);
   });
 
   it("bounds a request by its context, max_tokens and choices, never below the router's own estimate", () => {
