@@ -4,7 +4,7 @@
 import { router } from "./app.ts";
 import { deliverAlerts } from "./budget/deliver.ts";
 import { probeOrigins } from "./origins/probe.ts";
-import { sweepParkedSettles } from "./quota/admission.ts";
+import { sweepParkedSettles } from "./quota/settle-parking.ts";
 
 export { BudgetObject } from "../durable-objects/budget.ts";
 export { LimiterObject } from "../durable-objects/limiter.ts";

@@ -9,7 +9,7 @@ import { jsonResponse } from "../http/json.ts";
 import { ApiError } from "../openai/errors.ts";
 import type { RouterRequest } from "./context.ts";
 import { begin } from "./budget.ts";
-import { readManagementBody } from "./projects.ts";
+import { readManagementBody } from "../projects/management-input.ts";
 
 const newSecret = (): string => {
   const b = crypto.getRandomValues(new Uint8Array(32));

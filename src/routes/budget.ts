@@ -10,11 +10,11 @@ import { parseBudgetPut } from "../budget/validate.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
 import { ApiError } from "../openai/errors.ts";
-import { limiterStub } from "../quota/admission.ts";
+import { limiterStub } from "../quota/limiter-stub.ts";
 import { monthOf } from "../budget/month.ts";
 import { projectStub, unwrap } from "../projects/wire.ts";
 import type { RouterRequest } from "./context.ts";
-import { readManagementBody } from "./projects.ts";
+import { readManagementBody } from "../projects/management-input.ts";
 
 export async function begin(request: RouterRequest, env: Env): Promise<{ principal: Principal; projectId: string; keyId: string | null }> {
   const projectId = request.params.project_id ?? "";
