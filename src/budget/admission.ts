@@ -82,16 +82,19 @@ export async function reserveBudget(env: Env, input: BudgetInput): Promise<Budge
   try {
     answer = await withTimeout(call(), BUDGET_TIMEOUT_MS);
   } catch (err) {
+    // A lease the object granted to a call that timed out stays held there until HOLD_MS.
+    holder.askFailed(name);
     console.log(JSON.stringify({ level: "error", event: "budget_unavailable", project_id: projectId, error: String(err) }));
     throw unavailable();
   }
+  if (answer.kind !== "granted") holder.askFailed(name);
   if (answer.kind === "none") {
     if (noBudget.size >= CACHE_MAX) noBudget.clear();
     noBudget.set(name, now + NO_BUDGET_MS);
     return NOTHING;
   }
   if (answer.kind === "refused") throw insufficientQuota(answer);
-  holder.afterReserve(name, ask, answer.lease, answer.snapshot, Date.now());
+  holder.afterReserve(name, `${projectId}/`, ask, answer.lease, answer.snapshot, Date.now());
   const seen: BudgetSnapshot = { ...answer.snapshot, remaining: answer.snapshot.remaining + worst + answer.lease };
   return reservation(env, input, worst, budgetHeaders(seen), { kind: "own", id: holdId });
 }

@@ -37,6 +37,10 @@ const MAX_NAMES = 10_000;
 export class BudgetLeaseHolder {
   private readonly leases = new Map<string, Lease>();
   private readonly lastAsked = new Map<string, number>();
+  /** Names with a lease asked for and not yet answered: one ask at a time per name. */
+  private readonly asking = new Set<string>();
+  /** Leases granted while another was live: given back whole with the next call. */
+  private spare: Array<Returned & { prefix: string }> = [];
   private readonly newId: () => string;
 
   constructor(newId: () => string) {
@@ -70,6 +74,10 @@ export class BudgetLeaseHolder {
    */
   expired(prefix: string, now: number): Returned[] {
     const out: Returned[] = [];
+    if (this.spare.length > 0) {
+      for (const r of this.spare) if (r.prefix === prefix) out.push({ id: r.id, unused: r.unused });
+      this.spare = this.spare.filter((r) => r.prefix !== prefix);
+    }
     for (const [name, l] of this.leases) {
       if (l.until <= now && name.startsWith(prefix)) {
         this.leases.delete(name);
@@ -88,14 +96,28 @@ export class BudgetLeaseHolder {
     const busy = now - (this.lastAsked.get(name) ?? -Infinity) < LEASE_MS;
     if (this.lastAsked.size >= MAX_NAMES) this.lastAsked.clear();
     this.lastAsked.set(name, now);
-    return { ...(busy ? { lease: { id: this.newId() } } : {}), returned };
+    if (!busy || this.asking.has(name)) return { returned };
+    this.asking.add(name);
+    return { lease: { id: this.newId() }, returned };
   }
 
   /** The object's answer: a granted lease becomes the live one. */
-  afterReserve(name: string, ask: LeaseAsk, lease: number, snapshot: BudgetSnapshot, now: number): void {
-    if (ask.lease === undefined || lease <= 0) return;
-    // Past the cap a lease is not kept: its slice comes back when the object's hold expires.
-    if (this.leases.size >= MAX_NAMES) return;
+  afterReserve(name: string, prefix: string, ask: LeaseAsk, lease: number, snapshot: BudgetSnapshot, now: number): void {
+    if (ask.lease === undefined) return;
+    this.asking.delete(name);
+    if (lease <= 0) return;
+    const live = this.leases.get(name);
+    // A lease must never be dropped while the object holds it: one too many goes back.
+    if ((live !== undefined && live.until > now) || this.leases.size >= MAX_NAMES) {
+      this.spare.push({ id: ask.lease.id, unused: lease, prefix });
+      return;
+    }
+    if (live !== undefined) this.spare.push({ id: live.id, unused: live.left, prefix });
     this.leases.set(name, { id: ask.lease.id, left: lease, until: now + LEASE_MS, snapshot });
+  }
+
+  /** The call failed: the lease it asked for may come later, so asking is open again. */
+  askFailed(name: string): void {
+    this.asking.delete(name);
   }
 }

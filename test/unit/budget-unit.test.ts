@@ -166,9 +166,9 @@ describe("reservation and settle", () => {
         } else {
           const ask = iso.holder.beforeReserve("p/k", "p/", now);
           const d = obj.reserve(`r${i}`, worst, ask.lease?.id ?? null, ask.returned);
-          if (d.kind === "refused") refused++;
+          if (d.kind === "refused") (refused++, iso.holder.askFailed("p/k"));
           else {
-            iso.holder.afterReserve("p/k", ask, d.lease, { scope: "project", limit: obj.limit, remaining: d.remaining, reset: 0 }, now);
+            iso.holder.afterReserve("p/k", "p/", ask, d.lease, { scope: "project", limit: obj.limit, remaining: d.remaining, reset: 0 }, now);
             inflight.push(() => obj.settle({ own: `r${i}` }, usage, row));
           }
         }
@@ -191,13 +191,34 @@ describe("reservation and settle", () => {
     expect(h.beforeReserve("p/k", "p/", 0)).toEqual({ returned: [] });
     const ask = h.beforeReserve("p/k", "p/", 10);
     expect(ask.lease).toEqual({ id: "L1" });
-    h.afterReserve("p/k", ask, 100, { scope: "project", limit: 1000, remaining: 500, reset: 0 }, 10);
+    h.afterReserve("p/k", "p/", ask, 100, { scope: "project", limit: 1000, remaining: 500, reset: 0 }, 10);
     expect(h.take("p/k", 60, 20)).toEqual({ leaseId: "L1", snapshot: { scope: "project", limit: 1000, remaining: 600, reset: 0 } });
     expect(h.take("p/k", 60, 20)).toBeNull();
     expect(h.refund("p/k", "L1", 50, 30)).toBe(true);
     expect(h.take("p/k", 60, 30)).not.toBeNull();
     expect(h.expired("p/", 10 + LEASE_MS)).toEqual([{ id: "L1", unused: 30 }]);
     expect(h.refund("p/k", "L1", 10, 10 + LEASE_MS)).toBe(false);
+  });
+
+  it("asks for one lease at a time, and gives back a lease granted while another is live", () => {
+    let n = 0;
+    const h = new BudgetLeaseHolder(() => `L${++n}`);
+    h.beforeReserve("p/k", "p/", 0);
+    const first = h.beforeReserve("p/k", "p/", 1);
+    const second = h.beforeReserve("p/k", "p/", 2);
+    expect(first.lease).toEqual({ id: "L1" });
+    expect(second.lease).toBeUndefined();
+    const snap = { scope: "project" as const, limit: 1000, remaining: 500, reset: 0 };
+    h.afterReserve("p/k", "p/", first, 100, snap, 3);
+    const third = h.beforeReserve("q/k", "q/", 3);
+    const again = h.beforeReserve("q/k", "q/", 4);
+    h.afterReserve("q/k", "q/", again, 50, snap, 5);
+    // Another ask for p/k while L1 is live: its grant must go back, not be forgotten.
+    const late = { lease: { id: "late" }, returned: [] };
+    h.afterReserve("p/k", "p/", late, 70, snap, 6);
+    expect(h.expired("p/", 7)).toEqual([{ id: "late", unused: 70 }]);
+    expect(h.take("p/k", 100, 7)).not.toBeNull();
+    expect(third.lease).toBeUndefined();
   });
 });
 
