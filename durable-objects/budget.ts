@@ -3,28 +3,29 @@
 // until the real cost is booked, so what can be booked never passes a budget.
 
 import { DurableObject } from "cloudflare:workers";
-import { alertPayload, signBody, type AlertMessage } from "../src/budget/alert.ts";
-import { bookRow, decideReserve, HOLD_MS, leaseSizeFor, thresholdsReached, binding, headroom, type ScopeView } from "../src/budget/book.ts";
+import { alertPayload } from "../src/budget/alert.ts";
+import { decideReserve, HOLD_MS, leaseSizeFor, thresholdsReached, binding, headroom, type ScopeView } from "../src/budget/book.ts";
 import type { Returned } from "../src/budget/lease-holder.ts";
 import { monthOf, type Month } from "../src/budget/month.ts";
-import { sumEntries, type RowSum } from "../src/budget/settle-sum.ts";
+import { sumEntries } from "../src/budget/settle-sum.ts";
 import type { BudgetLine, BudgetView, ReserveAnswer, ReserveInput, SetBudgetInput, SetBudgetOutcome, SettleBatchInput } from "../src/budget/types.ts";
 import { BUDGET_SCHEMA, BUDGET_SCHEMA_VERSION, PROJECT_SCOPE } from "../src/budget/schema.ts";
 import { projectStub } from "../src/projects/wire.ts";
+import { AlertOutbox } from "./budget-outbox.ts";
+import { bookSpend, seedMonth } from "./budget-spend.ts";
 
 type BudgetRow = { scope: string; limit_micros: number; thresholds: string; currency: string };
-type HoldRow = { id: string; month: string; key_id: string; micros: number; lease: number };
-type AlertRow = { id: string; body: string };
 
 /** How long a settle batch's id is remembered: far longer than any retry of it. */
 const APPLIED_KEEP_MS = 3_600_000;
-/** How soon an alert that could not be queued is tried again. */
-const ALERT_RETRY_MS = 10_000;
 
 export class BudgetObject extends DurableObject<Env> {
+  private readonly outbox: AlertOutbox;
+
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
     state.blockConcurrencyWhile(async () => this.migrate());
+    this.outbox = new AlertOutbox(state, env, () => this.projectId());
   }
 
   private migrate(): void {
@@ -121,26 +122,10 @@ export class BudgetObject extends DurableObject<Env> {
       this.takeBack(input.returned);
       for (const id of sum.own) sql.exec("DELETE FROM holds WHERE id = ?", id);
       for (const [id, micros] of sum.leases) this.release(id, micros);
-      for (const r of sum.rows) this.book(r);
+      for (const r of sum.rows) bookSpend(sql, r);
     });
     if (sum.keys.size > 0) this.checkAlerts(input.projectId, sum.keys, now);
     return { applied: true };
-  }
-
-  private book(r: RowSum): void {
-    const sql = this.ctx.storage.sql;
-    const month = monthOf(r.hour).id;
-    const old = sql.exec<{ p: number; c: number; m: number }>(
-      "SELECT prompt_tokens AS p, completion_tokens AS c, micros AS m FROM spend_rows WHERE hour = ? AND key_id = ? AND model = ?", r.hour, r.keyId, r.model,
-    ).toArray()[0];
-    const { row, delta } = bookRow(old && { promptTokens: old.p, completionTokens: old.c, micros: old.m }, r.usage, r.pricing);
-    sql.exec(
-      "INSERT OR REPLACE INTO spend_rows (hour, key_id, model, month, prompt_tokens, completion_tokens, micros) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      r.hour, r.keyId, r.model, month, row.promptTokens, row.completionTokens, row.micros,
-    );
-    for (const scope of [PROJECT_SCOPE, r.keyId]) {
-      sql.exec("INSERT INTO spend (month, scope, micros) VALUES (?, ?, ?) ON CONFLICT (month, scope) DO UPDATE SET micros = micros + excluded.micros", month, scope, delta);
-    }
   }
 
   // --- alerts ---
@@ -158,59 +143,11 @@ export class BudgetObject extends DurableObject<Env> {
         sql.exec("INSERT INTO alerts (id, month, scope, threshold, body, audited, queued) VALUES (?, ?, ?, ?, ?, 0, 0)", payload.id, month.id, b.scope, t, JSON.stringify(payload));
       }
     }
-    if (sql.exec("SELECT 1 FROM alerts WHERE audited = 0 OR queued = 0 LIMIT 1").toArray().length > 0) this.kickFlush();
-  }
-
-  private flushing: Promise<void> | null = null;
-  private flushAgain = false;
-
-  /** One flush at a time: two side by side would both deliver the rows neither has marked yet. */
-  private kickFlush(): void {
-    if (this.flushing !== null) {
-      this.flushAgain = true;
-      return;
-    }
-    this.flushing = (async () => {
-      do {
-        this.flushAgain = false;
-        await this.flushAlerts();
-      } while (this.flushAgain);
-      this.flushing = null;
-    })();
-    this.ctx.waitUntil(this.flushing);
-  }
-
-  /** Delivers the outbox: what fails stays for the alarm to try again. */
-  private async flushAlerts(): Promise<void> {
-    const sql = this.ctx.storage.sql;
-    const projectId = this.projectId();
-    const hook = sql.exec<{ url: string; secret: string }>("SELECT url, secret FROM webhook").toArray()[0];
-    let failed = false;
-    for (const a of sql.exec<AlertRow & { audited: number; queued: number }>("SELECT id, body, audited, queued FROM alerts WHERE audited = 0 OR queued = 0").toArray()) {
-      try {
-        if (a.audited === 0 && projectId !== null) {
-          const p = JSON.parse(a.body) as { api_key_id: string | null; threshold_percent: number; month: string; spent: unknown; limit: unknown };
-          await projectStub(this.env, projectId).appendAudit("budget.threshold_reached", { type: "system" }, { id: a.id, data: { api_key_id: p.api_key_id, threshold_percent: p.threshold_percent, month: p.month, spent: p.spent as number, limit: p.limit as number } });
-          sql.exec("UPDATE alerts SET audited = 1 WHERE id = ?", a.id);
-        }
-        if (a.queued === 0) {
-          if (hook !== undefined) {
-            const message: AlertMessage = { alertId: a.id, url: hook.url, body: a.body, signature: await signBody(hook.secret, a.body) };
-            await this.env.BUDGET_ALERTS.send(message, { contentType: "json" });
-          }
-          sql.exec("UPDATE alerts SET queued = 1 WHERE id = ?", a.id);
-        }
-      } catch (err) {
-        failed = true;
-        console.log(JSON.stringify({ level: "error", event: "budget_alert_flush_failed", alert_id: a.id, error: String(err) }));
-      }
-    }
-    if (failed) await this.ctx.storage.setAlarm(Date.now() + ALERT_RETRY_MS);
+    if (sql.exec("SELECT 1 FROM alerts WHERE audited = 0 OR queued = 0 LIMIT 1").toArray().length > 0) this.outbox.kick();
   }
 
   override async alarm(): Promise<void> {
-    this.kickFlush();
-    await this.flushing;
+    await this.outbox.flush();
   }
 
   // --- management ---
@@ -260,7 +197,7 @@ export class BudgetObject extends DurableObject<Env> {
     const previous = rows.find((b) => b.scope === scope);
     if (input.limit === null && previous === undefined) return { ok: true, view: this.view() };
     this.ctx.storage.transactionSync(() => {
-      if (input.seed !== undefined && rows.length === 0) this.seed(month, input.seed);
+      if (input.seed !== undefined && rows.length === 0) seedMonth(sql, month, input.seed);
       if (input.limit === null) sql.exec("DELETE FROM budgets WHERE scope = ?", scope);
       else sql.exec("INSERT OR REPLACE INTO budgets (scope, limit_micros, thresholds, currency) VALUES (?, ?, ?, ?)", scope, input.limit, JSON.stringify(input.thresholds), input.currency);
       // A changed limit is a new budget for alerts: thresholds it is already past fire again.
@@ -270,20 +207,6 @@ export class BudgetObject extends DurableObject<Env> {
     await projectStub(this.env, input.projectId).appendAudit(input.limit === null ? "budget.deleted" : "budget.updated", input.actor, details);
     if (input.limit !== null) this.checkAlerts(input.projectId, new Set(input.keyId === null ? [] : [input.keyId]), now);
     return { ok: true, view: this.view() };
-  }
-
-  /** Spend was not tracked while the project had no budget: start from the usage ledger. */
-  private seed(month: Month, rows: NonNullable<SetBudgetInput["seed"]>): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec("DELETE FROM spend_rows WHERE month = ?", month.id);
-    sql.exec("DELETE FROM spend WHERE month = ?", month.id);
-    for (const r of rows) {
-      if (monthOf(r.hour).id !== month.id) continue;
-      sql.exec("INSERT OR REPLACE INTO spend_rows (hour, key_id, model, month, prompt_tokens, completion_tokens, micros) VALUES (?, ?, ?, ?, ?, ?, ?)", r.hour, r.keyId, r.model, month.id, r.promptTokens, r.completionTokens, r.micros);
-      for (const scope of [PROJECT_SCOPE, r.keyId]) {
-        sql.exec("INSERT INTO spend (month, scope, micros) VALUES (?, ?, ?) ON CONFLICT (month, scope) DO UPDATE SET micros = micros + excluded.micros", month.id, scope, r.micros);
-      }
-    }
   }
 
   // --- webhook ---
