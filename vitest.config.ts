@@ -20,7 +20,7 @@ export default defineConfig({
   test: {
     reporters: json ? ["default", ["json", { outputFile: json }]] : ["default"],
     // Request logs are the product's output, not the tests'; keep the run readable.
-    onConsoleLog: (log) => !log.includes('"event":"request"') && !log.includes('"event":"origin_'),
+    onConsoleLog: (log) => !log.includes('"event":"request"') && !log.includes('"event":"origin_') && !log.includes('"event":"budget_'),
     projects: [
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
@@ -36,6 +36,7 @@ export default defineConfig({
                 // Short enough for a test to watch a breaker open and recover.
                 BREAKER_COOLDOWN_MS: "400",
                 METER_ORIGIN_URL: inject<string>("meterOriginUrl"),
+                WEBHOOK_RECEIVER_URL: inject<string>("webhookReceiverUrl"),
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
               },
@@ -46,7 +47,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/integration/node/**"],
-          globalSetup: ["test/integration/global-setup.ts", "test/integration/meter-origin-setup.ts"],
+          globalSetup: ["test/integration/global-setup.ts", "test/integration/meter-origin-setup.ts", "test/integration/webhook-receiver-setup.ts"],
           testTimeout: 20_000,
         },
       },

@@ -236,6 +236,12 @@ export async function seedRouter(mf: MiniflareInstance, worker: string, originUr
   await management(router, token, "PATCH", `/v1/organization/projects/${DEMO_PROJECT_ID}`, {
     limits: Object.fromEntries(ids.map((id) => [id, roomy])),
   });
+  // BENCH_BUDGET: a monthly budget for the demo project (far above the load), to measure what
+  // enforcing one costs; a router without budgets (an older ref under bench:ab) runs without.
+  const budget = Number(process.env.BENCH_BUDGET ?? 0);
+  if (budget > 0) {
+    await management(router, token, "PUT", `/v1/organization/projects/${DEMO_PROJECT_ID}/budget`, { amount: budget }).catch((err: unknown) => console.log(`bench: no budget on this router (${String(err).slice(0, 80)})`));
+  }
   return router;
 }
 

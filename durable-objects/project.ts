@@ -241,6 +241,11 @@ export class ProjectObject extends DurableObject<Env> {
     );
   }
 
+  /** For other objects that own a part of the project (its budget): one audited event. */
+  appendAudit(type: AuditType, actor: Actor, details: AuditDetails): void {
+    this.audit(type, actor, details);
+  }
+
   /** The time of one event, so that its id can split every project's log (audit-page.ts). */
   auditTime(seq: number): number | null {
     return this.ctx.storage.sql.exec<{ effective_at: number }>("SELECT effective_at FROM audit_log WHERE seq = ?", seq).toArray()[0]?.effective_at ?? null;

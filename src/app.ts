@@ -11,6 +11,8 @@ import type { RouterArgs, RouterRequest } from "./routes/context.ts";
 import { fallbackRoute } from "./routes/fallback.ts";
 import { createKey, deleteKey, getKey, listKeys, rotateKey, updateKey } from "./routes/api-keys.ts";
 import { listAuditLogs } from "./routes/audit-logs.ts";
+import { deleteBudget, getBudget, putBudget } from "./routes/budget.ts";
+import { deleteBudgetWebhook, getBudgetWebhook, setBudgetWebhook } from "./routes/budget-webhook.ts";
 import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
 import { getOpenApiDocument } from "./routes/openapi.ts";
@@ -52,7 +54,7 @@ function finish(response: Response, request: RouterRequest): Response {
 }
 
 type Handler = (request: RouterRequest, ...args: RouterArgs) => Response | Promise<Response>;
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Every route, once: the router's registrations and the fallback's 405 table come from it. */
 const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
@@ -76,6 +78,15 @@ const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
   ["DELETE", "/v1/organization/projects/:project_id/api_keys/:key_id", deleteKey],
   ["POST", "/v1/organization/projects/:project_id/api_keys/:key_id/rotate", rotateKey],
   ["GET", "/v1/organization/projects/:project_id/audit_logs", listAuditLogs],
+  ["GET", "/v1/organization/projects/:project_id/budget", getBudget],
+  ["PUT", "/v1/organization/projects/:project_id/budget", putBudget],
+  ["DELETE", "/v1/organization/projects/:project_id/budget", deleteBudget],
+  ["GET", "/v1/organization/projects/:project_id/budget/webhook", getBudgetWebhook],
+  ["POST", "/v1/organization/projects/:project_id/budget/webhook", setBudgetWebhook],
+  ["DELETE", "/v1/organization/projects/:project_id/budget/webhook", deleteBudgetWebhook],
+  ["GET", "/v1/organization/projects/:project_id/api_keys/:key_id/budget", getBudget],
+  ["PUT", "/v1/organization/projects/:project_id/api_keys/:key_id/budget", putBudget],
+  ["DELETE", "/v1/organization/projects/:project_id/api_keys/:key_id/budget", deleteBudget],
   ["GET", "/v1/organization/audit_logs", listAuditLogs],
   ["GET", "/v1/organization/usage/completions", usageCompletions],
 ];

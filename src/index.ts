@@ -1,11 +1,13 @@
 // Worker entry: the router for HTTP, the cron (origin health check, parked settle
-// batches), and the Durable Object classes it binds.
+// batches), the budget alerts' queue consumer, and the Durable Object classes it binds.
 
 import { router } from "./app.ts";
+import { deliverAlerts } from "./budget/deliver.ts";
 import { probeOrigins } from "./origins/probe.ts";
 import { sweepParkedSettles } from "./quota/settle-parking.ts";
 
 export { KeyClaimObject } from "../durable-objects/key-claim.ts";
+export { BudgetObject } from "../durable-objects/budget.ts";
 export { LimiterObject } from "../durable-objects/limiter.ts";
 export { ProjectObject } from "../durable-objects/project.ts";
 
@@ -15,4 +17,5 @@ export default {
     ctx.waitUntil(probeOrigins(env, ctx, controller.scheduledTime));
     ctx.waitUntil(sweepParkedSettles(env));
   },
+  queue: (batch, _env, _ctx) => deliverAlerts(batch),
 } satisfies ExportedHandler<Env>;

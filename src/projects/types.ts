@@ -33,7 +33,7 @@ export interface StoredKey {
 }
 
 /** Who made a change: the operators' admin credential or one of the project's keys. */
-export type Actor = { type: "admin" } | { type: "api_key"; api_key: { id: string } };
+export type Actor = { type: "admin" } | { type: "api_key"; api_key: { id: string } } | { type: "system" };
 
 export type AuditType =
   | "project.created"
@@ -43,7 +43,10 @@ export type AuditType =
   | "api_key.created"
   | "api_key.updated"
   | "api_key.rotated"
-  | "api_key.deleted";
+  | "api_key.deleted"
+  | "budget.updated"
+  | "budget.deleted"
+  | "budget.threshold_reached";
 export const AUDIT_TYPES: readonly AuditType[] = [
   "project.created",
   "project.updated",
@@ -53,6 +56,9 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   "api_key.updated",
   "api_key.rotated",
   "api_key.deleted",
+  "budget.updated",
+  "budget.deleted",
+  "budget.threshold_reached",
 ];
 
 /** Plain JSON: what crosses the RPC boundary and lands in the audit table. */

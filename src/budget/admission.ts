@@ -1,0 +1,121 @@
+// The edge's side of budgets: reserve a request's worst-case cost (from this isolate's
+// lease, or at the project's BudgetObject), and book its real cost when it has ended.
+// A key whose project has no budget costs one call per NO_BUDGET_MS per isolate.
+
+import type { ModelEntry } from "../catalog/types.ts";
+import { ApiError } from "../openai/errors.ts";
+import type { InferenceRequest } from "../openai/inference-request.ts";
+import type { TokenUsage } from "../quota/estimate.ts";
+import { hourOf } from "../usage/ledger.ts";
+import { budgetHeaders, insufficientQuota } from "./headers.ts";
+import { BudgetLeaseHolder, type BudgetSnapshot } from "./lease-holder.ts";
+import { upperMicros, worstCaseTokens } from "./price.ts";
+import { settleBudgetBatched } from "./settle-batch.ts";
+import type { ReserveAnswer, SettleEntry } from "./types.ts";
+
+/**
+ * How long an isolate trusts "this key has no budget": the delay before a newly set
+ * budget is enforced everywhere (the same order as the catalog's CATALOG_TTL_MS).
+ */
+export const NO_BUDGET_MS = 10_000;
+const BUDGET_TIMEOUT_MS = 2_000;
+const CACHE_MAX = 10_000;
+
+const noBudget = new Map<string, number>();
+const holder = new BudgetLeaseHolder(() => `lease_${crypto.randomUUID()}`);
+
+/** Forget every "no budget" answer in this isolate (a budget was just set here; tests). */
+export function resetBudgetCache(): void {
+  noBudget.clear();
+}
+
+export const budgetStub = (env: Env, projectId: string): ReturnType<Env["BUDGETS"]["get"]> => env.BUDGETS.get(env.BUDGETS.idFromName(projectId));
+
+export interface BudgetInput {
+  projectId: string;
+  keyId: string;
+  model: ModelEntry;
+  req: InferenceRequest;
+  promptEstimate: number;
+  /** The request's arrival: its billing hour, and so its month. */
+  startedAt: number;
+  requestId: string;
+}
+
+export interface BudgetReservation {
+  /** x-budget-*, once the key or its project has a budget. */
+  headers: Record<string, string>;
+  /** Books the real cost and gives back the rest of the hold; only the first call counts. */
+  book(usage: TokenUsage | null): Promise<void>;
+}
+
+const NOTHING: BudgetReservation = { headers: {}, book: () => Promise.resolve() };
+
+const unavailable = (): ApiError =>
+  new ApiError({ status: 503, type: "server_error", code: "budget_unavailable", message: "The project's budget could not be checked right now; try again shortly.", headers: { "retry-after": "1" } });
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("budget timeout")), ms)));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** Reserves the request's worst case, or throws 429 insufficient_quota (503 if the budget cannot be asked). */
+export async function reserveBudget(env: Env, input: BudgetInput): Promise<BudgetReservation> {
+  const { projectId, keyId, model } = input;
+  const name = `${projectId}/${keyId}`;
+  const now = Date.now();
+  const until = noBudget.get(name);
+  if (until !== undefined && until > now) return NOTHING;
+  const worst = upperMicros(worstCaseTokens(input.req, model, input.promptEstimate), model.pricing);
+
+  const fromLease = holder.take(name, worst, now);
+  if (fromLease !== null) {
+    return reservation(env, input, worst, budgetHeaders(fromLease.snapshot), { kind: "lease", id: fromLease.leaseId });
+  }
+  const ask = holder.beforeReserve(name, `${projectId}/`, now);
+  const holdId = `hold_${input.requestId}_${crypto.randomUUID()}`;
+  const call = async (): Promise<ReserveAnswer> =>
+    (await budgetStub(env, projectId).reserve({ projectId, keyId, holdId, worst, returned: ask.returned, ...(ask.lease ? { lease: ask.lease } : {}) })) as ReserveAnswer;
+  let answer: ReserveAnswer;
+  try {
+    answer = await withTimeout(call(), BUDGET_TIMEOUT_MS);
+  } catch (err) {
+    // A lease the object granted to a call that timed out stays held there until HOLD_MS.
+    holder.askFailed(name);
+    console.log(JSON.stringify({ level: "error", event: "budget_unavailable", project_id: projectId, error: String(err) }));
+    throw unavailable();
+  }
+  if (answer.kind !== "granted") holder.askFailed(name);
+  if (answer.kind === "none") {
+    if (noBudget.size >= CACHE_MAX) noBudget.clear();
+    noBudget.set(name, now + NO_BUDGET_MS);
+    return NOTHING;
+  }
+  if (answer.kind === "refused") throw insufficientQuota(answer);
+  holder.afterReserve(name, `${projectId}/`, ask, answer.lease, answer.snapshot, Date.now());
+  const seen: BudgetSnapshot = { ...answer.snapshot, remaining: answer.snapshot.remaining + worst + answer.lease };
+  return reservation(env, input, worst, budgetHeaders(seen), { kind: "own", id: holdId });
+}
+
+function reservation(env: Env, input: BudgetInput, worst: number, headers: Record<string, string>, held: { kind: "own" | "lease"; id: string }): BudgetReservation {
+  let booked = false;
+  return {
+    headers,
+    book(usage) {
+      if (booked) return Promise.resolve();
+      booked = true;
+      const { projectId, keyId, model } = input;
+      const name = `${projectId}/${keyId}`;
+      const now = Date.now();
+      let hold: SettleEntry["hold"] = { kind: "own", id: held.id };
+      if (held.kind === "lease") {
+        // What the booking can add to the spend, at most; the rest of the worst case is free again.
+        const used = usage === null ? 0 : Math.min(worst, upperMicros(usage, model.pricing));
+        hold = { kind: "lease", id: held.id, release: holder.refund(name, held.id, worst - used, now) ? used : worst };
+      }
+      const entry: SettleEntry = { keyId, model: model.id, hour: hourOf(input.startedAt), usage, pricing: model.pricing, hold };
+      return settleBudgetBatched(projectId, entry, () => budgetStub(env, projectId), (p) => holder.expired(`${p}/`, Date.now()));
+    },
+  };
+}
