@@ -35,11 +35,14 @@ async function deliveries(path: string, atLeast: number): Promise<Array<{ header
 describe("budget management", () => {
   it("the admin sets the project's budget, a keys key its keys' (never above it); each change is audited", async () => {
     const p = await createProject();
-    const keysKey = await createApiKey(p.id, { scopes: ["keys"] });
+    // The manager holds every scope of the key it budgets (the permission rule).
+    const keysKey = await createApiKey(p.id, { scopes: ["keys", "inference"] });
+    const narrow = await createApiKey(p.id, { scopes: ["keys"] });
     const other = await createApiKey(p.id);
     const base = `/v1/organization/projects/${p.id}`;
 
     await expectError(await put(`${base}/budget`, { amount: 10 }, keysKey.value), 403, "admin_only");
+    await expectError(await put(`${base}/api_keys/${other.id}/budget`, { amount: 1 }, narrow.value), 403, "api_key_not_allowed");
     const set = await put(`${base}/budget`, { amount: 10, thresholds: [80] });
     expect(set.status).toBe(200);
     expect(await set.json()).toMatchObject({ object: "organization.project.budget", project_id: p.id, currency: "EUR", limit: 10, spent: 0, remaining: 10, thresholds: [80] });
