@@ -1,7 +1,7 @@
 // npm run catalog:push -- <file> [--remote] [--persist-to <dir>]
 // Validates a catalog and writes it to the KV namespace (local by default).
 
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateCatalog } from "../src/catalog/validate.ts";
@@ -27,11 +27,20 @@ export function loadCatalogFile(file: string): unknown {
 
 /** Writes KV entries in one wrangler call. */
 export async function putKv(entries: { key: string; value: string }[], target: { remote: boolean; persistTo?: string }): Promise<void> {
-  const file = join(mkdtempSync(join(tmpdir(), "eir-kv-")), "bulk.json");
-  writeFileSync(file, JSON.stringify(entries));
-  const args = ["kv", "bulk", "put", file, "--binding", "KV", target.remote ? "--remote" : "--local"];
-  if (!target.remote && target.persistTo) args.push("--persist-to", target.persistTo);
-  await runWrangler(args);
+  const dir = mkdtempSync(join(tmpdir(), "eir-kv-"));
+  // Gone however this ends: done, failed, or the process exiting half-way.
+  const cleanUp = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", cleanUp);
+  try {
+    const file = join(dir, "bulk.json");
+    writeFileSync(file, JSON.stringify(entries));
+    const args = ["kv", "bulk", "put", file, "--binding", "KV", target.remote ? "--remote" : "--local"];
+    if (!target.remote && target.persistTo) args.push("--persist-to", target.persistTo);
+    await runWrangler(args);
+  } finally {
+    cleanUp();
+    process.off("exit", cleanUp);
+  }
 }
 
 if (import.meta.main) {
