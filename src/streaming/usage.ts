@@ -85,21 +85,12 @@ export class JsonUsageScanner {
         continue;
       }
       if (depth === 0) {
-        if (b !== 0x7b) this.stop();
+        this.open(b);
         depth = 1;
-        this.expectKey = true;
         i++;
         continue;
       }
-      if (depth === 1 && this.afterColon) {
-        this.afterColon = false;
-        if (this.usageNext && b === 0x7b) {
-          this.capture = [];
-          this.captured = 0;
-          from = i;
-        }
-        this.usageNext = false;
-      }
+      if (depth === 1 && this.afterColon && this.valueStarts(b)) from = i;
       i++;
       switch (c) {
         case PLAIN:
@@ -124,18 +115,35 @@ export class JsonUsageScanner {
           }
           break;
         case COLON_C:
-          if (depth === 1) {
-            this.expectKey = false;
-            this.afterColon = true;
-          }
-          break;
         case COMMA_C:
-          if (depth === 1) this.expectKey = true;
+          // Only the top level's punctuation matters: name, then value, then the next name.
+          if (depth === 1) {
+            this.expectKey = c === COMMA_C;
+            this.afterColon = c === COLON_C;
+          }
           break;
       }
     }
     this.depth = depth;
     if (this.capture !== null && from !== -1) this.keep(chunk.subarray(from));
+  }
+
+  /** The document's first byte: an object, or there is nothing to find. */
+  private open(b: number): void {
+    if (b !== 0x7b) this.stop();
+    this.expectKey = true;
+  }
+
+  /** A top-level member's value starts with `b`; true if it is the usage object, whose bytes are kept from here. */
+  private valueStarts(b: number): boolean {
+    this.afterColon = false;
+    const usage = this.usageNext && b === 0x7b;
+    this.usageNext = false;
+    if (usage) {
+      this.capture = [];
+      this.captured = 0;
+    }
+    return usage;
   }
 
   /** From inside a string at `i`: the offset just past its closing quote, or the chunk's end. */
