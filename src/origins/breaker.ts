@@ -38,8 +38,8 @@ export function isAvailable(s: BreakerState, now: number, cfg: BreakerConfig): b
   }
 }
 
-/** Lets a request through if the state allows; a request let through an expired breaker is its probe. */
-export function admit(s: BreakerState, now: number, cfg: BreakerConfig): { allowed: boolean; next: BreakerState } {
+/** Lets a request through the breaker if the state allows; a request let through an expired breaker is its probe. */
+export function passBreaker(s: BreakerState, now: number, cfg: BreakerConfig): { allowed: boolean; next: BreakerState } {
   if (!isAvailable(s, now, cfg)) return { allowed: false, next: s };
   if (s.kind === "closed") return { allowed: true, next: s };
   return { allowed: true, next: { kind: "half_open", probeSince: now, cooldownMs: s.cooldownMs, ...keepEarly(s) } };
@@ -63,7 +63,7 @@ export function earlyProbeAt(s: BreakerState, now: number, cfg: BreakerConfig): 
  * cool-down ends. It is the breaker's one probe, judged like any other.
  */
 export function admitEarly(s: BreakerState, now: number, cfg: BreakerConfig): { allowed: boolean; next: BreakerState } {
-  if (s.kind !== "open") return admit(s, now, cfg);
+  if (s.kind !== "open") return passBreaker(s, now, cfg);
   if (earlyProbeAt(s, now, cfg) === null) return { allowed: false, next: s };
   return { allowed: true, next: { kind: "half_open", probeSince: now, cooldownMs: s.cooldownMs, earlyAt: now } };
 }

@@ -3,8 +3,10 @@
 // here waits on the network during a request.
 
 import type { OriginSpec } from "../catalog/types.ts";
-import { CLOSED, DEFAULT_BREAKER, admit, admitEarly, earlyProbeAt, isAvailable, onAbandon, onFailure, onFirstByte, onSuccess, retryAt, type BreakerConfig, type BreakerState } from "./breaker.ts";
-import { HEALTH_KEY, isMarkedDown, parseHealthDoc, type HealthDoc } from "./health-doc.ts";
+import { CLOSED, DEFAULT_BREAKER, admitEarly, earlyProbeAt, isAvailable, onAbandon, onFailure, onFirstByte, onSuccess, passBreaker, retryAt, type BreakerConfig, type BreakerState } from "./breaker.ts";
+import { settingsOf } from "../config/settings.ts";
+import { HEALTH_KEY } from "../storage/kv-keys.ts";
+import { isMarkedDown, parseHealthDoc, type HealthDoc } from "./health-doc.ts";
 import { soonestToRecover } from "./select.ts";
 
 /** How long an isolate uses its copy of the health document before re-reading it. */
@@ -21,12 +23,8 @@ const configs = new WeakMap<Env, BreakerConfig>();
 export function breakerConfig(env: Env): BreakerConfig {
   let cfg = configs.get(env);
   if (cfg === undefined) {
-    const n = (v: string | undefined, d: number): number => (Number(v) > 0 ? Number(v) : d);
-    cfg = {
-      ...DEFAULT_BREAKER,
-      failureThreshold: n(env.BREAKER_FAILURES, DEFAULT_BREAKER.failureThreshold),
-      cooldownMs: n(env.BREAKER_COOLDOWN_MS, DEFAULT_BREAKER.cooldownMs),
-    };
+    const s = settingsOf(env);
+    cfg = { ...DEFAULT_BREAKER, failureThreshold: s.breakerFailures, cooldownMs: s.breakerCooldownMs };
     configs.set(env, cfg);
   }
   return cfg;
@@ -46,7 +44,7 @@ export function probedDown(id: string, now: number): boolean {
 
 /** Claims the right to send one request (the probe slot of a half-open breaker, if it is one). */
 export function claimOrigin(id: string, now: number, cfg: BreakerConfig): boolean {
-  const { allowed, next } = admit(stateOf(id), now, cfg);
+  const { allowed, next } = passBreaker(stateOf(id), now, cfg);
   breakers.set(id, next);
   return allowed;
 }

@@ -1,16 +1,17 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { router as app } from "../../src/app.ts";
 import type { OriginSpec } from "../../src/catalog/types.ts";
-import { breakerState, resetOriginHealth } from "../../src/origins/health-state.ts";
+import { breakerState } from "../../src/origins/health-state.ts";
 import { expectError, model, SIM, seedCatalog, seedKey } from "./helpers.ts";
 
 // Right after an outage: both origins' breakers are open, one origin has recovered. A
 // cool-down far longer than the test, so only the early probe can serve these requests.
 const outageEnv = { ...env, BREAKER_FAILURES: "1", BREAKER_COOLDOWN_MS: "30000" } as unknown as Env;
 
-beforeEach(() => resetOriginHealth());
+// No resetOriginHealth(): each test's origins have ids of their own, and a reset would
+// also clear the breakers of another file's test running beside this one.
 
 let n = 0;
 async function twoOrigins(): Promise<{ model: string; survivor: OriginSpec; killed: OriginSpec }> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { OriginSpec } from "../../src/catalog/types.ts";
 import { callerLocation, haversineKm, proximityRank, FAR_RANK, UNKNOWN_LOCATION } from "../../src/origins/location.ts";
-import { admit, admitEarly, CLOSED, earlyProbeAt, onFailure, type BreakerState } from "../../src/origins/breaker.ts";
+import { admitEarly, CLOSED, earlyProbeAt, onFailure, passBreaker, type BreakerState } from "../../src/origins/breaker.ts";
 import { rankOrigins, soonestToRecover, weightedOrder } from "../../src/origins/select.ts";
 
 const FRANKFURT = { lat: 50.11, lon: 8.68 };
@@ -127,7 +127,7 @@ describe("when every origin's breaker is open", () => {
 
   it("lets the early probe through the open breaker as its one probe, and no second one", () => {
     const s = states.survivor!;
-    expect(admit(s, now, cfg).allowed).toBe(false);
+    expect(passBreaker(s, now, cfg).allowed).toBe(false);
     const probe = admitEarly(s, now, cfg);
     expect(probe).toEqual({ allowed: true, next: { kind: "half_open", probeSince: now, cooldownMs: 5_000, earlyAt: now } });
     expect(admitEarly(probe.next, now + 1, cfg).allowed).toBe(false);
