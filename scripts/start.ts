@@ -87,7 +87,7 @@ const dev = spawnWrangler(
 );
 forwardOutput(dev.stdout);
 
-/** wrangler's own banner is hidden at log level warn, so readiness is probed instead. */
+/** wrangler's banner is filtered out, and its "Ready" comes before the demo key exists: readiness is probed. */
 async function announceWhenReady(): Promise<void> {
   for (let i = 0; i < 600; i++) {
     try {
