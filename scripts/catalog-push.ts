@@ -28,14 +28,18 @@ export function loadCatalogFile(file: string): unknown {
 /** Writes KV entries in one wrangler call; the temporary file goes away either way. */
 export async function putKv(entries: { key: string; value: string }[], target: { remote: boolean; persistTo?: string }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "eir-kv-"));
-  const file = join(dir, "bulk.json");
-  writeFileSync(file, JSON.stringify(entries));
-  const args = ["kv", "bulk", "put", file, "--binding", "KV", target.remote ? "--remote" : "--local"];
-  if (!target.remote && target.persistTo) args.push("--persist-to", target.persistTo);
+  // Gone however this ends: done, failed, or the process exiting half-way.
+  const cleanUp = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", cleanUp);
   try {
+    const file = join(dir, "bulk.json");
+    writeFileSync(file, JSON.stringify(entries));
+    const args = ["kv", "bulk", "put", file, "--binding", "KV", target.remote ? "--remote" : "--local"];
+    if (!target.remote && target.persistTo) args.push("--persist-to", target.persistTo);
     await runWrangler(args);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    cleanUp();
+    process.off("exit", cleanUp);
   }
 }
 

@@ -1,6 +1,6 @@
 // Response generation for the simulated origin: timing, fail modes and per-request token accounting.
 import type { ServerResponse } from "node:http";
-import { ChunkWriter, completionText, embed, embeddingBase64, usage } from "./protocol.ts";
+import { ChunkWriter, completionText, embed, embeddingBase64, shapedUsage, usage } from "./protocol.ts";
 import type { ResolvedBehaviour } from "./protocol.ts";
 
 export type Kind = "chat" | "completion" | "embedding";
@@ -98,7 +98,16 @@ export async function unary(ctx: Ctx, job: Job): Promise<void> {
   }
   const completion = job.len * job.choices;
   const object = job.kind === "chat" ? "chat.completion" : "text_completion";
-  const out = { id: job.id, object, created: job.created, model: job.model, choices, usage: usage(job.promptTokens, completion) };
+  const u = shapedUsage(usage(job.promptTokens, completion), b.usageShape);
+  const head = { id: job.id, object, created: job.created, model: job.model };
+  const out =
+    b.usageShape === "first"
+      ? { usage: u, ...head, choices }
+      : b.usageShape === "openai"
+        ? { ...head, choices, usage: u, service_tier: "default", system_fingerprint: null }
+        : b.usageShape === "vllm"
+          ? { ...head, choices, usage: u, prompt_logprobs: null, kv_transfer_params: null }
+          : { ...head, choices, usage: u };
   ctx.outcome = "completed";
   ctx.st.completionTokens += completion;
   ctx.st.completed++;
@@ -166,7 +175,7 @@ export async function stream(ctx: Ctx, job: Job, includeUsage: boolean): Promise
   if (b.fail === "stall_mid") return; // hold until the client gives up
   if (b.fail === "malformed") return fail(ctx, () => res.end("data: {not json\n\ndata: {not json\n\n"));
   for (let i = 0; i < job.choices; i++) buf += w.finish(i, job.reason);
-  if (includeUsage) buf += w.usage(usage(job.promptTokens, written));
+  if (includeUsage) buf += w.usage(shapedUsage(usage(job.promptTokens, written), b.usageShape));
   buf += "data: [DONE]\n\n";
   ctx.outcome = "completed";
   counters.completed++;

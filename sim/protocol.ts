@@ -3,6 +3,14 @@
 import { prng } from "./prng.ts";
 
 export type FailMode = "none" | "status" | "reset" | "cut" | "stall" | "malformed" | "stall_mid";
+/**
+ * How the usage object looks and where it stands, as real servers send it: plain (three
+ * counts, last), openai (with prompt_ and completion_tokens_details, then more members),
+ * vllm (prompt_tokens_details with cached tokens, as prefix caching reports them), first
+ * (OpenAI's shape before the choices).
+ */
+export type UsageShape = "plain" | "openai" | "vllm" | "first";
+const USAGE_SHAPES: readonly string[] = ["plain", "openai", "vllm", "first"];
 
 export interface SimBehaviour {
   ttftMs?: number;
@@ -11,6 +19,7 @@ export interface SimBehaviour {
   fail?: FailMode;
   status?: number;
   cutAfter?: number;
+  usageShape?: UsageShape;
 }
 
 export type ResolvedBehaviour = Required<SimBehaviour>;
@@ -22,6 +31,7 @@ export const DEFAULT_BEHAVIOUR: ResolvedBehaviour = {
   fail: "none",
   status: 500,
   cutAfter: 2,
+  usageShape: "plain",
 };
 
 const FAIL_MODES: readonly string[] = ["none", "status", "reset", "cut", "stall", "malformed", "stall_mid"];
@@ -47,6 +57,10 @@ export function sanitizeBehaviour(raw: unknown): SimBehaviour | string {
   if (r.fail !== undefined && r.fail !== null) {
     if (typeof r.fail !== "string" || !FAIL_MODES.includes(r.fail)) return `sim.fail must be one of ${FAIL_MODES.join(", ")}`;
     out.fail = r.fail as FailMode;
+  }
+  if (r.usageShape !== undefined && r.usageShape !== null) {
+    if (typeof r.usageShape !== "string" || !USAGE_SHAPES.includes(r.usageShape)) return `sim.usageShape must be one of ${USAGE_SHAPES.join(", ")}`;
+    out.usageShape = r.usageShape as UsageShape;
   }
   return out;
 }
@@ -130,6 +144,23 @@ export function usage(prompt: number, completion: number): Usage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
+/** The usage object in the given shape (member order as those servers write it). */
+export function shapedUsage(u: Usage, shape: UsageShape): Record<string, unknown> {
+  switch (shape) {
+    case "plain":
+      return { ...u };
+    case "vllm":
+      return { prompt_tokens: u.prompt_tokens, total_tokens: u.total_tokens, completion_tokens: u.completion_tokens, prompt_tokens_details: { cached_tokens: Math.floor(u.prompt_tokens / 2) } };
+    case "openai":
+    case "first":
+      return {
+        ...u,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      };
+  }
+}
+
 /**
  * Pre-rendered SSE frames. Built by string concatenation rather than JSON.stringify per token
  * because benchmarks push many thousands of chunks per second through one process.
@@ -164,7 +195,7 @@ export class ChunkWriter {
       : `${this.pre}{"index":${index},"text":"","logprobs":null,"finish_reason":"${reason}"}${this.post}`;
   }
 
-  usage(u: Usage): string {
+  usage(u: Usage | Record<string, unknown>): string {
     return `${this.head}[],"usage":${JSON.stringify(u)}}\n\n`;
   }
 }

@@ -1,6 +1,7 @@
 // Circuit breaker for one origin, as a pure state machine: (state, event, now) -> state.
 // Closed lets traffic through and counts consecutive failures; open skips the origin
-// until a cool-down ends; half-open lets exactly one probe request through.
+// until a cool-down ends (unless every origin is open: then the soonest is probed early);
+// half-open lets exactly one probe request through.
 
 export interface BreakerConfig {
   /** Consecutive failures that open the breaker. */
@@ -16,8 +17,12 @@ export const DEFAULT_BREAKER: BreakerConfig = { failureThreshold: 3, cooldownMs:
 
 export type BreakerState =
   | { kind: "closed"; failures: number }
-  | { kind: "open"; until: number; cooldownMs: number }
-  | { kind: "half_open"; probeSince: number; cooldownMs: number };
+  /** `earlyAt`: when this origin was last probed ahead of its cool-down (see admitEarly). */
+  | { kind: "open"; until: number; cooldownMs: number; earlyAt?: number }
+  | { kind: "half_open"; probeSince: number; cooldownMs: number; earlyAt?: number };
+
+/** Carries the time of the last early probe from state to state, when there was one. */
+const keepEarly = (s: { earlyAt?: number }): { earlyAt?: number } => (s.earlyAt === undefined ? {} : { earlyAt: s.earlyAt });
 
 export const CLOSED: BreakerState = { kind: "closed", failures: 0 };
 
@@ -37,7 +42,30 @@ export function isAvailable(s: BreakerState, now: number, cfg: BreakerConfig): b
 export function passBreaker(s: BreakerState, now: number, cfg: BreakerConfig): { allowed: boolean; next: BreakerState } {
   if (!isAvailable(s, now, cfg)) return { allowed: false, next: s };
   if (s.kind === "closed") return { allowed: true, next: s };
-  return { allowed: true, next: { kind: "half_open", probeSince: now, cooldownMs: s.cooldownMs } };
+  return { allowed: true, next: { kind: "half_open", probeSince: now, cooldownMs: s.cooldownMs, ...keepEarly(s) } };
+}
+
+/**
+ * When this origin could be probed ahead of its cool-down, for the case where every origin
+ * of a model is open: the end of its cool-down; null while its one probe is out, or if it
+ * was probed early less than a base cool-down ago. So a total outage costs each origin at
+ * most one early probe per cool-down, and requests fail fast in between.
+ */
+export function earlyProbeAt(s: BreakerState, now: number, cfg: BreakerConfig): number | null {
+  if (isAvailable(s, now, cfg)) return now;
+  if (s.kind !== "open" || (s.earlyAt !== undefined && now - s.earlyAt < cfg.cooldownMs)) return null;
+  return s.until;
+}
+
+/**
+ * Lets a probe through an open breaker before its cool-down ends: chosen when no origin
+ * may be tried, since refusing outright would leave a recovered origin unused until its
+ * cool-down ends. It is the breaker's one probe, judged like any other.
+ */
+export function admitEarly(s: BreakerState, now: number, cfg: BreakerConfig): { allowed: boolean; next: BreakerState } {
+  if (s.kind !== "open") return passBreaker(s, now, cfg);
+  if (earlyProbeAt(s, now, cfg) === null) return { allowed: false, next: s };
+  return { allowed: true, next: { kind: "half_open", probeSince: now, cooldownMs: s.cooldownMs, earlyAt: now } };
 }
 
 /** A complete answer proves the origin works: the breaker closes and forgets past failures. */
@@ -63,7 +91,7 @@ export function onFailure(s: BreakerState, now: number, cfg: BreakerConfig): Bre
     }
     case "half_open": {
       const cooldownMs = Math.min(s.cooldownMs * 2, cfg.maxCooldownMs);
-      return { kind: "open", until: now + cooldownMs, cooldownMs };
+      return { kind: "open", until: now + cooldownMs, cooldownMs, ...keepEarly(s) };
     }
     case "open":
       // A late report from a request let through before the breaker opened.
@@ -73,7 +101,7 @@ export function onFailure(s: BreakerState, now: number, cfg: BreakerConfig): Bre
 
 /** A probe that ended without a verdict (the client left): the next request may probe at once. */
 export function onAbandon(s: BreakerState, now: number): BreakerState {
-  return s.kind === "half_open" ? { kind: "open", until: now, cooldownMs: s.cooldownMs } : s;
+  return s.kind === "half_open" ? { kind: "open", until: now, cooldownMs: s.cooldownMs, ...keepEarly(s) } : s;
 }
 
 /** When the origin may next be tried, or null if it may be tried now. */

@@ -11,7 +11,9 @@ import { attemptOrigin, DEFAULT_FIRST_BYTE_MS, type AttemptResult, type OriginPa
 import {
   breakerAllows,
   breakerConfig,
+  claimEarlyProbe,
   claimOrigin,
+  earlyProbeOrigin,
   probedDown,
   refreshHealthDoc,
   reportAbandon,
@@ -106,6 +108,9 @@ export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: 
   const cfg = breakerConfig(env);
   refreshHealthDoc(env, ctx, started);
   const ranked = rankUsable(req, started, cfg);
+  // Every breaker open: probe the soonest to recover rather than refuse (select.ts, rule 5).
+  const early = ranked.length === 0 ? earlyProbeOrigin(req.model.origins, started, cfg) : null;
+  if (early !== null) ranked.push(early);
   const maxAttempts = req.model.failover?.max_attempts ?? DEFAULT_MAX_ATTEMPTS;
   const deadline = started + (req.model.failover?.budget_ms ?? DEFAULT_BUDGET_MS);
   const firstByteMs = req.model.timeouts?.first_byte_ms ?? DEFAULT_FIRST_BYTE_MS;
@@ -120,7 +125,7 @@ export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: 
     if (remaining <= 0) break;
     const body = req.bodyFor(origin);
     // Another request may have taken a half-open breaker's single probe meanwhile.
-    if (!claimOrigin(origin.id, now, cfg)) continue;
+    if (!(origin === early ? claimEarlyProbe(origin.id, now, cfg) : claimOrigin(origin.id, now, cfg))) continue;
     attempts++;
     const result = await attemptOrigin(env, {
       origin,

@@ -2,10 +2,12 @@
 // memory, plus the cron's last probe results, read from KV in the background. Nothing
 // here waits on the network during a request.
 
-import { CLOSED, DEFAULT_BREAKER, isAvailable, onAbandon, onFailure, onFirstByte, onSuccess, passBreaker, retryAt, type BreakerConfig, type BreakerState } from "./breaker.ts";
+import type { OriginSpec } from "../catalog/types.ts";
+import { CLOSED, DEFAULT_BREAKER, admitEarly, earlyProbeAt, isAvailable, onAbandon, onFailure, onFirstByte, onSuccess, passBreaker, retryAt, type BreakerConfig, type BreakerState } from "./breaker.ts";
 import { settingsOf } from "../config/settings.ts";
 import { HEALTH_KEY } from "../storage/kv-keys.ts";
 import { isMarkedDown, parseHealthDoc, type HealthDoc } from "./health-doc.ts";
+import { soonestToRecover } from "./select.ts";
 
 /** How long an isolate uses its copy of the health document before re-reading it. */
 export const HEALTH_TTL_MS = 15_000;
@@ -43,6 +45,23 @@ export function probedDown(id: string, now: number): boolean {
 /** Claims the right to send one request (the probe slot of a half-open breaker, if it is one). */
 export function claimOrigin(id: string, now: number, cfg: BreakerConfig): boolean {
   const { allowed, next } = passBreaker(stateOf(id), now, cfg);
+  breakers.set(id, next);
+  return allowed;
+}
+
+/**
+ * When every origin's breaker is open: the one to probe ahead of its cool-down (the
+ * soonest to end it, preferring those the cron did not see down), or null if every
+ * one already has its probe out.
+ */
+export function earlyProbeOrigin(origins: readonly OriginSpec[], now: number, cfg: BreakerConfig): OriginSpec | null {
+  const at = (o: OriginSpec): number | null => earlyProbeAt(stateOf(o.id), now, cfg);
+  return soonestToRecover(origins.filter((o) => !probedDown(o.id, now)), at) ?? soonestToRecover(origins, at);
+}
+
+/** Claims the early probe of an open breaker (see earlyProbeOrigin). */
+export function claimEarlyProbe(id: string, now: number, cfg: BreakerConfig): boolean {
+  const { allowed, next } = admitEarly(stateOf(id), now, cfg);
   breakers.set(id, next);
   return allowed;
 }

@@ -6,6 +6,9 @@
 // 3. Within a priority, nearer first (proximityRank).
 // 4. Among equals, a weighted random order: weight 3 is first three times as often as weight 1.
 // The result is the failover order; its head serves the request when it is healthy.
+// 5. If that leaves none because every breaker is open, the origin whose cool-down ends
+//    first is probed early (soonestToRecover): right after an outage the recovered
+//    origin serves at once instead of the model answering 503 until its cool-down ends.
 
 import type { OriginSpec } from "../catalog/types.ts";
 import { proximityRank, type CallerLocation } from "./location.ts";
@@ -45,4 +48,23 @@ export function weightedOrder(members: readonly OriginSpec[], draw: () => number
     out.push(...left.splice(i, 1));
   }
   return out;
+}
+
+/**
+ * The origin to probe when none may be tried: the one whose breaker opens soonest
+ * (`probeAt`: when, or null while its probe is out); weight 0 never. Ties go to the
+ * earlier in the catalog.
+ */
+export function soonestToRecover(origins: readonly OriginSpec[], probeAt: (o: OriginSpec) => number | null): OriginSpec | null {
+  let best: OriginSpec | null = null;
+  let bestAt = Infinity;
+  for (const o of origins) {
+    if ((o.weight ?? 1) <= 0) continue;
+    const at = probeAt(o);
+    if (at !== null && at < bestAt) {
+      best = o;
+      bestAt = at;
+    }
+  }
+  return best;
 }

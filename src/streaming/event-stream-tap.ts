@@ -1,5 +1,5 @@
 // What the relay learns from an event stream as it passes, and what it changes: counts
-// completion events, reads the usage, notes the closing [DONE], strips the usage-only
+// well-formed completion events, reads the usage, notes the closing [DONE], strips the usage-only
 // event the client did not ask for, and holds back a half event until its end arrives.
 
 import { concat, eventData, SseSplitter } from "./sse-splitter.ts";
@@ -10,9 +10,15 @@ import { parseUsage, type Usage } from "./usage.ts";
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 /**
  * What `account` looks for, in one expression: one regular expression search costs less
- * than four substring searches for patterns that start with a quote, JSON's commonest byte.
+ * than several substring searches for patterns that start with a quote, JSON's commonest byte.
  */
-const SPECIAL = /\[DONE\]|"usage": ?\{|"error"/;
+const SPECIAL = /\[DONE\]|"usage": ?\{/;
+const LF = 0x0a;
+const CR = 0x0d;
+const OPEN_BRACKET = 0x5b;
+const encoder = new TextEncoder();
+const DATA_FIELD = encoder.encode("data:");
+const CHOICES_KEY = encoder.encode('"choices":');
 
 export class EventStreamTap {
   readonly result: { usage: Usage | null; deltaEvents: number } = { usage: null, deltaEvents: 0 };
@@ -24,6 +30,7 @@ export class EventStreamTap {
   private held: Uint8Array[] = [];
   private heldBytes = 0;
   private sawDone = false;
+  private readonly cursor: BracketCursor = { at: -1 };
 
   constructor(includeUsage: boolean) {
     this.includeUsage = includeUsage;
@@ -55,12 +62,14 @@ export class EventStreamTap {
     this.heldBytes = 0;
     if (last < bytes.length) this.hold(bytes.subarray(last));
 
-    // One native decode and search for the whole run. Without any of these markers every
-    // event is a completion event, bar blank ones, exactly as one by one would find.
+    // One native decode and search for the whole run. Without any of these markers an
+    // event only needs judging as content or not, exactly as one by one would find.
     if (SPECIAL.test(decoder.decode(whole))) return this.eventByEvent(whole, offset);
     let start = 0;
+    const cursor = this.cursor;
+    cursor.at = whole.indexOf(OPEN_BRACKET);
     for (const end of ends) {
-      if (end + offset - start > 2) this.result.deltaEvents++;
+      if (isContentEvent(whole, start, end + offset, cursor)) this.result.deltaEvents++;
       start = end + offset;
     }
     return whole;
@@ -107,16 +116,64 @@ export class EventStreamTap {
       const choices = parsed?.choices;
       if (!this.includeUsage && usage && Array.isArray(choices) && choices.length === 0) return false;
       if (Array.isArray(choices) && choices.length > 0) this.result.deltaEvents++;
-    } else if (text.length > 2 && !text.includes('"error"')) {
+    } else if (isContentEvent(ev, 0, ev.length)) {
       this.result.deltaEvents++;
     }
     return true;
   }
 }
 
+/**
+ * Where the next `[` of a run is (-1: none left), carried from event to event so that no
+ * byte is searched twice; one behind the event's start is looked for again.
+ */
+export interface BracketCursor {
+  at: number;
+}
+
+/**
+ * A completion event, the estimate's unit when the origin sends no usage: one whose data
+ * is a JSON object with a non-empty `choices` array. Comments, blank events, error events
+ * and events that are not JSON (a garbled or cut origin) deliver no token and count for
+ * nothing. An event shaped as serialisers write one (`data: {` ... `"choices":[{` ... `}`)
+ * is taken as it is, without a parse; any other is parsed.
+ */
+export function isContentEvent(bytes: Uint8Array, start: number, end: number, cursor: BracketCursor = { at: -2 }): boolean {
+  let e = end;
+  while (e > start && (bytes[e - 1] === LF || bytes[e - 1] === CR)) e--;
+  if (e - start < 2 + DATA_FIELD.length) return false;
+  if (looksLikeContent(bytes, start, e, cursor)) return true;
+  // Parse only what could be an object with choices: a failed parse throws, and an
+  // exception costs more than a whole stream of plain events.
+  const data = eventData(bytes.subarray(start, end))?.trim();
+  if (data === undefined || data[0] !== "{" || data[data.length - 1] !== "}" || !data.includes('"choices"')) return false;
+  const choices = parseObject(data)?.choices;
+  return Array.isArray(choices) && choices.length > 0;
+}
+
+function looksLikeContent(b: Uint8Array, start: number, e: number, cursor: BracketCursor): boolean {
+  for (let k = 0; k < DATA_FIELD.length; k++) if (b[start + k] !== DATA_FIELD[k]) return false;
+  let i = start + DATA_FIELD.length;
+  if (b[i] === 0x20) i++;
+  if (b[i] !== 0x7b || b[e - 1] !== 0x7d) return false;
+  let p = cursor.at;
+  if (p < i && p !== -1) p = b.indexOf(OPEN_BRACKET, i);
+  for (; p !== -1 && p < e - 1; p = b.indexOf(OPEN_BRACKET, p + 1)) {
+    if (b[p + 1] !== 0x7b || p - CHOICES_KEY.length < i) continue;
+    let k = 0;
+    while (k < CHOICES_KEY.length && b[p - CHOICES_KEY.length + k] === CHOICES_KEY[k]) k++;
+    if (k === CHOICES_KEY.length) break;
+  }
+  cursor.at = p;
+  return p !== -1 && p < e - 1;
+}
+
 function parseEvent(ev: Uint8Array): Record<string, unknown> | null {
   const data = eventData(ev);
-  if (data === null) return null;
+  return data === null ? null : parseObject(data);
+}
+
+function parseObject(data: string): Record<string, unknown> | null {
   try {
     const v: unknown = JSON.parse(data);
     return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : null;

@@ -5,8 +5,7 @@
 
 import { EventStreamTap } from "./event-stream-tap.ts";
 import { chunkReads, preferByob, type ChunkReader } from "./origin-reads.ts";
-import { concat } from "./sse-splitter.ts";
-import { USAGE_TAIL_BYTES, usageOfJson, type Usage } from "./usage.ts";
+import { JsonUsageScanner, type Usage } from "./usage.ts";
 
 export type RelayEnd = "complete" | "client_closed" | "origin_error" | "origin_stalled";
 
@@ -90,19 +89,19 @@ function eventStreamTap(includeUsage: boolean): Tap {
   };
 }
 
-/** A JSON body: forwarded untouched; only its last bytes are kept, to read the usage. */
+/** A JSON body: forwarded untouched; its top-level usage is read as it passes, in bounded memory. */
 function jsonTap(): Tap {
-  let tail: Uint8Array = new Uint8Array(0);
+  const scanner = new JsonUsageScanner();
   const result: Tap["result"] = { usage: null, deltaEvents: 0 };
   return {
     result,
     chunk(bytes) {
-      tail = bytes.length >= USAGE_TAIL_BYTES ? bytes.slice(-USAGE_TAIL_BYTES) : concat([tail.slice(-(USAGE_TAIL_BYTES - bytes.length)), bytes]);
+      scanner.push(bytes);
       return bytes;
     },
     rest: () => null,
     complete() {
-      result.usage = usageOfJson(tail);
+      result.usage = scanner.usage();
       return true;
     },
     failure: () => null,

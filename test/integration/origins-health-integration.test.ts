@@ -91,17 +91,7 @@ describe("passive health: the breaker", () => {
     expect(breakerState(a).kind).toBe("open");
   });
 
-  it("answers 503 with Retry-After at once when every origin is down, without trying them", async () => {
-    await Promise.all([sim.config("hc-a", { fail: "status", status: 500 }), sim.config("hc-b", { fail: "status", status: 500 })]);
-    const { model } = await seed();
-    for (let i = 0; i < 3; i++) await expectError(await chat(model), 502, "origin_error");
-    const before = (await sim.stats("hc-a")).requests + (await sim.stats("hc-b")).requests;
-    expect(before).toBe(6);
-    const res = await chat(model);
-    expect(res.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
-    await expectError(res, 503, "no_healthy_origin");
-    expect((await sim.stats("hc-a")).requests + (await sim.stats("hc-b")).requests).toBe(before);
-  });
+  // Every origin down: origins-early-probe-integration.test.ts (one early probe each, then 503 at once).
 });
 
 describe("active health: the cron probe", () => {

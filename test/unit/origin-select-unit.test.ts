@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { OriginSpec } from "../../src/catalog/types.ts";
 import { callerLocation, haversineKm, proximityRank, FAR_RANK, UNKNOWN_LOCATION } from "../../src/origins/location.ts";
-import { rankOrigins, weightedOrder } from "../../src/origins/select.ts";
+import { admitEarly, CLOSED, earlyProbeAt, onFailure, passBreaker, type BreakerState } from "../../src/origins/breaker.ts";
+import { rankOrigins, soonestToRecover, weightedOrder } from "../../src/origins/select.ts";
 
 const FRANKFURT = { lat: 50.11, lon: 8.68 };
 const PARIS = { lat: 48.86, lon: 2.35 };
@@ -97,5 +98,47 @@ describe("rankOrigins", () => {
   it("weightedOrder returns every member exactly once, whatever the draws", () => {
     const members = [o("x", { weight: 2 }), o("y", { weight: 0.5 }), o("z")];
     for (const d of [0, 0.3, 0.6, 0.999999]) expect(ids(weightedOrder(members, draws(d))).sort()).toEqual(["x", "y", "z"]);
+  });
+});
+
+describe("when every origin's breaker is open", () => {
+  // Fake clock: breakers as (id -> state) at now = 10_000, cool-down 5 s, probes time out after 30 s.
+  const cfg = { failureThreshold: 3, cooldownMs: 5_000, maxCooldownMs: 60_000, probeTimeoutMs: 30_000 };
+  const now = 10_000;
+  const states: Record<string, BreakerState> = {
+    killed: { kind: "open", until: 14_000, cooldownMs: 5_000 },
+    survivor: { kind: "open", until: 12_000, cooldownMs: 5_000 },
+    backoff: { kind: "open", until: 40_000, cooldownMs: 40_000 },
+    probing: { kind: "half_open", probeSince: 9_000, cooldownMs: 5_000 },
+  };
+  const at = (x: OriginSpec): number | null => earlyProbeAt(states[x.id] ?? CLOSED, now, cfg);
+
+  it("picks the one whose cool-down ends first, whatever the order", () => {
+    expect(soonestToRecover([o("killed"), o("survivor"), o("backoff")], at)?.id).toBe("survivor");
+    expect(soonestToRecover([o("backoff"), o("killed")], at)?.id).toBe("killed");
+  });
+
+  it("never picks one whose probe is already out, nor one of weight 0", () => {
+    expect(soonestToRecover([o("probing"), o("backoff")], at)?.id).toBe("backoff");
+    expect(soonestToRecover([o("survivor", { weight: 0 }), o("killed")], at)?.id).toBe("killed");
+    expect(soonestToRecover([o("probing"), o("survivor", { weight: 0 })], at)).toBeNull();
+    expect(soonestToRecover([], at)).toBeNull();
+  });
+
+  it("lets the early probe through the open breaker as its one probe, and no second one", () => {
+    const s = states.survivor!;
+    expect(passBreaker(s, now, cfg).allowed).toBe(false);
+    const probe = admitEarly(s, now, cfg);
+    expect(probe).toEqual({ allowed: true, next: { kind: "half_open", probeSince: now, cooldownMs: 5_000, earlyAt: now } });
+    expect(admitEarly(probe.next, now + 1, cfg).allowed).toBe(false);
+    expect(earlyProbeAt(probe.next, now + 1, cfg)).toBeNull();
+    // The probe's verdict then counts as any probe's: a failure doubles the cool-down.
+    const failed = onFailure(probe.next, now + 5, cfg);
+    expect(failed).toEqual({ kind: "open", until: now + 5 + 10_000, cooldownMs: 10_000, earlyAt: now });
+    // At most one early probe per base cool-down: a total outage fails fast in between.
+    expect(earlyProbeAt(failed, now + 4_999, cfg)).toBeNull();
+    expect(admitEarly(failed, now + 4_999, cfg).allowed).toBe(false);
+    expect(earlyProbeAt(failed, now + 5_000, cfg)).toBe(now + 5 + 10_000);
+    expect(admitEarly(failed, now + 5_000, cfg)).toEqual({ allowed: true, next: { kind: "half_open", probeSince: now + 5_000, cooldownMs: 10_000, earlyAt: now + 5_000 } });
   });
 });

@@ -83,7 +83,7 @@ describe("relay (event stream)", () => {
 });
 
 describe("relay (JSON body)", () => {
-  it("forwards the body untouched and reads the usage from its tail", async () => {
+  it("forwards the body untouched and reads its usage", async () => {
     const padding = "x".repeat(10_000);
     const text = `{"id":"c","choices":[{"message":{"content":"${padding}"}}],"usage":{"prompt_tokens":12,"completion_tokens":34,"total_tokens":46}}`;
     const pieces = [text.slice(0, 4000), text.slice(4000, 9000), text.slice(9000)];
@@ -92,6 +92,17 @@ describe("relay (JSON body)", () => {
     const r = await done;
     expect(r.end).toBe("complete");
     expect(r.usage).toEqual({ prompt_tokens: 12, completion_tokens: 34 });
+  });
+
+  it("reads a usage with detail objects that comes before a long data array, as a large embedding answer has it", async () => {
+    const usage = '{"prompt_tokens":900,"total_tokens":900,"prompt_tokens_details":{"cached_tokens":512}}';
+    const rows = Array.from({ length: 300 }, (_, i) => `{"object":"embedding","index":${i},"embedding":[${"0.0123,".repeat(60)}-0.5]}`);
+    const text = `{"object":"list","usage":${usage},"data":[${rows.join(",")}],"model":"e"}`;
+    const pieces: string[] = [];
+    for (let i = 0; i < text.length; i += 4096) pieces.push(text.slice(i, i + 4096));
+    const { body, done } = relay(source(pieces).stream, "json", { includeUsage: false, idleTimeoutMs: 1000 });
+    expect(await readAll(body)).toBe(text);
+    expect((await done).usage).toEqual({ prompt_tokens: 900, completion_tokens: 0 });
   });
 
   it("reports no usage for a body without one", async () => {
