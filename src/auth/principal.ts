@@ -1,11 +1,12 @@
 // Who is calling the management and usage API: the operators' admin credential, or a
 // project key, which sees its own project only. Every check goes through auth/permissions.ts.
 
-import { ApiError } from "../openai/errors.ts";
+import { codedError, type ApiError } from "../openai/errors.ts";
 import type { Actor } from "../projects/types.ts";
 import { PROJECT_ID } from "../projects/validate.ts";
 import { isAdmin } from "./admin.ts";
 import { authenticate } from "./authenticate.ts";
+import { adminOnly, apiKeyNotAllowed, expiryNotAllowed, insufficientScope, modelNotAllowed, scopeNotAllowed } from "./errors.ts";
 import type { KeyRecord } from "./key-record.ts";
 import { authorize, type Action, type Authority, type Denial } from "./permissions.ts";
 
@@ -13,18 +14,17 @@ export type Principal = { kind: "admin" } | { kind: "key"; record: KeyRecord };
 
 /** The wire error of each denial of the permission rule. */
 export function denied(d: Denial): ApiError {
-  const forbid = (code: string, message: string, param: string | null = null): ApiError => new ApiError({ status: 403, type: "permission_error", code, param, message });
   switch (d.reason) {
     case "insufficient_scope":
-      return forbid("insufficient_scope", `This API key lacks the '${d.scope}' scope.`);
+      return insufficientScope(d.scope);
     case "api_key_not_allowed":
-      return forbid("api_key_not_allowed", "This API key may only change keys whose scopes, models and expiry are within its own.", "api_key_id");
+      return apiKeyNotAllowed();
     case "scope_not_allowed":
-      return forbid("scope_not_allowed", "This API key may only grant scopes it has itself.", "scopes");
+      return scopeNotAllowed();
     case "model_not_allowed":
-      return forbid("model_not_allowed", "This API key may only grant models it may use itself.", "models");
+      return modelNotAllowed("This API key may only grant models it may use itself.", "models");
     case "expiry_not_allowed":
-      return forbid("expiry_not_allowed", "This API key may only grant an expiry no later than its own ('expires_at').", "expires_at");
+      return expiryNotAllowed();
   }
 }
 
@@ -40,13 +40,7 @@ export async function managementPrincipal(request: Request, env: Env, action: Ac
 }
 
 export const projectNotFound = (id: string): ApiError =>
-  new ApiError({
-    status: 404,
-    type: "invalid_request_error",
-    code: "project_not_found",
-    param: "project_id",
-    message: PROJECT_ID.test(id) ? `No project '${id}'.` : "No such project.",
-  });
+  codedError("project_not_found", PROJECT_ID.test(id) ? `No project '${id}'.` : "No such project.", { param: "project_id" });
 
 /** Another project's resources look like they do not exist; a malformed id never reaches an object. */
 export function requireProject(p: Principal, projectId: string): void {
@@ -56,7 +50,7 @@ export function requireProject(p: Principal, projectId: string): void {
 
 export function requireAdmin(p: Principal): void {
   if (p.kind !== "admin") {
-    throw new ApiError({ status: 403, type: "permission_error", code: "admin_only", message: "Only an operator's admin token may do this." });
+    throw adminOnly();
   }
 }
 

@@ -2,6 +2,7 @@
 // every other field passes through to the origin untouched.
 
 import { invalidRequest } from "./errors.ts";
+import { missingParameter } from "./request-errors.ts";
 import type { JsonObject } from "./body.ts";
 
 export type Endpoint = "chat" | "completion" | "embedding";
@@ -33,7 +34,7 @@ function positiveInt(body: JsonObject, field: string, max: number): number | nul
 
 function checkModel(body: JsonObject): string {
   const model = body.model;
-  if (model === undefined) throw invalidRequest("You must provide a model parameter.", "model", "missing_required_parameter");
+  if (model === undefined) throw missingParameter("model", "You must provide a model parameter.");
   if (typeof model !== "string" || model.length === 0 || model.length > MAX_MODEL_ID) {
     throw invalidRequest("'model' must be a non-empty string.", "model");
   }
@@ -42,7 +43,7 @@ function checkModel(body: JsonObject): string {
 
 function checkMessages(body: JsonObject): void {
   const messages = body.messages;
-  if (messages === undefined) throw invalidRequest("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+  if (messages === undefined) throw missingParameter("messages");
   if (!Array.isArray(messages) || messages.length === 0) throw invalidRequest("'messages' must be a non-empty array.", "messages");
   for (let i = 0; i < messages.length; i++) {
     const m: unknown = messages[i];
@@ -58,7 +59,7 @@ const isTokenArray = (v: unknown): boolean => Array.isArray(v) && v.length > 0 &
 /** prompt (completions) and input (embeddings): a string, strings, tokens, or token arrays. */
 function checkTextInput(body: JsonObject, field: "prompt" | "input"): void {
   const v = body[field];
-  if (v === undefined) throw invalidRequest(`Missing required parameter: '${field}'.`, field, "missing_required_parameter");
+  if (v === undefined) throw missingParameter(field);
   if (typeof v === "string") return;
   if (Array.isArray(v) && v.length > 0) {
     if (v.every((s) => typeof s === "string")) return;
