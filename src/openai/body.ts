@@ -1,7 +1,9 @@
 // Reads a request body once, bounded in size, as strict UTF-8 JSON.
 
+import { concat } from "../http/bytes.ts";
 import { codedError, type ApiError } from "./errors.ts";
 import { invalidJson } from "./request-errors.ts";
+import type { JsonObject } from "./json.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 
 export function payloadTooLarge(limit: number): ApiError {
@@ -30,17 +32,10 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     }
     parts.push(value);
   }
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concat(parts);
 }
 
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject };
 
 /** Parses a body that must be one JSON object. */
 export function parseJsonObject(bytes: Uint8Array): JsonObject {

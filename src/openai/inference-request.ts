@@ -3,7 +3,7 @@
 
 import { invalidRequest } from "./errors.ts";
 import { missingParameter } from "./request-errors.ts";
-import type { JsonObject } from "./body.ts";
+import { isObj, type JsonObject } from "./json.ts";
 
 export type Endpoint = "chat" | "completion" | "embedding";
 
@@ -21,8 +21,6 @@ export interface InferenceRequest {
 
 export const MAX_N = 16;
 const MAX_MODEL_ID = 256;
-
-const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function positiveInt(body: JsonObject, field: string, max: number): number | null {
   const v = body[field];
@@ -47,7 +45,7 @@ function checkMessages(body: JsonObject): void {
   if (!Array.isArray(messages) || messages.length === 0) throw invalidRequest("'messages' must be a non-empty array.", "messages");
   for (let i = 0; i < messages.length; i++) {
     const m: unknown = messages[i];
-    if (!isObject(m)) throw invalidRequest(`'messages[${i}]' must be an object.`, `messages[${i}]`);
+    if (!isObj(m)) throw invalidRequest(`'messages[${i}]' must be an object.`, `messages[${i}]`);
     if (typeof m.role !== "string" || m.role.length === 0) {
       throw invalidRequest(`'messages[${i}].role' must be a non-empty string.`, `messages[${i}].role`);
     }
@@ -83,7 +81,7 @@ export function parseInferenceRequest(endpoint: Endpoint, body: JsonObject, maxT
     const so = body.stream_options;
     if (so !== undefined && so !== null) {
       if (!stream) throw invalidRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options");
-      if (!isObject(so)) throw invalidRequest("'stream_options' must be an object.", "stream_options");
+      if (!isObj(so)) throw invalidRequest("'stream_options' must be an object.", "stream_options");
       if (so.include_usage !== undefined && typeof so.include_usage !== "boolean") {
         throw invalidRequest("'stream_options.include_usage' must be a boolean.", "stream_options.include_usage");
       }

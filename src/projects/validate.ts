@@ -3,7 +3,7 @@
 
 import { isWellFormedKey } from "../auth/api-key.ts";
 import { SCOPES, type Scope } from "../auth/key-record.ts";
-import type { JsonObject } from "../openai/body.ts";
+import { isObj, type JsonObject } from "../openai/json.ts";
 import { invalidRequest } from "../openai/errors.ts";
 import { expiryInPast, invalidScope, unknownModelInList, unknownParameter } from "../openai/request-errors.ts";
 import { PROJECT_STATUSES, type ModelLimits, type ProjectStatus } from "./types.ts";
@@ -43,7 +43,6 @@ export interface KeyPatch {
   expires_at?: number | null;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function onlyFields(body: JsonObject, allowed: readonly string[]): void {
   for (const k of Object.keys(body)) {
