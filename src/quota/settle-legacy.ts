@@ -3,7 +3,7 @@
 // an object keeps its old code for up to minutes after a deploy while new Workers call it.
 // Remove once no Worker or object of the previous version can be running.
 
-import type { TokenUsage } from "./estimate.ts";
+import type { Usage } from "../streaming/usage.ts";
 import type { Limits, Units } from "./rate-limiter.ts";
 import { SettleSum, type SettleBatch } from "./settle-sum.ts";
 
@@ -13,7 +13,7 @@ export interface LegacySettleInput {
   used: Units;
   /** Sent by every Worker since edge leases; one older than that is taken to have reserved nothing. */
   granted?: Units;
-  usage: TokenUsage | null;
+  usage: Usage | null;
   keyId: string;
   hour: number;
 }
