@@ -2,16 +2,12 @@
 // units (prompt + 5 x completion; embeddings count the prompt only).
 
 import type { InferenceRequest } from "../openai/inference-request.ts";
+import type { Usage } from "../streaming/usage.ts";
 import type { Units } from "./rate-limiter.ts";
 
 export const COMPLETION_WEIGHT = 5;
 /** Generation reserved per choice when max_tokens does not bound it lower. */
 export const EXPECTED_COMPLETION = 256;
-
-export interface TokenUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-}
 
 /** About four characters per token; the same rule as the simulated origin, so tests can be exact. */
 const textTokens = (s: string): number => Math.ceil(s.length / 4);
@@ -46,7 +42,7 @@ export function choicesOf(req: InferenceRequest): number {
   return req.n * items;
 }
 
-export const tpmUnits = (u: TokenUsage): number => u.prompt_tokens + COMPLETION_WEIGHT * u.completion_tokens;
+export const tpmUnits = (u: Usage): number => u.prompt_tokens + COMPLETION_WEIGHT * u.completion_tokens;
 
 /** The reservation at admission: the prompt estimate plus the expected generation, bounded by max_tokens. */
 export function reservationFor(req: InferenceRequest, promptTokens: number): Units {

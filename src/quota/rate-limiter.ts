@@ -3,10 +3,11 @@
 
 import { adjust, bucketOf, canTake, fitsEver, fullBucket, refill, remaining, resetMs, take, waitMs, type Bucket, type BucketState } from "./token-bucket.ts";
 
-export interface Limits {
+// A type, not an interface: a record of them (a project's overrides) must fit the audit log's Json.
+export type Limits = {
   rpm: number;
   tpm: number;
-}
+};
 
 /** Capacity asked for or granted: requests and TPM units (prompt + 5 x completion). */
 export interface Units {

@@ -3,7 +3,7 @@
 // with the ledger rows it touches, not with the requests in it.
 
 import type { LedgerRow } from "../usage/ledger.ts";
-import type { TokenUsage } from "./estimate.ts";
+import type { Usage } from "../streaming/usage.ts";
 import type { Limits, Units } from "./rate-limiter.ts";
 
 /** One finished request, as admission hands it over. */
@@ -14,7 +14,7 @@ export interface SettleRecord {
   /** Capacity really used, in requests and TPM units. */
   used: Units;
   /** What goes on the bill; null: nothing (the request produced nothing). */
-  usage: TokenUsage | null;
+  usage: Usage | null;
   keyId: string;
   /** The hour (ms since epoch, floored) the request is billed in. */
   hour: number;
