@@ -20,8 +20,10 @@ export function rateLimited(d: Extract<Decision, { kind: "limited" }>, where: { 
     code: "rate_limit_exceeded",
     message:
       `Rate limit reached for model '${where.model}' in project '${where.project}' on ${NAMES[d.limit]}: ` +
-      `Limit ${limit} per minute (burst ${burst}), Used ${burst - available}, Requested ${requested}. ` +
-      `Please try again in ${goDuration(d.retryAfterMs)}.`,
+      `Limit ${limit} per minute, of which at most ${burst} at once (the burst: ten seconds' worth, refilled continuously). ` +
+      `In use: ${burst - available} of the burst (reserved by requests still running or spent in the last seconds), Requested ${requested}. ` +
+      (d.waiting ? "Requests that chose to wait (Prefer: wait) are ahead of this one. " : "") +
+      `Please try again in ${goDuration(d.retryAfterMs)}, or send 'Prefer: wait=<seconds>' to be held until then.`,
     headers: { ...rateLimitHeaders(s), ...retryAfterHeaders(d.retryAfterMs), ...extra },
   });
 }
@@ -48,3 +50,7 @@ export const limiterUnavailable = (): ApiError =>
     message: "The rate limiter is not reachable right now; try again shortly.",
     headers: retryAfterHeaders(1000),
   });
+
+/** The caller went away while held for admission: nothing was used, nothing is charged. */
+export const clientLeftWhileWaiting = (): ApiError =>
+  new ApiError({ status: 499, type: "invalid_request_error", code: "client_closed", message: "The client closed the request while it waited for admission." });
