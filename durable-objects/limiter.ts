@@ -59,7 +59,7 @@ const MIGRATIONS: Record<number, string[]> = {
     "DELETE FROM grants",
   ],
   // What requests without max_tokens really generated: the learned reservation's histogram.
-  4: ["CREATE TABLE completions (bin INTEGER PRIMARY KEY, weight REAL NOT NULL) WITHOUT ROWID"],
+  4: ["CREATE TABLE IF NOT EXISTS completions (bin INTEGER PRIMARY KEY, weight REAL NOT NULL) WITHOUT ROWID"],
 };
 
 export class LimiterObject extends DurableObject<Env> {
@@ -125,14 +125,14 @@ export class LimiterObject extends DurableObject<Env> {
    * Settles a batch of requests that ended together and books them, exactly once per
    * batch id: one statement to recognise it, one for the buckets, one per ledger row.
    */
-  settleBatch(batch: SettleBatch): { applied: boolean } {
+  settleBatch(batch: SettleBatch): { applied: boolean; learned: number } {
     const now = Date.now();
-    if (!this.firstTime(batch.id, now)) return { applied: false };
+    if (!this.firstTime(batch.id, now)) return { applied: false, learned: reservedPerChoice(this.sketch) };
     this.save(settleNet(batch.limits, this.current(batch.limits, now), batch.net, now));
     for (const row of batch.ledger) this.book(row);
     if (batch.completions) this.learn(batch.completions);
     this.prune(now);
-    return { applied: true };
+    return { applied: true, learned: reservedPerChoice(this.sketch) };
   }
 
   /** The previous version's call, one record per request: Workers still on it during a deploy. */

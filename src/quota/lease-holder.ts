@@ -5,6 +5,12 @@
 import { LEASE_MS, leaseReturn, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "./lease.ts";
 import type { Decision, Limits, Snapshot, Units } from "./rate-limiter.ts";
 
+/** The object has requests waiting (Prefer: wait): this one waits too, or was refused behind them. */
+const isQueue = (d: Decision): boolean => (d.kind === "granted" && d.startAt !== undefined) || (d.kind === "limited" && d.waiting === true);
+
+/** How long a lease asked for counts as on its way: the longest the isolate waits for the object. */
+const LEASE_ANSWER_MS = 2_000;
+
 export interface Returned {
   id: string;
   granted: Units;
@@ -21,11 +27,19 @@ export interface LeaseAsk {
 export class LeaseHolder {
   private readonly leases = new Map<string, Lease>();
   private readonly lastAsked = new Map<string, number>();
+  /** When a lease was last asked for per limiter and its answer is not back yet. */
+  private readonly asking = new Map<string, number>();
 
   private readonly newId: () => string;
 
   constructor(newId: () => string) {
     this.newId = newId;
+  }
+
+  /** Stops admitting from the held lease; it is given back with the next call. */
+  private close(name: string): void {
+    const lease = this.leases.get(name);
+    if (lease) lease.expiresAt = -Infinity;
   }
 
   /** Admits from the held lease, without a call: the headers' counters, or null. */
@@ -37,17 +51,23 @@ export class LeaseHolder {
   /**
    * Before calling the object: the held lease could not serve this request (expired, too
    * small, other limits), so back it goes; and a busy isolate (it asked this limiter
-   * within a lease's life) asks for a fresh one.
+   * within a lease's life) asks for a fresh one, unless a lease is already on its way:
+   * concurrent requests asking a lease each would take the burst into leases at once, and
+   * a lease that expires before its answers are all back strands what is left in it.
    */
   beforeAcquire(name: string, limits: Limits, now: number): LeaseAsk {
     const old = this.leases.get(name);
     this.leases.delete(name);
     const size = leaseSize(limits);
     const busy = now - (this.lastAsked.get(name) ?? -Infinity) < LEASE_MS;
+    const onItsWay = now - (this.asking.get(name) ?? -Infinity) < LEASE_ANSWER_MS;
     this.lastAsked.set(name, now);
     if (this.lastAsked.size > 10_000) this.lastAsked.clear();
+    const ask = busy && !onItsWay && worthLeasing(size);
+    if (ask) this.asking.set(name, now);
+    if (this.asking.size > 10_000) this.asking.clear();
     return {
-      ...(busy && worthLeasing(size) ? { lease: { id: this.newId(), want: size } } : {}),
+      ...(ask ? { lease: { id: this.newId(), want: size } } : {}),
       returned: old ? leaseReturn(old) : [],
     };
   }
@@ -57,6 +77,13 @@ export class LeaseHolder {
    * a refusal is served from such a lease, so leased capacity never idles while requests wait.
    */
   afterAcquire(name: string, limits: Limits, ask: LeaseAsk, want: Units, decision: Decision & { lease?: Units }, now: number): Decision {
+    if (ask.lease) this.asking.delete(name);
+    if (isQueue(decision)) {
+      // Requests wait at the object: what this isolate holds goes back with its next call,
+      // to the waiters in their order, rather than to requests that come after them.
+      this.close(name);
+      return decision;
+    }
     if (decision.lease && ask.lease) {
       const fresh: Lease = { parts: [{ id: ask.lease.id, granted: decision.lease }], limits, left: decision.lease, snapshot: decision.snapshot, expiresAt: now + LEASE_MS };
       this.leases.set(name, mergeLease(this.leases.get(name), fresh));

@@ -7,6 +7,7 @@ import { hourOf } from "../usage/ledger.ts";
 import { clientLeftWhileWaiting, limiterUnavailable, rateLimited, tooLargeForLimit } from "./errors.ts";
 import { choicesOf, EXPECTED_COMPLETION, isBounded, reservationFor } from "./estimate.ts";
 import { rateLimitHeaders, unknownLimitHeaders } from "./headers.ts";
+import { learnedFor, rememberLearned } from "./learned-cache.ts";
 import { LeaseHolder } from "./lease-holder.ts";
 import { limiterName, limiterStub } from "./limiter-stub.ts";
 import { failureMode, LIMITER_TIMEOUT_MS, withTimeout } from "./limiter-timeout.ts";
@@ -26,8 +27,6 @@ const paramFor = (req: InferenceRequest): string =>
 
 /** Per isolate: the leases it holds, one per busy limiter. */
 const holder = new LeaseHolder(() => crypto.randomUUID());
-/** Per isolate: each limiter's learned reservation per choice, as its last answer said. */
-const learnedOf = new Map<string, number>();
 
 interface AcquireArgs {
   projectId: string;
@@ -56,10 +55,7 @@ async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Answer> {
   };
   const call = async (): Promise<Answer> => (await limiterStub(env, a.projectId, a.modelId).acquire(input)) as Answer;
   const answer = await withTimeout(call(), LIMITER_TIMEOUT_MS);
-  if (answer.learned !== undefined) {
-    if (learnedOf.size >= 10_000) learnedOf.clear();
-    learnedOf.set(a.name, answer.learned);
-  }
+  rememberLearned(a.name, answer.learned);
   const decision = holder.afterAcquire(a.name, a.limits, ask, a.want, answer, Date.now());
   return decision === answer ? answer : decision;
 }
@@ -90,7 +86,7 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
   const projectId = key.project_id;
   const limits = effectiveLimits(key.limits?.[model.id], model);
   const name = limiterName(projectId, model.id);
-  const want: Units = reservationFor(req, input.promptEstimate, learnedOf.get(name) ?? EXPECTED_COMPLETION);
+  const want: Units = reservationFor(req, input.promptEstimate, learnedFor(name) ?? EXPECTED_COMPLETION);
   const unbounded = isBounded(req) ? undefined : { prompt: input.promptEstimate, choices: choicesOf(req) };
   const maxWaitMs = admissionWaitMs(input.prefer, operatorMaxWaitMs(env.MAX_ADMISSION_WAIT_MS));
   const asked = Date.now();

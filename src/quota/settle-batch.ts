@@ -3,12 +3,14 @@
 // ledger row per (hour, key). Every request's waitUntil awaits the flush that carries its
 // record, so eviction cannot drop one.
 
+import { rememberLearned } from "./learned-cache.ts";
 import type { Limits } from "./rate-limiter.ts";
 import { isMissingMethod, legacyRecords, type LegacySettleInput } from "./settle-legacy.ts";
 import { SettleSum, type SettleBatch, type SettleRecord } from "./settle-sum.ts";
 
 export interface SettleTarget {
-  settleBatch(batch: SettleBatch): Promise<{ applied: boolean }>;
+  /** `learned`: the object's learned reservation after the batch (completion-sketch.ts). */
+  settleBatch(batch: SettleBatch): Promise<{ applied: boolean; learned?: number }>;
   /** The previous version's call, for an object still running it during a deploy. */
   settleMany(inputs: LegacySettleInput[]): Promise<{ applied: number }>;
 }
@@ -29,9 +31,11 @@ const open = new Map<string, Open>();
 const sameLimits = (a: Limits, b: Limits): boolean => a.rpm === b.rpm && a.tpm === b.tpm;
 
 /** Sends one batch, in the previous version's form to an object still running it. */
-export async function sendBatch(target: SettleTarget, batch: SettleBatch): Promise<void> {
+export async function sendBatch(target: SettleTarget, batch: SettleBatch, name?: string): Promise<void> {
   try {
-    await target.settleBatch(batch);
+    const answer = await target.settleBatch(batch);
+    // Lease-served requests reserve what the object learned: keep the isolate's copy fresh.
+    if (name !== undefined) rememberLearned(name, answer.learned);
   } catch (err) {
     if (!isMissingMethod(err)) throw err;
     await target.settleMany(legacyRecords(batch));
@@ -51,7 +55,7 @@ async function flush(name: string, batch: Open, target: () => SettleTarget, atte
   for (let attempt = 1; ; attempt++) {
     try {
       // The batch's id makes a retry harmless: the object applies it once.
-      await sendBatch(target(), sent);
+      await sendBatch(target(), sent, name);
       break;
     } catch (err) {
       if (attempt >= attempts) {

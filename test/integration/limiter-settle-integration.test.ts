@@ -28,9 +28,9 @@ async function creditAt(stub: ReturnType<typeof limiter>, limits: Limits, t: num
 }
 
 describe("the limiter object's storage", () => {
-  it("runs on its SQLite schema version 3", async () => {
-    expect(LIMITER_SCHEMA_VERSION).toBe(3);
-    expect(await limiter(uniq("proj_schema"), "test-chat").schemaVersion()).toBe(3);
+  it("runs on its SQLite schema version 4", async () => {
+    expect(LIMITER_SCHEMA_VERSION).toBe(4);
+    expect(await limiter(uniq("proj_schema"), "test-chat").schemaVersion()).toBe(4);
   });
 
   it("migrates version 2: keeps the recently settled ids, so a batch the previous code applied is not applied again", async () => {
@@ -48,7 +48,7 @@ describe("the limiter object's storage", () => {
       sql.exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
       const fresh = new LimiterObject(state, env);
       await state.blockConcurrencyWhile(async () => {});
-      expect(fresh.schemaVersion()).toBe(3);
+      expect(fresh.schemaVersion()).toBe(4);
       expect(sql.exec<{ id: string }>("SELECT id FROM settled").toArray().map((r) => r.id)).toEqual(["applied-before-deploy"]);
       expect(sql.exec<{ n: number }>("SELECT count(*) AS n FROM grants").one().n).toBe(0);
       // An old Worker retries the batch whose first record the previous code had applied.
