@@ -54,10 +54,10 @@ export function addCounts(s: Sketch, counts: readonly number[]): Sketch {
  * of the weight, at least MIN_RESERVED; DEFAULT_RESERVED while the sketch is too thin.
  * Reading upward from the top means a sliver of weight in a high bin already counts.
  */
-export function reservedPerChoice(s: Sketch): number {
+export function reservedPerChoice(s: Sketch, quantile = QUANTILE): number {
   const sum = total(s);
   if (sum < MIN_SAMPLES) return DEFAULT_RESERVED;
-  const above = sum * (1 - QUANTILE);
+  const above = sum * (1 - quantile);
   let seen = 0;
   for (let i = s.length - 1; i >= 0; i--) {
     seen += s[i]!;
