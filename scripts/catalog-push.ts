@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateCatalog } from "../src/catalog/validate.ts";
-import { CATALOG_KEY } from "../src/catalog/store.ts";
+import { CATALOG_KEY } from "../src/storage/kv-keys.ts";
 import { runWrangler } from "./wrangler.ts";
 
 /** Reads and validates a catalog file; exits with every problem listed. */

@@ -10,7 +10,7 @@
 //   ADMIN_TOKEN        the operators' management credential (local default below; never deploy it)
 
 import { join } from "node:path";
-import { CATALOG_KEY } from "../src/catalog/store.ts";
+import { CATALOG_KEY } from "../src/storage/kv-keys.ts";
 import type { Catalog } from "../src/catalog/types.ts";
 import { startSimOrigin } from "../sim/origin.ts";
 import { DEMO_PROJECT_ID, ensureDemo } from "./demo-project.ts";

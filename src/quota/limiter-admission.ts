@@ -1,6 +1,7 @@
 // The limiter's admission step: reserves the request's estimate against its project's
 // limits for the served model, and books what it really used once it ended.
 
+import { settingsOf } from "../config/settings.ts";
 import type { AdmissionInput, AdmissionStep, InferenceRecord, Reservation } from "../inference/record.ts";
 import type { InferenceRequest } from "../openai/inference-request.ts";
 import { hourOf } from "../usage/ledger.ts";
@@ -10,9 +11,9 @@ import { rateLimitHeaders, unknownLimitHeaders } from "./headers.ts";
 import { learnedFor, rememberLearned } from "./learned-cache.ts";
 import { LeaseHolder } from "./lease-holder.ts";
 import { limiterName, limiterStub } from "./limiter-stub.ts";
-import { failureMode, LIMITER_TIMEOUT_MS, withTimeout } from "./limiter-timeout.ts";
+import { LIMITER_TIMEOUT_MS, withTimeout } from "./limiter-timeout.ts";
 import { effectiveLimits } from "./overrides.ts";
-import { admissionWaitMs, operatorMaxWaitMs, waitUnlessAborted } from "./prefer-wait.ts";
+import { admissionWaitMs, waitUnlessAborted } from "./prefer-wait.ts";
 import type { Decision, Limits, Units } from "./rate-limiter.ts";
 import type { SettleRecord } from "./settle-sum.ts";
 import { settleBatched } from "./settle-batch.ts";
@@ -69,7 +70,7 @@ async function decide(env: Env, a: AcquireArgs): Promise<Answer | null> {
     return await acquireWithLease(env, a);
   } catch (err) {
     console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: modelId, error: String(err) }));
-    if (failureMode(env) === "closed") throw limiterUnavailable();
+    if (settingsOf(env).limiterFailureMode === "closed") throw limiterUnavailable();
     return null;
   }
 }
@@ -88,7 +89,7 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
   const name = limiterName(projectId, model.id);
   const want: Units = reservationFor(req, input.promptEstimate, learnedFor(name) ?? EXPECTED_COMPLETION);
   const unbounded = isBounded(req) ? undefined : { prompt: input.promptEstimate, choices: choicesOf(req) };
-  const maxWaitMs = admissionWaitMs(input.prefer, operatorMaxWaitMs(env.MAX_ADMISSION_WAIT_MS));
+  const maxWaitMs = admissionWaitMs(input.prefer, settingsOf(env).maxAdmissionWaitMs);
   const asked = Date.now();
   const decision = await decide(env, { projectId, modelId: model.id, name, limits, want, ...(unbounded ? { unbounded } : {}), maxWaitMs, now: asked });
   // The limiter's round trip, for the benchmark and for anyone tracing latency (no content in it).

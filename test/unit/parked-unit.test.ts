@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PARKED_PREFIX, parkInKv, parseParked, parkedKey, sweepParked, SWEEP_MAX } from "../../src/quota/parked.ts";
+import { parkInKv, parseParked, sweepParked, SWEEP_MAX } from "../../src/quota/parked.ts";
+import { PARKED_PREFIX, parkedKey } from "../../src/storage/kv-keys.ts";
 import type { SettleTarget } from "../../src/quota/settle-batch.ts";
 import type { SettleBatch } from "../../src/quota/settle-sum.ts";
 
