@@ -77,8 +77,8 @@ describe("settling a batch", () => {
     const stub = limiter(uniq("proj_once"), "test-chat");
     expect((await stub.acquire({ limits, want: { requests: 1, tokens: 90 } })).kind).toBe("granted");
     const batch: SettleBatch = { id: "b1", limits, net: { requests: 0, tokens: 30 }, ledger: [{ hour: 0, keyId: "k", requests: 1, promptTokens: 5, completionTokens: 3 }] };
-    expect(await stub.settleBatch(batch)).toEqual({ applied: true });
-    expect(await stub.settleBatch(batch)).toEqual({ applied: false });
+    expect(await stub.settleBatch(batch)).toMatchObject({ applied: true });
+    expect(await stub.settleBatch(batch)).toMatchObject({ applied: false });
     expect(await stub.usage({ fromHour: 0, toHour: 1 })).toEqual([{ hour: 0, keyId: "k", requests: 1, promptTokens: 5, completionTokens: 3 }]);
     // 100 - 90 + 30 = 40 tokens, plus 10 a second of refill: twice applied would be 70.
     const left = (await stub.peek(limits)).remainingTokens;
@@ -115,7 +115,7 @@ describe("settling a batch", () => {
     const before = { summed: await creditAt(summed, big, t), single: await creditAt(single, big, t) };
     const batch = batchOf("all", big, rs);
     expect(batch.ledger).toHaveLength(3);
-    expect(await summed.settleBatch(batch)).toEqual({ applied: true });
+    expect(await summed.settleBatch(batch)).toMatchObject({ applied: true });
     for (const [i, r] of rs.entries()) await single.settleBatch(batchOf(`one-${i}`, big, [r]));
     const expected = [
       { hour: hourA, keyId: "key_a", requests: 2, promptTokens: 70, completionTokens: 20 },
