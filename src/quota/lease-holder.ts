@@ -8,9 +8,6 @@ import type { Decision, Limits, Snapshot, Units } from "./rate-limiter.ts";
 /** The object has requests waiting (Prefer: wait): this one waits too, or was refused behind them. */
 const isQueue = (d: Decision): boolean => (d.kind === "granted" && d.startAt !== undefined) || (d.kind === "limited" && d.waiting === true);
 
-/** How long a lease asked for counts as on its way: the longest the isolate waits for the object. */
-const LEASE_ANSWER_MS = 2_000;
-
 export interface Returned {
   id: string;
   granted: Units;
@@ -27,8 +24,6 @@ export interface LeaseAsk {
 export class LeaseHolder {
   private readonly leases = new Map<string, Lease>();
   private readonly lastAsked = new Map<string, number>();
-  /** When a lease was last asked for per limiter and its answer is not back yet. */
-  private readonly asking = new Map<string, number>();
 
   private readonly newId: () => string;
 
@@ -51,21 +46,16 @@ export class LeaseHolder {
   /**
    * Before calling the object: the held lease could not serve this request (expired, too
    * small, other limits), so back it goes; and a busy isolate (it asked this limiter
-   * within a lease's life) asks for a fresh one, unless a lease is already on its way:
-   * concurrent requests asking a lease each would take the burst into leases at once, and
-   * a lease that expires before its answers are all back strands what is left in it.
+   * within a lease's life) asks for a fresh one.
    */
   beforeAcquire(name: string, limits: Limits, now: number): LeaseAsk {
     const old = this.leases.get(name);
     this.leases.delete(name);
     const size = leaseSize(limits);
     const busy = now - (this.lastAsked.get(name) ?? -Infinity) < LEASE_MS;
-    const onItsWay = now - (this.asking.get(name) ?? -Infinity) < LEASE_ANSWER_MS;
     this.lastAsked.set(name, now);
     if (this.lastAsked.size > 10_000) this.lastAsked.clear();
-    const ask = busy && !onItsWay && worthLeasing(size);
-    if (ask) this.asking.set(name, now);
-    if (this.asking.size > 10_000) this.asking.clear();
+    const ask = busy && worthLeasing(size);
     return {
       ...(ask ? { lease: { id: this.newId(), want: size } } : {}),
       returned: old ? leaseReturn(old) : [],
@@ -77,7 +67,6 @@ export class LeaseHolder {
    * a refusal is served from such a lease, so leased capacity never idles while requests wait.
    */
   afterAcquire(name: string, limits: Limits, ask: LeaseAsk, want: Units, decision: Decision & { lease?: Units }, now: number): Decision {
-    if (ask.lease) this.asking.delete(name);
     if (isQueue(decision)) {
       // Requests wait at the object: what this isolate holds goes back with its next call,
       // to the waiters in their order, rather than to requests that come after them.
