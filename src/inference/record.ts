@@ -60,6 +60,12 @@ export interface AdmissionInput {
   startedAt: number;
   /** The owner's prompt estimate, computed once for every step. */
   promptEstimate: number;
+  /** The caller's Prefer header (a step may honour `wait=<s>`), or null. */
+  prefer: string | null;
+  /** Aborts when the client goes away (a step that holds the request stops holding it). */
+  signal: AbortSignal | undefined;
+  /** Keeps work alive after the response, as ctx.waitUntil (say, giving back a reservation). */
+  waitUntil: (p: Promise<unknown>) => void;
 }
 
 /**

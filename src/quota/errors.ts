@@ -17,8 +17,10 @@ export function rateLimited(d: Extract<Decision, { kind: "limited" }>, where: { 
   return codedError(
     "rate_limit_exceeded",
     `Rate limit reached for model '${where.model}' in project '${where.project}' on ${NAMES[d.limit]}: ` +
-      `Limit ${limit} per minute (burst ${burst}), Used ${burst - available}, Requested ${requested}. ` +
-      `Please try again in ${goDuration(d.retryAfterMs)}.`,
+      `Limit ${limit} per minute, of which at most ${burst} at once (the burst: ten seconds' worth, refilled continuously). ` +
+      `In use: ${burst - available} of the burst (reserved by requests still running or spent in the last seconds), Requested ${requested}. ` +
+      (d.waiting ? "Requests that chose to wait (Prefer: wait) are ahead of this one. " : "") +
+      `Please try again in ${goDuration(d.retryAfterMs)}, or send 'Prefer: wait=<seconds>' to be held until then.`,
     { headers: { ...rateLimitHeaders(s), ...retryAfterHeaders(d.retryAfterMs), ...extra } },
   );
 }
