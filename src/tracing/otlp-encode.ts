@@ -68,18 +68,27 @@ function span(w: ProtoWriter, s: OtlpSpan): void {
   });
 }
 
+/** One Span message, encoded as it ends: the queue holds these bytes, so its memory is exact. */
+export function encodeSpan(s: OtlpSpan): Uint8Array {
+  const w = new ProtoWriter();
+  span(w, s);
+  return w.finish();
+}
+
 /** One ResourceSpans holding one ScopeSpans: every span of a batch shares the router's resource. */
-export function encodeExportRequest(batch: OtlpBatch): Uint8Array {
+export function encodeExport(resource: Attributes, scope: OtlpBatch["scope"], spans: readonly Uint8Array[]): Uint8Array {
   const w = new ProtoWriter();
   w.message(1, (rs) => {
-    rs.message(1, (res) => attributes(res, 1, batch.resource));
+    rs.message(1, (res) => attributes(res, 1, resource));
     rs.message(2, (ss) => {
-      ss.message(1, (scope) => {
-        scope.string(1, batch.scope.name);
-        scope.string(2, batch.scope.version);
+      ss.message(1, (sc) => {
+        sc.string(1, scope.name);
+        sc.string(2, scope.version);
       });
-      for (const s of batch.spans) ss.message(2, (sw) => span(sw, s));
+      for (const s of spans) ss.bytes(2, s);
     });
   });
   return w.finish();
 }
+
+export const encodeExportRequest = (batch: OtlpBatch): Uint8Array => encodeExport(batch.resource, batch.scope, batch.spans.map(encodeSpan));
