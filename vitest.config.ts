@@ -30,6 +30,7 @@ export default defineConfig({
                 METER_ORIGIN_URL: inject<string>("meterOriginUrl"),
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
                 ADMIN_TOKEN: "test-admin-token-0123456789",
+                TRACING_KEY: "test-tracing-key-0123456789",
               },
             },
           })),

@@ -9,8 +9,10 @@ import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, proj
 import { auditSeq } from "../src/projects/query.ts";
 import type { Actor, AuditDetails, AuditEntry, AuditQuery, AuditType, ModelLimits, Outcome, Project, ProjectStatus, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
+import type { TracingInput, TracingView } from "../src/tracing/destination.ts";
+import { deleteTracing, edgeTracing, sealedCredential, TRACING_MIGRATION, tracingFlag, viewOf, writeTracing, type EdgeTracing } from "./project-tracing.ts";
 
-export const PROJECT_SCHEMA_VERSION = 2;
+export const PROJECT_SCHEMA_VERSION = 3;
 /** A project's keys are rewritten in KV when the project changes; this keeps that bounded. */
 export const MAX_KEYS_PER_PROJECT = 500;
 /** KV drops a record this long after its key expired: the edge says "expired" meanwhile. */
@@ -26,6 +28,7 @@ const MIGRATIONS: readonly string[][] = [
        actor TEXT NOT NULL, details TEXT NOT NULL)`,
     "CREATE INDEX audit_by_time ON audit_log (effective_at)",
   ],
+  TRACING_MIGRATION,
 ];
 
 type ProjectRow = { id: string; name: string; status: string; limits: string; created_at: number };
@@ -218,7 +221,48 @@ export class ProjectObject extends DurableObject<Env> {
     const project = this.getProject();
     if (project === null) return null;
     const row = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ?", hash).toArray()[0];
-    return row ? keyRecordFor(toKey(row), project) : null;
+    return row ? { ...keyRecordFor(toKey(row), project), ...tracingFlag(this.ctx.storage.sql) } : null;
+  }
+
+  // --- tracing destination (durable-objects/project-tracing.ts) ---
+
+  getTracing(): Outcome<TracingView | null> {
+    if (this.getProject() === null) return { ok: false, reason: "project_not_found" };
+    return { ok: true, value: viewOf(this.ctx.storage.sql) };
+  }
+
+  /** The credential is sealed here and never leaves except as the edge's Authorization header. */
+  async setTracing(input: { tracing: TracingInput; actor: Actor }): Promise<Outcome<TracingView>> {
+    const project = this.getProject();
+    if (project === null) return { ok: false, reason: "project_not_found" };
+    const sealed = await sealedCredential(this.env.TRACING_KEY, project.id, input.tracing.credential);
+    this.ctx.storage.transactionSync(() => {
+      this.audit("tracing.updated", input.actor, writeTracing(this.ctx.storage.sql, project.id, input.tracing, sealed, nowSeconds()));
+    });
+    await this.reindexAll(project);
+    return { ok: true, value: viewOf(this.ctx.storage.sql)! };
+  }
+
+  async deleteTracing(input: { actor: Actor }): Promise<Outcome<{ deleted: boolean }>> {
+    const project = this.getProject();
+    if (project === null) return { ok: false, reason: "project_not_found" };
+    let deleted = false;
+    this.ctx.storage.transactionSync(() => {
+      deleted = deleteTracing(this.ctx.storage.sql);
+      if (deleted) this.audit("tracing.deleted", input.actor, { id: project.id });
+    });
+    if (deleted) await this.reindexAll(project);
+    return { ok: true, value: { deleted } };
+  }
+
+  /** For the edge only, once per isolate and tracing version. */
+  tracingForEdge(): Promise<EdgeTracing | null> {
+    return edgeTracing(this.ctx.storage.sql, this.env.TRACING_KEY, this.getProject()?.id ?? "");
+  }
+
+  private async reindexAll(project: Project): Promise<void> {
+    const rows = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys").toArray();
+    await Promise.all(rows.map((r) => this.index(r.hash, toKey(r), project)));
   }
 
   // --- audit log ---
@@ -257,6 +301,6 @@ export class ProjectObject extends DurableObject<Env> {
   private async index(hash: string, key: StoredKey, project: Project): Promise<void> {
     const opts: KVNamespacePutOptions = {};
     if (key.expires_at !== null) opts.expiration = Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);
-    await this.env.KV.put(keyIndexKey(hash), JSON.stringify(keyRecordFor(key, project)), opts);
+    await this.env.KV.put(keyIndexKey(hash), JSON.stringify({ ...keyRecordFor(key, project), ...tracingFlag(this.ctx.storage.sql) }), opts);
   }
 }

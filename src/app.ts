@@ -13,6 +13,7 @@ import { listAuditLogs } from "./routes/audit-logs.ts";
 import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
 import { createProject, getProject, listProjects, updateProject } from "./routes/projects.ts";
+import { deleteTracing, getTracing, putTracing } from "./routes/tracing.ts";
 import { usageCompletions } from "./routes/usage.ts";
 
 function begin(request: RouterRequest): void {
@@ -61,6 +62,7 @@ const ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
   ...["GET", "POST", "PATCH", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+$/] as const),
   ["POST", /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+\/rotate$/],
   ["GET", /^\/v1\/organization\/projects\/[^/]+\/audit_logs$/],
+  ...["GET", "PUT", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/tracing$/] as const),
   ["GET", /^\/v1\/organization\/audit_logs$/],
   ["GET", /^\/v1\/organization\/usage\/completions$/],
 ];
@@ -91,6 +93,9 @@ router
   .delete("/v1/organization/projects/:project_id/api_keys/:key_id", deleteKey)
   .post("/v1/organization/projects/:project_id/api_keys/:key_id/rotate", rotateKey)
   .get("/v1/organization/projects/:project_id/audit_logs", listAuditLogs)
+  .get("/v1/organization/projects/:project_id/tracing", getTracing)
+  .put("/v1/organization/projects/:project_id/tracing", putTracing)
+  .delete("/v1/organization/projects/:project_id/tracing", deleteTracing)
   .get("/v1/organization/audit_logs", listAuditLogs)
   .get("/v1/organization/usage/completions", usageCompletions)
   .all("*", fallbackRoute(ROUTES));

@@ -16,6 +16,8 @@ export interface KeyRecord {
   project_status?: "active" | "suspended";
   /** The project's per-model overrides of the catalog's limits. Absent: none. */
   limits?: Record<string, { rpm: number; tpm: number }>;
+  /** The project's tracing version when it traces; absent: it does not (and pays nothing for it). */
+  tracing?: number;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -42,6 +44,7 @@ export function parseKeyRecord(v: unknown): KeyRecord | null {
   if (project_status !== undefined && project_status !== "active" && project_status !== "suspended") return null;
   const limits = parseLimits(v.limits);
   if (limits === null) return null;
+  const tracing = typeof v.tracing === "number" && Number.isSafeInteger(v.tracing) ? { tracing: v.tracing } : {};
   return {
     project_id,
     key_id,
@@ -50,5 +53,6 @@ export function parseKeyRecord(v: unknown): KeyRecord | null {
     expires_at,
     project_status: project_status ?? "active",
     limits,
+    ...tracing,
   };
 }

@@ -42,7 +42,9 @@ export type AuditType =
   | "api_key.created"
   | "api_key.updated"
   | "api_key.rotated"
-  | "api_key.deleted";
+  | "api_key.deleted"
+  | "tracing.updated"
+  | "tracing.deleted";
 export const AUDIT_TYPES: readonly AuditType[] = [
   "project.created",
   "project.updated",
@@ -52,6 +54,8 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   "api_key.updated",
   "api_key.rotated",
   "api_key.deleted",
+  "tracing.updated",
+  "tracing.deleted",
 ];
 
 /** Plain JSON: what crosses the RPC boundary and lands in the audit table. */

@@ -42,7 +42,11 @@ export class SpanQueue<D> {
   private droppedFull = 0;
   private droppedFailed = 0;
 
-  constructor(private readonly limits: QueueLimits = DEFAULT_LIMITS) {}
+  private readonly limits: QueueLimits;
+
+  constructor(limits: QueueLimits = DEFAULT_LIMITS) {
+    this.limits = limits;
+  }
 
   /** False (and counted) when the queue is at its bound: the span is dropped. */
   add(key: string, destination: D, span: Uint8Array, now: number): boolean {
