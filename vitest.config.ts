@@ -31,6 +31,7 @@ export default defineConfig({
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
                 ADMIN_TOKEN: "test-admin-token-0123456789",
                 TRACING_KEY: "test-tracing-key-0123456789",
+                TRACE_RECEIVER_URL: inject<string>("traceReceiverUrl"),
               },
             },
           })),
@@ -38,7 +39,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/integration/global-setup.ts", "test/integration/meter-origin-setup.ts"],
+          globalSetup: ["test/integration/global-setup.ts", "test/integration/meter-origin-setup.ts", "test/integration/trace-receiver-setup.ts"],
           testTimeout: 20_000,
         },
       },

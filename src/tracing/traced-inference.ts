@@ -5,8 +5,11 @@ import type { Endpoint } from "../openai/inference-request.ts";
 
 export type Capture = "metadata" | "full";
 
-/** How the body ended; "refused" and "failed": no body was sent (a limit or an origin said no). */
-export type TraceEnd = "complete" | "client_closed" | "origin_error" | "origin_stalled" | "refused" | "failed";
+/**
+ * How the inference ended (the inference owner's words): how the body ended, or `refused`
+ * (a limit said no) or `rejected` (the origin judged the request bad).
+ */
+export type TraceEnd = "complete" | "client_closed" | "origin_error" | "origin_stalled" | "refused" | "rejected";
 
 /** One choice of the answer, assembled from a whole body or from a stream's deltas. */
 export interface AssembledChoice {

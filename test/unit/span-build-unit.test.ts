@@ -151,3 +151,22 @@ describe("assembling the answer for capture full", () => {
     expect(choicesOfBody({ data: [] })).toBeNull();
   });
 });
+
+describe("capturing a stream's answer", () => {
+  it("passes bytes through unchanged and assembles events split across chunks", async () => {
+    const { captureStream } = await import("../../src/tracing/stream-capture.ts");
+    const a = new StreamAssembler();
+    const text = 'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}\n\ndata: {"choices":[{"index":0,"delta":{"content":" there"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
+    const bytes = new TextEncoder().encode(text);
+    const pieces = [bytes.subarray(0, 10), bytes.subarray(10, 90), bytes.subarray(90)];
+    const src = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const p of pieces) c.enqueue(p);
+        c.close();
+      },
+    });
+    const out = await new Response(src.pipeThrough(captureStream(a))).text();
+    expect(out).toBe(text);
+    expect(a.choices()).toEqual([{ index: 0, role: "assistant", content: "Hi there", tool_calls: [], finish_reason: "stop" }]);
+  });
+});
