@@ -8,6 +8,9 @@
 //   DEMO_API_KEY       the demo key (default below)
 //   STATE_DIR          where local KV and Durable Object state live (.wrangler/state)
 //   ADMIN_TOKEN        the operators' management credential (local default below; never deploy it)
+//   TRACING_KEY        seals the projects' MLflow credentials (local default below)
+//   TRACE_RECEIVER     1: start a local MLflow-like trace receiver (TRACE_RECEIVER_PORT, default free)
+//                      and trace the demo project into it (TRACE_CAPTURE: metadata or full)
 
 import { join } from "node:path";
 import { CATALOG_KEY } from "../src/catalog/store.ts";
@@ -16,6 +19,7 @@ import { startSimOrigin } from "../sim/origin.ts";
 import { DEMO_PROJECT_ID, ensureDemo } from "./demo-project.ts";
 import { loadCatalogFile, putKv } from "./catalog-push.ts";
 import { ROOT, spawnWrangler } from "./wrangler.ts";
+import { startTraceReceiver } from "../test/support/trace-receiver.ts";
 
 export const DEFAULT_DEMO_KEY = "sk-eir-demo-local-development-key-0000";
 /** For local use only: anyone reading this file knows it. */
@@ -35,6 +39,8 @@ if (adminToken.length < 16) {
 }
 
 const sim2Port = process.env.SIM_ORIGIN_2_PORT;
+const tracingKey = process.env.TRACING_KEY || "eir-local-tracing-key-do-not-deploy";
+const receiver = process.env.TRACE_RECEIVER === "1" ? await startTraceReceiver({ port: Number(process.env.TRACE_RECEIVER_PORT ?? 0), log: (l) => console.log(l) }) : null;
 
 const sim = await startSimOrigin({ port: simPort, region: "eu-central" });
 const sim2 = sim2Port === undefined ? null : await startSimOrigin({ port: Number(sim2Port), region: "eu-west" });
@@ -57,12 +63,12 @@ const PASSED_VARS = ["BREAKER_FAILURES", "BREAKER_COOLDOWN_MS", "LIMITER_FAILURE
 const dev = spawnWrangler(
   [
     "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled",
-    "--show-interactive-dev-session=false", "--log-level", "warn", "--var", `ADMIN_TOKEN:${adminToken}`,
+    "--show-interactive-dev-session=false", "--log-level", "warn", "--var", `ADMIN_TOKEN:${adminToken}`, "--var", `TRACING_KEY:${tracingKey}`,
     // Worker settings given in the environment override wrangler.toml's, for local experiments and tests.
     ...PASSED_VARS.flatMap((name) => (process.env[name] ? ["--var", `${name}:${process.env[name]}`] : [])),
   ],
   // Also in the environment, where wrangler looks for required secrets before it warns.
-  { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ADMIN_TOKEN: adminToken } },
+  { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ADMIN_TOKEN: adminToken, TRACING_KEY: tracingKey } },
 );
 dev.stdout?.on("data", (d: Buffer) => process.stdout.write(d));
 
@@ -78,6 +84,7 @@ async function announceWhenReady(): Promise<void> {
     // The demo project and key go through the management API, like any other.
     try {
       await ensureDemo(`http://127.0.0.1:${port}`, adminToken, demoKey);
+      if (receiver !== null) await traceDemoInto(receiver.url);
     } catch (err) {
       console.error(`start: could not create the demo project and key: ${(err as Error).message}`);
       return stop(1);
@@ -91,6 +98,7 @@ async function announceWhenReady(): Promise<void> {
         `  catalog:          ${catalogFile}`,
         `  demo key:         ${demoKey} (project ${DEMO_PROJECT_ID})`,
         `  admin token:      ${adminToken === DEFAULT_ADMIN_TOKEN ? `${adminToken} (local default; set ADMIN_TOKEN to change)` : "from ADMIN_TOKEN"}`,
+        ...(receiver === null ? [] : [`  trace receiver:   ${receiver.url} (experiment 0; see ${receiver.url}/_recv/received?experiment=0)`]),
         "",
       ].join("\n"),
     );
@@ -99,12 +107,23 @@ async function announceWhenReady(): Promise<void> {
 }
 void announceWhenReady();
 
+/** Points the demo project's tracing at the local receiver, as a customer would at their MLflow. */
+async function traceDemoInto(url: string): Promise<void> {
+  const capture = process.env.TRACE_CAPTURE === "full" ? "full" : "metadata";
+  const res = await fetch(`http://127.0.0.1:${port}/v1/organization/projects/${DEMO_PROJECT_ID}/tracing`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ tracking_uri: url, experiment_id: "0", capture }),
+  });
+  if (!res.ok) throw new Error(`tracing setup: ${res.status} ${await res.text()}`);
+}
+
 let stopping = false;
 const stop = async (code: number): Promise<void> => {
   if (stopping) return;
   stopping = true;
   dev.kill("SIGTERM");
-  await Promise.all([sim.close(), sim2?.close()]);
+  await Promise.all([sim.close(), sim2?.close(), receiver?.close()]);
   process.exit(code);
 };
 dev.on("exit", (code) => void stop(code ?? 1));
