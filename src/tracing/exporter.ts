@@ -102,32 +102,27 @@ async function attempt(d: Destination, body: Uint8Array): Promise<{ status: numb
   }
 }
 
+/** Sends one batch with its retries; settles it in the queue whatever happens, then logs a drop. */
 async function deliver(batch: Batch<Destination>): Promise<void> {
-  let delivered = false;
-  try {
-    const body = await gzip(encodeExport(RESOURCE, SCOPE, batch.spans));
-    for (let n = 1; ; n++) {
-      const { status, retryAfter } = await attempt(batch.destination, body);
-      const next = afterAttempt(status, n, retryAfter);
-      if (next.kind === "delivered") {
-        delivered = true;
-        return;
-      }
-      if (next.kind === "drop") {
-        logDrop(next.reason, batch.destination.projectId, batch.spans.length);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, next.delayMs));
-    }
-  } catch {
-    logDrop("encode_failed", batch.destination.projectId, batch.spans.length);
-  } finally {
-    queue.settle(batch, delivered);
+  const reason = await send(batch).catch(() => "encode_failed");
+  queue.settle(batch, reason === null);
+  if (reason !== null) logDrop(reason, batch.destination.projectId, batch.spans.length);
+}
+
+/** null when delivered, else why the batch is given up. */
+async function send(batch: Batch<Destination>): Promise<string | null> {
+  const body = await gzip(encodeExport(RESOURCE, SCOPE, batch.spans));
+  for (let n = 1; ; n++) {
+    const { status, retryAfter } = await attempt(batch.destination, body);
+    const next = afterAttempt(status, n, retryAfter);
+    if (next.kind === "delivered") return null;
+    if (next.kind === "drop") return next.reason;
+    await new Promise((r) => setTimeout(r, next.delayMs));
   }
 }
 
-/** One line per dropped batch: counts and the reason, never the spans, the URI or the credential. */
+/** One line per dropped batch or span: counts and the reason, never the spans, the URI or the credential. */
 function logDrop(reason: string, projectId: string, spans: number): void {
   const s = queue.stats();
-  console.log(JSON.stringify({ level: "warn", event: "trace_export_dropped", reason, project_id: projectId, spans, dropped_total: s.droppedFull + s.droppedFailed + (reason === "queue_full" ? 0 : spans) }));
+  console.log(JSON.stringify({ level: "warn", event: "trace_export_dropped", reason, project_id: projectId, spans, dropped_total: s.droppedFull + s.droppedFailed }));
 }
