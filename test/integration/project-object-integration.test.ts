@@ -17,7 +17,7 @@ describe("ProjectObject storage", () => {
     const stub = testEnv.PROJECTS.get(testEnv.PROJECTS.idFromName(id));
     await runInDurableObject(stub, async (_instance: ProjectObject, state) => {
       // Put the storage back to what the foundation's object wrote.
-      for (const t of ["project", "api_keys", "audit_log"]) state.storage.sql.exec(`DROP TABLE ${t}`);
+      for (const t of ["project", "api_keys", "audit_log", "tracing"]) state.storage.sql.exec(`DROP TABLE ${t}`);
       state.storage.sql.exec("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
       const fresh = new ProjectObject(state, env);
       await state.blockConcurrencyWhile(async () => {});

@@ -120,6 +120,24 @@ describe("a project's tracing destination", () => {
     expect((await put(p.id, { tracking_uri: "http://localhost:5000/mlflow/", experiment_id: "0" })).status).toBe(200);
   });
 
+  it("an object at schema version 2 (before tracing) migrates and keeps its keys", async () => {
+    const p = await createProject();
+    const k = await createApiKey(p.id);
+    const stub = testEnv.PROJECTS.get(testEnv.PROJECTS.idFromName(p.id));
+    const { runInDurableObject } = await import("cloudflare:test");
+    const { ProjectObject, PROJECT_SCHEMA_VERSION } = await import("../../durable-objects/project.ts");
+    await runInDurableObject(stub, async (_o, state) => {
+      state.storage.sql.exec("DROP TABLE tracing");
+      state.storage.sql.exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+      const fresh = new ProjectObject(state, env as Env);
+      await state.blockConcurrencyWhile(async () => {});
+      expect(fresh.schemaVersion()).toBe(PROJECT_SCHEMA_VERSION);
+      expect(fresh.listKeys({ limit: 10, after: null })).toMatchObject({ ok: true, value: { keys: [{ id: k.id }] } });
+      expect(fresh.getTracing()).toEqual({ ok: true, value: null });
+    });
+    expect((await put(p.id, dest)).status).toBe(200);
+  });
+
   it("the binding TRACING_KEY is set in tests", () => {
     expect((env as unknown as { TRACING_KEY: string }).TRACING_KEY.length).toBeGreaterThan(10);
   });
