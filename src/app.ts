@@ -4,6 +4,7 @@
 import { Router, type IRequest } from "itty-router";
 import { newAccessLog, writeAccessLog } from "./http/access-log.ts";
 import { pathOf } from "./http/path.ts";
+import { routePattern } from "./http/route-pattern.ts";
 import { requestIdFor } from "./http/request-id.ts";
 import { ApiError, toApiError } from "./openai/errors.ts";
 import type { RouterArgs, RouterRequest } from "./routes/context.ts";
@@ -18,7 +19,7 @@ import { usageCompletions } from "./routes/usage.ts";
 
 function begin(request: RouterRequest): void {
   const requestId = requestIdFor(request);
-  request.state = { requestId, startedAt: Date.now(), log: newAccessLog(requestId, request.method, pathOf(request.url)), logDeferred: false };
+  request.state = { requestId, startedAt: Date.now(), log: newAccessLog(requestId, request.method, pathOf(request.url)) };
 }
 
 function toErrorResponse(err: unknown, req: IRequest): Response {
@@ -28,7 +29,6 @@ function toErrorResponse(err: unknown, req: IRequest): Response {
     console.log(JSON.stringify({ level: "error", event: "unhandled", request_id: request.state?.requestId, error: String(err) }));
   }
   if (request.state) request.state.log.error_code = apiError.code;
-  request.state?.onError?.(apiError);
   return apiError.toResponse();
 }
 
@@ -43,28 +43,43 @@ function finish(response: Response, request: RouterRequest): Response {
     res.headers.set("x-request-id", state.requestId);
   }
   state.log.status = res.status;
-  if (!state.logDeferred) {
+  // An inference's owner writes its own line, when the inference has ended.
+  if (state.owner === undefined) {
     state.log.total_ms = Date.now() - state.startedAt;
     writeAccessLog(state.log);
   }
   return res;
 }
 
-const ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
-  ["GET", /^\/v1\/models$/],
-  ["GET", /^\/v1\/models\/.+$/],
-  ["POST", /^\/v1\/chat\/completions$/],
-  ["POST", /^\/v1\/completions$/],
-  ["POST", /^\/v1\/embeddings$/],
-  ...["GET", "POST"].map((m) => [m, /^\/v1\/organization\/projects$/] as const),
-  ...["GET", "POST", "PATCH"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+$/] as const),
-  ...["GET", "POST"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/api_keys$/] as const),
-  ...["GET", "POST", "PATCH", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+$/] as const),
-  ["POST", /^\/v1\/organization\/projects\/[^/]+\/api_keys\/[^/]+\/rotate$/],
-  ["GET", /^\/v1\/organization\/projects\/[^/]+\/audit_logs$/],
-  ...["GET", "PUT", "DELETE"].map((m) => [m, /^\/v1\/organization\/projects\/[^/]+\/tracing$/] as const),
-  ["GET", /^\/v1\/organization\/audit_logs$/],
-  ["GET", /^\/v1\/organization\/usage\/completions$/],
+type Handler = (request: RouterRequest, ...args: RouterArgs) => Promise<Response>;
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Every route, once: the router's registrations and the fallback's 405 table come from it. */
+const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
+  ["GET", "/v1/models", listModels],
+  ["GET", "/v1/models/:model+", getModel],
+  ["POST", "/v1/chat/completions", inferenceRoute("chat")],
+  ["POST", "/v1/completions", inferenceRoute("completion")],
+  ["POST", "/v1/embeddings", inferenceRoute("embedding")],
+  // Management API (keys, projects, audit log), after OpenAI's Admin API.
+  ["GET", "/v1/organization/projects", listProjects],
+  ["POST", "/v1/organization/projects", createProject],
+  ["GET", "/v1/organization/projects/:project_id", getProject],
+  ["POST", "/v1/organization/projects/:project_id", updateProject],
+  ["PATCH", "/v1/organization/projects/:project_id", updateProject],
+  ["GET", "/v1/organization/projects/:project_id/api_keys", listKeys],
+  ["POST", "/v1/organization/projects/:project_id/api_keys", createKey],
+  ["GET", "/v1/organization/projects/:project_id/api_keys/:key_id", getKey],
+  ["POST", "/v1/organization/projects/:project_id/api_keys/:key_id", updateKey],
+  ["PATCH", "/v1/organization/projects/:project_id/api_keys/:key_id", updateKey],
+  ["DELETE", "/v1/organization/projects/:project_id/api_keys/:key_id", deleteKey],
+  ["POST", "/v1/organization/projects/:project_id/api_keys/:key_id/rotate", rotateKey],
+  ["GET", "/v1/organization/projects/:project_id/audit_logs", listAuditLogs],
+  ["GET", "/v1/organization/projects/:project_id/tracing", getTracing],
+  ["PUT", "/v1/organization/projects/:project_id/tracing", putTracing],
+  ["DELETE", "/v1/organization/projects/:project_id/tracing", deleteTracing],
+  ["GET", "/v1/organization/audit_logs", listAuditLogs],
+  ["GET", "/v1/organization/usage/completions", usageCompletions],
 ];
 
 export const router = Router<RouterRequest, RouterArgs>({
@@ -73,29 +88,5 @@ export const router = Router<RouterRequest, RouterArgs>({
   finally: [finish],
 });
 
-router
-  .get("/v1/models", listModels)
-  .get("/v1/models/:model+", getModel)
-  .post("/v1/chat/completions", inferenceRoute("chat"))
-  .post("/v1/completions", inferenceRoute("completion"))
-  .post("/v1/embeddings", inferenceRoute("embedding"))
-  // Management API (keys, projects, audit log), after OpenAI's Admin API.
-  .get("/v1/organization/projects", listProjects)
-  .post("/v1/organization/projects", createProject)
-  .get("/v1/organization/projects/:project_id", getProject)
-  .post("/v1/organization/projects/:project_id", updateProject)
-  .patch("/v1/organization/projects/:project_id", updateProject)
-  .get("/v1/organization/projects/:project_id/api_keys", listKeys)
-  .post("/v1/organization/projects/:project_id/api_keys", createKey)
-  .get("/v1/organization/projects/:project_id/api_keys/:key_id", getKey)
-  .post("/v1/organization/projects/:project_id/api_keys/:key_id", updateKey)
-  .patch("/v1/organization/projects/:project_id/api_keys/:key_id", updateKey)
-  .delete("/v1/organization/projects/:project_id/api_keys/:key_id", deleteKey)
-  .post("/v1/organization/projects/:project_id/api_keys/:key_id/rotate", rotateKey)
-  .get("/v1/organization/projects/:project_id/audit_logs", listAuditLogs)
-  .get("/v1/organization/projects/:project_id/tracing", getTracing)
-  .put("/v1/organization/projects/:project_id/tracing", putTracing)
-  .delete("/v1/organization/projects/:project_id/tracing", deleteTracing)
-  .get("/v1/organization/audit_logs", listAuditLogs)
-  .get("/v1/organization/usage/completions", usageCompletions)
-  .all("*", fallbackRoute(ROUTES));
+for (const [method, path, handler] of ROUTES) router[method.toLowerCase() as Lowercase<Method>](path, handler);
+router.all("*", fallbackRoute(ROUTES.map(([method, path]) => [method, routePattern(path)] as const)));

@@ -22,7 +22,8 @@ export interface KeyRecord {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function parseLimits(v: unknown): Record<string, { rpm: number; tpm: number }> | null {
+/** The limits stored in a key record (trusted shape, written by us): null when malformed, never a throw. */
+function limitsOfRecord(v: unknown): Record<string, { rpm: number; tpm: number }> | null {
   if (v === undefined) return {};
   if (!isObj(v)) return null;
   const out: Record<string, { rpm: number; tpm: number }> = {};
@@ -42,7 +43,7 @@ export function parseKeyRecord(v: unknown): KeyRecord | null {
   if (models !== null && !(Array.isArray(models) && models.every((m) => typeof m === "string"))) return null;
   if (expires_at !== null && typeof expires_at !== "number") return null;
   if (project_status !== undefined && project_status !== "active" && project_status !== "suspended") return null;
-  const limits = parseLimits(v.limits);
+  const limits = limitsOfRecord(v.limits);
   if (limits === null) return null;
   const tracing = typeof v.tracing === "number" && Number.isSafeInteger(v.tracing) ? { tracing: v.tracing } : {};
   return {

@@ -16,7 +16,7 @@ export interface AccessLog {
   stream: boolean;
   prompt_tokens: number | null;
   completion_tokens: number | null;
-  /** How the body ended: complete, client_closed, origin_error, origin_stalled. */
+  /** How an inference ended (InferenceEnd): complete, client_closed, origin_error, origin_stalled, refused, rejected. */
   end: string | null;
   error_code: string | null;
   ttfb_ms: number | null;

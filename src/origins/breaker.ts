@@ -33,8 +33,8 @@ export function isAvailable(s: BreakerState, now: number, cfg: BreakerConfig): b
   }
 }
 
-/** Lets a request through if the state allows; a request let through an expired breaker is its probe. */
-export function admit(s: BreakerState, now: number, cfg: BreakerConfig): { allowed: boolean; next: BreakerState } {
+/** Lets a request through the breaker if the state allows; a request let through an expired breaker is its probe. */
+export function passBreaker(s: BreakerState, now: number, cfg: BreakerConfig): { allowed: boolean; next: BreakerState } {
   if (!isAvailable(s, now, cfg)) return { allowed: false, next: s };
   if (s.kind === "closed") return { allowed: true, next: s };
   return { allowed: true, next: { kind: "half_open", probeSince: now, cooldownMs: s.cooldownMs } };

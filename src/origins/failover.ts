@@ -4,9 +4,10 @@
 
 import type { ModelEntry, OriginSpec } from "../catalog/types.ts";
 import { ApiError } from "../openai/errors.ts";
+import type { OriginBody } from "../streaming/origin-body.ts";
 import type { RelayEnd } from "../streaming/relay.ts";
 import type { BreakerConfig } from "./breaker.ts";
-import { attemptOrigin, DEFAULT_FIRST_BYTE_MS, type AttemptResult, type OriginBody, type OriginPath } from "./forward.ts";
+import { attemptOrigin, DEFAULT_FIRST_BYTE_MS, type AttemptResult, type OriginPath } from "./forward.ts";
 import {
   breakerAllows,
   breakerConfig,
@@ -43,7 +44,7 @@ export interface Forwarded {
   origin: OriginSpec;
   attempts: number;
   /** Tell the breaker how the body ended: too late to fail over, not too late to learn. */
-  settle: (end: RelayEnd) => void;
+  reportBodyEnd: (end: RelayEnd) => void;
 }
 
 type Failure = Extract<AttemptResult, { kind: "failed" }>;
@@ -75,7 +76,7 @@ function logFailure(req: ForwardRequest, origin: OriginSpec, f: Failure, attempt
   );
 }
 
-function settleBody(id: string, end: RelayEnd, cfg: BreakerConfig): void {
+function reportBodyEnd(id: string, end: RelayEnd, cfg: BreakerConfig): void {
   switch (end) {
     case "complete":
       return reportSuccess(id);
@@ -132,7 +133,7 @@ export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: 
     switch (result.kind) {
       case "ok":
         reportFirstByte(origin.id);
-        return { res: result.res, body: result.body, origin, attempts, settle: (end) => settleBody(origin.id, end, cfg) };
+        return { res: result.res, body: result.body, origin, attempts, reportBodyEnd: (end) => reportBodyEnd(origin.id, end, cfg) };
       case "rejected":
         reportSuccess(origin.id);
         throw result.error;

@@ -4,6 +4,7 @@
 
 import type { OriginSpec } from "../catalog/types.ts";
 import { ApiError } from "../openai/errors.ts";
+import type { OriginBody } from "../streaming/origin-body.ts";
 
 export const DEFAULT_FIRST_BYTE_MS = 30_000;
 export const DEFAULT_IDLE_MS = 30_000;
@@ -22,13 +23,6 @@ export interface OriginCall {
   signal: AbortSignal | undefined;
 }
 
-/** A body whose first chunk was already read (to know the origin is producing). */
-export interface OriginBody {
-  first: Uint8Array;
-  reader: ReadableStreamDefaultReader<Uint8Array>;
-  /** The stream `reader` reads, for a consumer that reads it another way (the relay: BYOB). */
-  stream?: ReadableStream<Uint8Array>;
-}
 
 export type FailReason = "unreachable" | "timeout" | "overloaded" | "bad_status" | "empty_body";
 

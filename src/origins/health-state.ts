@@ -2,7 +2,7 @@
 // memory, plus the cron's last probe results, read from KV in the background. Nothing
 // here waits on the network during a request.
 
-import { CLOSED, DEFAULT_BREAKER, admit, isAvailable, onAbandon, onFailure, onFirstByte, onSuccess, retryAt, type BreakerConfig, type BreakerState } from "./breaker.ts";
+import { CLOSED, DEFAULT_BREAKER, isAvailable, onAbandon, onFailure, onFirstByte, onSuccess, passBreaker, retryAt, type BreakerConfig, type BreakerState } from "./breaker.ts";
 import { HEALTH_KEY, isMarkedDown, parseHealthDoc, type HealthDoc } from "./health-doc.ts";
 
 /** How long an isolate uses its copy of the health document before re-reading it. */
@@ -44,7 +44,7 @@ export function probedDown(id: string, now: number): boolean {
 
 /** Claims the right to send one request (the probe slot of a half-open breaker, if it is one). */
 export function claimOrigin(id: string, now: number, cfg: BreakerConfig): boolean {
-  const { allowed, next } = admit(stateOf(id), now, cfg);
+  const { allowed, next } = passBreaker(stateOf(id), now, cfg);
   breakers.set(id, next);
   return allowed;
 }

@@ -92,7 +92,8 @@ export function parseExpiresAt(v: unknown, ctx: Context): number | null {
   return v;
 }
 
-export function parseLimits(v: unknown, ctx: Context): ModelLimits {
+/** A caller's `limits` in the management API: checked against the catalog, a 400 naming the field when wrong. */
+export function validateLimitsInput(v: unknown, ctx: Context): ModelLimits {
   if (!isObj(v)) throw invalidRequest("'limits' must be an object of model id to {rpm, tpm}.", "limits");
   const out: ModelLimits = {};
   for (const [model, lim] of Object.entries(v)) {
@@ -117,7 +118,7 @@ export function parseProjectCreate(body: JsonObject, ctx: Context): ProjectCreat
     id = body.id;
   }
   if (body.name === undefined) throw invalidRequest("'name' is required.", "name");
-  return { id, name: parseName(body.name), limits: body.limits === undefined ? {} : parseLimits(body.limits, ctx) };
+  return { id, name: parseName(body.name), limits: body.limits === undefined ? {} : validateLimitsInput(body.limits, ctx) };
 }
 
 export function parseProjectPatch(body: JsonObject, ctx: Context): ProjectPatch {
@@ -128,7 +129,7 @@ export function parseProjectPatch(body: JsonObject, ctx: Context): ProjectPatch 
     if (!PROJECT_STATUSES.includes(body.status as ProjectStatus)) throw invalidRequest(`'status' must be one of ${PROJECT_STATUSES.join(", ")}.`, "status");
     patch.status = body.status as ProjectStatus;
   }
-  if (body.limits !== undefined) patch.limits = parseLimits(body.limits, ctx);
+  if (body.limits !== undefined) patch.limits = validateLimitsInput(body.limits, ctx);
   if (Object.keys(patch).length === 0) throw invalidRequest("Nothing to update: give name, status or limits.", null);
   return patch;
 }

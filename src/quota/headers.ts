@@ -1,7 +1,7 @@
 // The six x-ratelimit-* headers in OpenAI's formats, and Retry-After for refusals.
 
 import { goDuration } from "./go-duration.ts";
-import type { Snapshot } from "./rate-limiter.ts";
+import type { Limits, Snapshot } from "./rate-limiter.ts";
 
 export function rateLimitHeaders(s: Snapshot): Record<string, string> {
   return {
@@ -19,3 +19,8 @@ export const retryAfterHeaders = (ms: number): Record<string, string> => ({
   "retry-after": String(Math.max(1, Math.ceil(ms / 1000))),
   "retry-after-ms": String(Math.max(1, Math.ceil(ms))),
 });
+
+/** Headers when the limiter could not be asked: the limits, and a full burst as remaining. */
+export function unknownLimitHeaders(l: Limits): Record<string, string> {
+  return rateLimitHeaders({ limitRequests: l.rpm, limitTokens: l.tpm, remainingRequests: l.rpm, remainingTokens: l.tpm, resetRequestsMs: 0, resetTokensMs: 0 });
+}

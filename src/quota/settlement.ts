@@ -31,3 +31,6 @@ export function settlementFromError(promptEstimate: number, code: string | null)
   if (code === "client_closed") return billed({ prompt_tokens: promptEstimate, completion_tokens: 0 });
   return { used: { requests: 0, tokens: 0 }, usage: null };
 }
+
+/** The limiter units a billed usage takes: one request and its TPM units, or nothing. */
+export const usedUnits = (usage: TokenUsage | null): Units => (usage === null ? { requests: 0, tokens: 0 } : { requests: 1, tokens: tpmUnits(usage) });

@@ -8,11 +8,11 @@ import { actorOf, managementPrincipal, requireProject, type Principal } from "..
 import { jsonResponse } from "../http/json.ts";
 import { ApiError } from "../openai/errors.ts";
 import { redact } from "../projects/changes.ts";
+import { readManagementBody, validationContext } from "../projects/management-input.ts";
 import { parseAfter, parseLimit } from "../projects/query.ts";
 import { parseKeyCreate, parseKeyPatch } from "../projects/validate.ts";
 import { keyObject, listObject, projectStub, unwrap } from "../projects/wire.ts";
 import type { RouterRequest } from "./context.ts";
-import { readManagementBody, validationContext } from "./projects.ts";
 
 const newKeyId = (): string => `key_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
 

@@ -3,16 +3,14 @@
 
 import type { IRequest } from "itty-router";
 import type { AccessLog } from "../http/access-log.ts";
-import type { ApiError } from "../openai/errors.ts";
+import type { InferenceOwner } from "../inference/owner.ts";
 
 export interface RequestState {
   requestId: string;
   startedAt: number;
   log: AccessLog;
-  /** Set by a handler whose body outlives the response (a stream): it writes the log itself. */
-  logDeferred: boolean;
-  /** Set by a handler that holds something to give back or headers to add if it fails later. */
-  onError?: (err: ApiError) => void;
+  /** Set once an inference owner took the request over: from then on it writes the log line. */
+  owner?: InferenceOwner;
 }
 
 export type RouterRequest = IRequest & { state: RequestState };

@@ -2,20 +2,11 @@
 
 import { authenticate } from "../auth/authenticate.ts";
 import { lifecycleStatus } from "../catalog/lifecycle.ts";
+import { modelNotFound } from "../catalog/model-access.ts";
 import { modelCard } from "../catalog/model-card.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
-import { ApiError } from "../openai/errors.ts";
 import type { RouterRequest } from "./context.ts";
-
-export const modelNotFound = (id: string): ApiError =>
-  new ApiError({
-    status: 404,
-    type: "invalid_request_error",
-    code: "model_not_found",
-    param: "model",
-    message: `The model '${id}' does not exist or you do not have access to it.`,
-  });
 
 /** A malformed escape such as `%E0%A4%A` names no model: a 404, not a URIError. */
 function decodeModelId(raw: string): string {

@@ -3,25 +3,13 @@
 
 import { resetKeyCache } from "../auth/authenticate.ts";
 import { actorOf, managementPrincipal, requireAdmin, requireProject } from "../auth/principal.ts";
-import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
-import { parseJsonObject, readBody, type JsonObject } from "../openai/body.ts";
 import { listProjectIds } from "../projects/directory.ts";
 import { parseAfter, parseLimit } from "../projects/query.ts";
-import { parseProjectCreate, parseProjectPatch, type Context } from "../projects/validate.ts";
+import { readManagementBody, validationContext } from "../projects/management-input.ts";
+import { parseProjectCreate, parseProjectPatch } from "../projects/validate.ts";
 import { listObject, projectObject, projectStub, unwrap } from "../projects/wire.ts";
 import type { RouterRequest } from "./context.ts";
-
-/** Management bodies are small; anything larger is a mistake or an attack. */
-export const MANAGEMENT_BODY_MAX = 64 * 1024;
-
-export const readManagementBody = async (request: Request): Promise<JsonObject> => parseJsonObject(await readBody(request, MANAGEMENT_BODY_MAX));
-
-export async function validationContext(env: Env, ctx: ExecutionContext): Promise<Context> {
-  const now = Date.now();
-  const { byId } = await getCatalog(env, ctx, now);
-  return { modelIds: new Set(byId.keys()), now };
-}
 
 const newProjectId = (): string => `proj_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
 

@@ -5,11 +5,11 @@ import { resetKeyCache } from "../auth/authenticate.ts";
 import { actorOf, managementPrincipal, requireProject } from "../auth/principal.ts";
 import { jsonResponse } from "../http/json.ts";
 import { ApiError } from "../openai/errors.ts";
+import { readManagementBody } from "../projects/management-input.ts";
 import { projectStub, unwrap } from "../projects/wire.ts";
 import { parseTracingInput, type TracingView } from "../tracing/destination.ts";
 import { forgetDestination } from "../tracing/destination-cache.ts";
 import type { RouterRequest } from "./context.ts";
-import { readManagementBody } from "./projects.ts";
 
 const tracingObject = (projectId: string, v: TracingView) => ({ object: "organization.project.tracing", project_id: projectId, ...v });
 

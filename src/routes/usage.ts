@@ -7,7 +7,7 @@ import { authenticate, requireScope } from "../auth/authenticate.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
 import { ApiError, invalidRequest } from "../openai/errors.ts";
-import { limiterStub } from "../quota/admission.ts";
+import { limiterStub } from "../quota/limiter-stub.ts";
 import { usageCsv } from "../usage/csv.ts";
 import { parseUsageQuery, type UsageQuery } from "../usage/query.ts";
 import { usagePage, type UsageRow } from "../usage/report.ts";

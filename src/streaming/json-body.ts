@@ -3,7 +3,7 @@
 // JavaScript stream in between. An origin that fails mid-body then gets a clean error
 // status instead of a cut 200. Bodies over a size bound are relayed as they arrive.
 
-import type { OriginBody } from "../origins/forward.ts";
+import type { OriginBody } from "./origin-body.ts";
 import { concat } from "./sse-splitter.ts";
 import { usageOfJson, type Usage } from "./usage.ts";
 

@@ -126,13 +126,13 @@ export function relay(
   let first: Uint8Array | null = origin instanceof ReadableStream ? null : origin.first;
   const tap = kind === "event-stream" ? eventStreamTap(opts.includeUsage) : jsonTap();
   let firstByteAt: number | null = null;
-  let settle!: (r: RelayResult) => void;
-  const done = new Promise<RelayResult>((r) => (settle = r));
+  let resolveDone!: (r: RelayResult) => void;
+  const done = new Promise<RelayResult>((r) => (resolveDone = r));
   let ended = false;
   const finish = (end: RelayEnd): void => {
     if (ended) return;
     ended = true;
-    settle({ ...tap.result, end, firstByteAt });
+    resolveDone({ ...tap.result, end, firstByteAt });
   };
 
   const dog = idleWatchdog(opts.idleTimeoutMs, () => void reader.cancel("origin stalled").catch(() => {}));
