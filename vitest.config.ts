@@ -12,7 +12,7 @@ export default defineConfig({
   test: {
     reporters: json ? ["default", ["json", { outputFile: json }]] : ["default"],
     // Request logs are the product's output, not the tests'; keep the run readable.
-    onConsoleLog: (log) => !log.includes('"event":"request"') && !log.includes('"event":"origin_'),
+    onConsoleLog: (log) => !log.includes('"event":"request"') && !log.includes('"event":"origin_') && !log.includes('"event":"trace_export_'),
     projects: [
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },

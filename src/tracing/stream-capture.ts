@@ -1,13 +1,16 @@
-// For capture "full" only: a pass-through that reads a copy of an event stream's events into
-// the answer's choices. Bytes go on unchanged and at once; the copy is bounded.
+// For capture "full" only: pass-throughs that read a copy of the answer as it goes to the
+// client (an event stream's events, or a JSON body) into its choices. Bytes go on unchanged
+// and at once; the copy is bounded. `onEnd` runs when the body has been read to its end.
 
 import { concat, eventData, SseSplitter } from "../streaming/sse-splitter.ts";
-import { MAX_CAPTURED_CHARS, StreamAssembler } from "./assemble-output.ts";
+import { choicesOfBody, MAX_CAPTURED_CHARS, type StreamAssembler } from "./assemble-output.ts";
+import type { AssembledChoice } from "./traced-inference.ts";
 
-/** An event longer than this is not read (a chunk of a normal answer is far smaller). */
-const MAX_EVENT_BYTES = MAX_CAPTURED_CHARS;
+/** An event or JSON body longer than this is not read (a normal stream chunk is far smaller). */
+const MAX_READ_BYTES = 4 * MAX_CAPTURED_CHARS;
 
-export function captureStream(assembler: StreamAssembler): TransformStream<Uint8Array, Uint8Array> {
+/** Feeds `assembler` event by event, so a stream the client cut short still shows what it got. */
+export function captureStream(assembler: StreamAssembler, onEnd: () => void): TransformStream<Uint8Array, Uint8Array> {
   const splitter = new SseSplitter();
   const ends: number[] = [];
   let held: Uint8Array[] = [];
@@ -29,14 +32,35 @@ export function captureStream(assembler: StreamAssembler): TransformStream<Uint8
       let start = 0;
       for (const end of ends) {
         const part = chunk.subarray(start, end);
-        if (heldBytes + part.length <= MAX_EVENT_BYTES) event(held.length === 0 ? part : concat([...held, part]));
+        if (heldBytes + part.length <= MAX_READ_BYTES) event(held.length === 0 ? part : concat([...held, part]));
         held = [];
         heldBytes = 0;
         start = end;
       }
-      if (start < chunk.length && heldBytes <= MAX_EVENT_BYTES) {
+      if (start < chunk.length && heldBytes <= MAX_READ_BYTES) {
         held.push(chunk.slice(start));
         heldBytes += chunk.length - start;
+      }
+    },
+    flush: onEnd,
+  });
+}
+
+export function captureJson(onEnd: (choices: AssembledChoice[] | null) => void): TransformStream<Uint8Array, Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      bytes += chunk.length;
+      if (bytes <= MAX_READ_BYTES) parts.push(chunk.slice());
+    },
+    flush() {
+      if (bytes > MAX_READ_BYTES) return onEnd(null);
+      try {
+        onEnd(choicesOfBody(JSON.parse(new TextDecoder().decode(concat(parts)))));
+      } catch {
+        onEnd(null);
       }
     },
   });

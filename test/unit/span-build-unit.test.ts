@@ -165,8 +165,19 @@ describe("capturing a stream's answer", () => {
         c.close();
       },
     });
-    const out = await new Response(src.pipeThrough(captureStream(a))).text();
+    let ended = false;
+    const out = await new Response(src.pipeThrough(captureStream(a, () => (ended = true)))).text();
     expect(out).toBe(text);
+    expect(ended).toBe(true);
     expect(a.choices()).toEqual([{ index: 0, role: "assistant", content: "Hi there", tool_calls: [], finish_reason: "stop" }]);
+  });
+
+  it("reads a copy of a JSON answer as it passes", async () => {
+    const { captureJson } = await import("../../src/tracing/stream-capture.ts");
+    const text = JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] });
+    let got: unknown = undefined;
+    const out = await new Response(new Response(text).body!.pipeThrough(captureJson((c) => (got = c)))).text();
+    expect(out).toBe(text);
+    expect(got).toEqual([{ index: 0, role: "assistant", content: "ok", tool_calls: [], finish_reason: "stop" }]);
   });
 });
