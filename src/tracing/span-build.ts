@@ -13,10 +13,10 @@ const SPAN_TYPE: Record<Endpoint, string> = { chat: "CHAT_MODEL", completion: "L
 
 const json = (v: unknown): string => JSON.stringify(v);
 
-/** Cost at the catalog's price, rounded to a micro-unit so float noise does not show. */
+/** Cost at the catalog's price, to 12 significant digits so float noise does not show. */
 function cost(t: TracedInference): { input_cost: number; output_cost: number; total_cost: number } | null {
   if (t.usage === null || t.pricing === null) return null;
-  const round = (n: number): number => Math.round(n * 1e6) / 1e6;
+  const round = (n: number): number => Number(n.toPrecision(12));
   const input = (t.usage.prompt_tokens * t.pricing.input_per_million) / 1e6;
   const output = (t.usage.completion_tokens * t.pricing.output_per_million) / 1e6;
   return { input_cost: round(input), output_cost: round(output), total_cost: round(input + output) };
@@ -55,7 +55,8 @@ function metadata(t: TracedInference): [string, AttrValue][] {
   const c = cost(t);
   if (c !== null) a.push(["mlflow.llm.cost", json(c)], ["router.cost_currency", t.pricing?.currency ?? ""]);
   if (t.firstByteAt !== null) a.push(["gen_ai.server.time_to_first_token", Math.max(0, t.firstByteAt - t.startedAt) / 1000]);
-  for (const [h, v] of Object.entries(t.rateLimit)) a.push([`router.${h.replaceAll("-", "_")}`, v]);
+  // Only the limit headers: the record may carry other response headers (server-timing).
+  for (const [h, v] of Object.entries(t.rateLimit)) if (h.startsWith("x-ratelimit-")) a.push([`router.${h.replaceAll("-", "_")}`, v]);
   if (t.error !== null) {
     a.push(["http.response.status_code", t.error.status], ["error.type", t.error.code ?? String(t.error.status)]);
   }

@@ -26,7 +26,7 @@ function inference(over: Partial<TracedInference> = {}): TracedInference {
     end: "complete",
     usage: { prompt_tokens: 12, completion_tokens: 30 },
     pricing: { input_per_million: 0.5, output_per_million: 1.5, currency: "USD" },
-    rateLimit: { "x-ratelimit-remaining-requests": "59", "x-ratelimit-remaining-tokens": "9000" },
+    rateLimit: { "x-ratelimit-remaining-requests": "59", "x-ratelimit-remaining-tokens": "9000", "server-timing": "limiter;dur=3" },
     error: null,
     body: { model: "llama-old", messages: [{ role: "user", content: `say ${CANARY}` }], temperature: 0.2 },
     output: [{ index: 0, role: "assistant", content: `sure ${CANARY}`, tool_calls: [], finish_reason: "stop" }],
@@ -63,9 +63,15 @@ describe("the span of an inference", () => {
     expect(jsonAttr(s, "mlflow.traceTag.router.rate_limit")).toBe("ok");
     expect(s.attributes["gen_ai.server.time_to_first_token"]).toEqual({ double: 0.12 });
     expect(s.attributes["router.x_ratelimit_remaining_tokens"]).toEqual({ string: "9000" });
+    expect(s.attributes["router.server_timing"]).toBeUndefined();
     expect(s.startTimeUnixNano).toBe("1000000000000");
     expect(s.endTimeUnixNano).toBe("1000900000000");
     expect(s.status.code).toBe(1);
+  });
+
+  it("a small request's cost is not rounded away", () => {
+    const s = roundTrip(inference({ usage: { prompt_tokens: 5, completion_tokens: 3 }, pricing: { input_per_million: 0.2, output_per_million: 0.2, currency: "EUR" } }), "metadata");
+    expect(jsonAttr(s, "mlflow.llm.cost")).toEqual({ input_cost: 0.000001, output_cost: 6e-7, total_cost: 0.0000016 });
   });
 
   it("the span types of completions and embeddings; embeddings book no output tokens", () => {
