@@ -1,9 +1,17 @@
 // Three levels of tests: unit (pure logic, in Node), integration (the Worker in workerd
-// through @cloudflare/vitest-plugin, against a simulated origin), e2e (the real `openai`
-// client against `npm start`).
+// through @cloudflare/vitest-plugin against a simulated origin; the simulated origin's own
+// server in Node), e2e (the real `openai` client against `npm start`).
 
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/** The operators' credential in the integration tests (test/integration/helpers.ts has it too). */
+const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
+// wrangler.toml requires the secret ADMIN_TOKEN, and the integration pool reads it through
+// wrangler, which takes secrets from .dev.vars, .env or the environment and warns once per
+// test file when none has it. The environment is this run's .dev.vars; the binding below
+// still decides the value the Worker sees, whatever the shell exported.
+process.env.ADMIN_TOKEN ??= TEST_ADMIN_TOKEN;
 
 // CI asks for a JSON report too, to print one plain summary line.
 const json = process.env.VITEST_JSON;
@@ -29,7 +37,7 @@ export default defineConfig({
                 BREAKER_COOLDOWN_MS: "400",
                 METER_ORIGIN_URL: inject<string>("meterOriginUrl"),
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
-                ADMIN_TOKEN: "test-admin-token-0123456789",
+                ADMIN_TOKEN: TEST_ADMIN_TOKEN,
                 TRACING_KEY: "test-tracing-key-0123456789",
                 TRACE_RECEIVER_URL: inject<string>("traceReceiverUrl"),
               },
@@ -39,9 +47,14 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/integration/node/**"],
           globalSetup: ["test/integration/global-setup.ts", "test/integration/meter-origin-setup.ts", "test/integration/trace-receiver-setup.ts"],
           testTimeout: 20_000,
         },
+      },
+      {
+        // Integration tests of Node-side parts (the simulated origin): real servers, no workerd.
+        test: { name: "integration-node", include: ["test/integration/node/**/*.test.ts"], environment: "node" },
       },
       {
         test: {

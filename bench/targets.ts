@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { management } from "../scripts/admin.ts";
 import { DEMO_PROJECT_ID, ensureDemo } from "../scripts/demo-project.ts";
-import { CATALOG_KEY } from "../src/catalog/store.ts";
+import { CATALOG_KEY } from "../src/storage/kv-keys.ts";
 import { loadCatalogFile } from "../scripts/catalog-push.ts";
 import { ROOT } from "../scripts/wrangler.ts";
 import { findChild } from "./proc.ts";

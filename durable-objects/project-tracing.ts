@@ -1,15 +1,10 @@
-// The project object's tracing table: one row (the destination), its credential sealed with
+// The project object's tracing table (schema version 3, src/projects/schema.ts): one row (the destination), its credential sealed with
 // TRACING_KEY, and a version that grows on every change so edge caches can tell old from new.
 
 import { authorizationOf, tracesEndpoint, type Credential, type TracingInput, type TracingView } from "../src/tracing/destination.ts";
 import { open, seal } from "../src/tracing/credential-box.ts";
 import type { Capture } from "../src/tracing/traced-inference.ts";
 import type { AuditDetails, Json } from "../src/projects/types.ts";
-
-export const TRACING_MIGRATION = [
-  `CREATE TABLE tracing (id INTEGER PRIMARY KEY CHECK (id = 1), tracking_uri TEXT NOT NULL, experiment_id TEXT NOT NULL,
-     capture TEXT NOT NULL, credential_type TEXT, credential_box TEXT, updated_at INTEGER NOT NULL)`,
-];
 
 type Row = { tracking_uri: string; experiment_id: string; capture: string; credential_type: string | null; credential_box: string | null; updated_at: number };
 

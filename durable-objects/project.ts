@@ -2,52 +2,21 @@
 // the KV index the edge reads (key:<sha256> -> KeyRecord) and confirms keys for the edge.
 
 import { DurableObject } from "cloudflare:workers";
-import { keyIndexKey } from "../src/auth/api-key.ts";
-import { projectIndexKey } from "../src/projects/directory.ts";
+import { claimSecret, releaseSecret } from "../src/auth/key-claims.ts";
+import { hashOfKeyIndexKey, keyIndexKey, projectIndexKey } from "../src/storage/kv-keys.ts";
+import { migrate, storedVersion } from "../src/storage/migrate.ts";
+import { KvIndex, type KvEntry } from "../src/projects/kv-index.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
+import { authorize, type Action, type Authority, type Grant } from "../src/auth/permissions.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
-import { auditSeq } from "../src/projects/query.ts";
-import type { Actor, AuditDetails, AuditEntry, AuditQuery, AuditType, ModelLimits, Outcome, Project, ProjectStatus, StoredKey } from "../src/projects/types.ts";
+import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, PROJECT_MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey } from "../src/projects/schema.ts";
+import type { AuditRow, KeyRow, ProjectRow } from "../src/projects/schema.ts";
+import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
 import type { TracingInput, TracingView } from "../src/tracing/destination.ts";
-import { deleteTracing, edgeTracing, sealedCredential, TRACING_MIGRATION, tracingFlag, viewOf, writeTracing, type EdgeTracing } from "./project-tracing.ts";
+import { deleteTracing, edgeTracing, sealedCredential, tracingFlag, viewOf, writeTracing, type EdgeTracing } from "./project-tracing.ts";
 
-export const PROJECT_SCHEMA_VERSION = 3;
-/** A project's keys are rewritten in KV when the project changes; this keeps that bounded. */
-export const MAX_KEYS_PER_PROJECT = 500;
-/** KV drops a record this long after its key expired: the edge says "expired" meanwhile. */
-const EXPIRED_RECORD_GRACE_S = 86_400;
-
-const MIGRATIONS: readonly string[][] = [
-  ["CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"],
-  [
-    "CREATE TABLE project (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, limits TEXT NOT NULL, created_at INTEGER NOT NULL)",
-    `CREATE TABLE api_keys (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE,
-       name TEXT NOT NULL, redacted_value TEXT NOT NULL, scopes TEXT NOT NULL, models TEXT, created_at INTEGER NOT NULL, expires_at INTEGER)`,
-    `CREATE TABLE audit_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, effective_at INTEGER NOT NULL,
-       actor TEXT NOT NULL, details TEXT NOT NULL)`,
-    "CREATE INDEX audit_by_time ON audit_log (effective_at)",
-  ],
-  TRACING_MIGRATION,
-];
-
-type ProjectRow = { id: string; name: string; status: string; limits: string; created_at: number };
-type KeyRow = { seq: number; id: string; hash: string; name: string; redacted_value: string; scopes: string; models: string | null; created_at: number; expires_at: number | null };
-type AuditRow = { seq: number; type: string; effective_at: number; actor: string; details: string };
-
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-function toKey(r: KeyRow): StoredKey {
-  return {
-    id: r.id,
-    name: r.name,
-    redacted_value: r.redacted_value,
-    scopes: JSON.parse(r.scopes) as Scope[],
-    models: r.models === null ? null : (JSON.parse(r.models) as string[]),
-    created_at: r.created_at,
-    expires_at: r.expires_at,
-  };
-}
+export { MAX_KEYS_PER_PROJECT, PROJECT_SCHEMA_VERSION };
 
 export interface NewKey {
   id: string;
@@ -60,25 +29,16 @@ export interface NewKey {
 }
 
 export class ProjectObject extends DurableObject<Env> {
+  private readonly kvIndex: KvIndex;
+
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
-    state.blockConcurrencyWhile(async () => this.migrate());
-  }
-
-  private migrate(): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec(MIGRATIONS[0]![0]!);
-    const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
-    const from = row ? Number(row.value) : 0;
-    this.ctx.storage.transactionSync(() => {
-      for (let v = Math.max(from, 1); v < PROJECT_SCHEMA_VERSION; v++) for (const stmt of MIGRATIONS[v]!) sql.exec(stmt);
-      sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(PROJECT_SCHEMA_VERSION));
-    });
+    this.kvIndex = new KvIndex(state.storage, () => this.env.KV, (name) => this.desiredEntry(name));
+    state.blockConcurrencyWhile(async () => void migrate(state.storage, PROJECT_MIGRATIONS));
   }
 
   schemaVersion(): number {
-    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").one();
-    return Number(row.value);
+    return storedVersion(this.ctx.storage.sql);
   }
 
   // --- project ---
@@ -99,7 +59,7 @@ export class ProjectObject extends DurableObject<Env> {
       );
       this.audit("project.created", input.actor, projectCreatedDetails(project));
     });
-    await this.env.KV.put(projectIndexKey(project.id), "");
+    await this.kvIndex.sync([projectIndexKey(project.id)]);
     return { ok: true, value: project };
   }
 
@@ -114,7 +74,7 @@ export class ProjectObject extends DurableObject<Env> {
     });
     // Status and limits travel in every key's record.
     const rows = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys").toArray();
-    await Promise.all(rows.map((r) => this.index(r.hash, toKey(r), next)));
+    await this.kvIndex.sync(rows.map((r) => keyIndexKey(r.hash)));
     return { ok: true, value: next };
   }
 
@@ -124,13 +84,46 @@ export class ProjectObject extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE id = ?", id).toArray()[0];
   }
 
-  async createKey(input: NewKey & { actor: Actor }): Promise<Outcome<StoredKey>> {
-    const project = this.getProject();
-    if (project === null) return { ok: false, reason: "project_not_found" };
+  /**
+   * The permission rule, applied here because this object is the authority on both keys:
+   * the actor's grant is read from storage (not the edge's cached record), in the same
+   * synchronous step as the change, so neither key can change between check and write.
+   */
+  private denial(actor: Actor, action: Action, before: Grant | null, after: Grant | null): Refusal | null {
+    let authority: Authority = { kind: "admin" };
+    if (actor.type === "api_key") {
+      const row = this.keyRow(actor.api_key.id);
+      // The acting key was deleted a moment ago: it may do nothing.
+      if (!row) return "api_key_not_allowed";
+      authority = { kind: "key", grant: toKey(row) };
+    }
+    return authorize(authority, action, before, after)?.reason ?? null;
+  }
+
+  /** Why a new key could not be added now, or null. Run again after every await. */
+  private createRefusal(input: NewKey & { actor: Actor }): Refusal | null {
+    if (this.getProject() === null) return "project_not_found";
+    const denied = this.denial(input.actor, "create", null, input);
+    if (denied !== null) return denied;
     const sql = this.ctx.storage.sql;
-    if (sql.exec("SELECT 1 FROM api_keys WHERE id = ? OR hash = ?", input.id, input.hash).toArray().length > 0) return { ok: false, reason: "key_exists" };
-    const count = sql.exec<{ n: number }>("SELECT count(*) AS n FROM api_keys").one().n;
-    if (count >= MAX_KEYS_PER_PROJECT) return { ok: false, reason: "too_many_keys" };
+    if (sql.exec("SELECT 1 FROM api_keys WHERE id = ? OR hash = ?", input.id, input.hash).toArray().length > 0) return "key_exists";
+    if (sql.exec<{ n: number }>("SELECT count(*) AS n FROM api_keys").one().n >= MAX_KEYS_PER_PROJECT) return "too_many_keys";
+    return null;
+  }
+
+  async createKey(input: NewKey & { actor: Actor }): Promise<Outcome<StoredKey>> {
+    const early = this.createRefusal(input);
+    if (early !== null) return { ok: false, reason: early };
+    const projectId = this.getProject()!.id;
+    // The secret's claim is taken before the key is committed: two projects cannot both commit it.
+    const claimed = await claimSecret(this.env, { hash: input.hash, project_id: projectId, key_id: input.id });
+    if (claimed !== true) return { ok: false, reason: claimed === false ? "key_exists" : "claim_unavailable" };
+    const late = this.createRefusal(input);
+    const project = this.getProject();
+    if (late !== null || project === null) {
+      await releaseSecret(this.env, { hash: input.hash, project_id: projectId, key_id: input.id });
+      return { ok: false, reason: late ?? "project_not_found" };
+    }
     const key: StoredKey = {
       id: input.id,
       name: input.name,
@@ -141,13 +134,13 @@ export class ProjectObject extends DurableObject<Env> {
       expires_at: input.expires_at,
     };
     this.ctx.storage.transactionSync(() => {
-      sql.exec(
+      this.ctx.storage.sql.exec(
         "INSERT INTO api_keys (id, hash, name, redacted_value, scopes, models, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         key.id, input.hash, key.name, key.redacted_value, JSON.stringify(key.scopes), key.models === null ? null : JSON.stringify(key.models), key.created_at, key.expires_at,
       );
       this.audit("api_key.created", input.actor, keyCreatedDetails(key));
     });
-    await this.index(input.hash, key, project);
+    await this.kvIndex.sync([keyIndexKey(input.hash)]);
     return { ok: true, value: key };
   }
 
@@ -176,6 +169,8 @@ export class ProjectObject extends DurableObject<Env> {
     const row = this.keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
     const { next, audit } = applyKeyPatch(toKey(row), input.patch);
+    const denied = this.denial(input.actor, "update", toKey(row), next);
+    if (denied !== null) return { ok: false, reason: denied };
     if (audit === null) return { ok: true, value: next };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec(
@@ -184,7 +179,7 @@ export class ProjectObject extends DurableObject<Env> {
       );
       this.audit(audit.type, input.actor, audit.details);
     });
-    await this.index(row.hash, next, project);
+    await this.kvIndex.sync([keyIndexKey(row.hash)]);
     return { ok: true, value: next };
   }
 
@@ -194,25 +189,40 @@ export class ProjectObject extends DurableObject<Env> {
     if (project === null) return { ok: false, reason: "project_not_found" };
     const row = this.keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
+    const denied = this.denial(input.actor, "rotate", toKey(row), toKey(row));
+    if (denied !== null) return { ok: false, reason: denied };
     if (this.ctx.storage.sql.exec("SELECT 1 FROM api_keys WHERE hash = ?", input.hash).toArray().length > 0) return { ok: false, reason: "key_exists" };
-    const next: StoredKey = { ...toKey(row), redacted_value: input.redacted_value };
+    const claimed = await claimSecret(this.env, { hash: input.hash, project_id: project.id, key_id: input.id });
+    if (claimed !== true) return { ok: false, reason: claimed === false ? "key_exists" : "claim_unavailable" };
+    // Anything may have changed while the claim was taken: decide again on what is stored now.
+    const current = this.keyRow(input.id);
+    const fresh = this.getProject();
+    const late = current === undefined || current.hash !== row.hash || fresh === null ? "key_not_found" : this.denial(input.actor, "rotate", toKey(current), toKey(current));
+    if (late !== null) {
+      await releaseSecret(this.env, { hash: input.hash, project_id: project.id, key_id: input.id });
+      return { ok: false, reason: late };
+    }
+    const next: StoredKey = { ...toKey(current!), redacted_value: input.redacted_value };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("UPDATE api_keys SET hash = ?, redacted_value = ? WHERE id = ?", input.hash, input.redacted_value, input.id);
       this.audit("api_key.rotated", input.actor, { id: input.id, data: { redacted_value: input.redacted_value } });
     });
-    await Promise.all([this.index(input.hash, next, project), this.env.KV.delete(keyIndexKey(row.hash))]);
+    await Promise.all([this.kvIndex.sync([keyIndexKey(input.hash), keyIndexKey(row.hash)]), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
     return { ok: true, value: next };
   }
 
   async deleteKey(input: { id: string; actor: Actor }): Promise<Outcome<{ id: string }>> {
-    if (this.getProject() === null) return { ok: false, reason: "project_not_found" };
+    const project = this.getProject();
+    if (project === null) return { ok: false, reason: "project_not_found" };
     const row = this.keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
+    const denied = this.denial(input.actor, "delete", toKey(row), null);
+    if (denied !== null) return { ok: false, reason: denied };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("DELETE FROM api_keys WHERE id = ?", input.id);
       this.audit("api_key.deleted", input.actor, { id: input.id, data: { name: row.name, redacted_value: row.redacted_value } });
     });
-    await this.env.KV.delete(keyIndexKey(row.hash));
+    await Promise.all([this.kvIndex.sync([keyIndexKey(row.hash)]), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
     return { ok: true, value: { id: input.id } };
   }
 
@@ -239,7 +249,7 @@ export class ProjectObject extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.audit("tracing.updated", input.actor, writeTracing(this.ctx.storage.sql, project.id, input.tracing, sealed, nowSeconds()));
     });
-    await this.reindexAll(project);
+    await this.reindexAll();
     return { ok: true, value: viewOf(this.ctx.storage.sql)! };
   }
 
@@ -251,7 +261,7 @@ export class ProjectObject extends DurableObject<Env> {
       deleted = deleteTracing(this.ctx.storage.sql);
       if (deleted) this.audit("tracing.deleted", input.actor, { id: project.id });
     });
-    if (deleted) await this.reindexAll(project);
+    if (deleted) await this.reindexAll();
     return { ok: true, value: { deleted } };
   }
 
@@ -260,9 +270,10 @@ export class ProjectObject extends DurableObject<Env> {
     return edgeTracing(this.ctx.storage.sql, this.env.TRACING_KEY, this.getProject()?.id ?? "");
   }
 
-  private async reindexAll(project: Project): Promise<void> {
-    const rows = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys").toArray();
-    await Promise.all(rows.map((r) => this.index(r.hash, toKey(r), project)));
+  /** Every key's record carries the tracing version: rewrite them all. */
+  private async reindexAll(): Promise<void> {
+    const rows = this.ctx.storage.sql.exec<KeyRow>("SELECT hash FROM api_keys").toArray();
+    await this.kvIndex.sync(rows.map((r) => keyIndexKey(r.hash)));
   }
 
   // --- audit log ---
@@ -274,33 +285,42 @@ export class ProjectObject extends DurableObject<Env> {
     );
   }
 
-  /** Newest first; the seq is the order, effective_at the filter. */
-  auditLog(q: AuditQuery): Outcome<{ entries: AuditEntry[]; has_more: boolean }> {
+  /** The time of one event, so that its id can split every project's log (audit-page.ts). */
+  auditTime(seq: number): number | null {
+    return this.ctx.storage.sql.exec<{ effective_at: number }>("SELECT effective_at FROM audit_log WHERE seq = ?", seq).toArray()[0]?.effective_at ?? null;
+  }
+
+  /** Up to `limit` events nearest the bound (newest first without one), filtered. */
+  auditSlice(q: AuditSlice): Outcome<AuditEntry[]> {
     if (this.getProject() === null) return { ok: false, reason: "project_not_found" };
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const before = q.after === null ? null : auditSeq(q.after);
-    if (before !== null) (where.push("seq < ?"), args.push(before));
-    if (q.since !== null) (where.push("effective_at >= ?"), args.push(q.since));
-    if (q.until !== null) (where.push("effective_at <= ?"), args.push(q.until));
-    if (q.types !== null) (where.push(`type IN (${q.types.map(() => "?").join(", ")})`), args.push(...q.types));
-    const cond = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-    const rows = this.ctx.storage.sql.exec<AuditRow>(`SELECT * FROM audit_log ${cond} ORDER BY seq DESC LIMIT ?`, ...args, q.limit + 1).toArray();
-    const entries = rows.slice(0, q.limit).map((r) => ({
-      seq: r.seq,
-      type: r.type as AuditType,
-      effective_at: r.effective_at,
-      actor: JSON.parse(r.actor) as Actor,
-      details: r.details,
-    }));
-    return { ok: true, value: { entries, has_more: rows.length > q.limit } };
+    const { sql, args, order } = auditSliceSql(q);
+    const rows = this.ctx.storage.sql.exec<AuditRow>(`SELECT * FROM audit_log ${sql} ORDER BY effective_at ${order}, seq ${order} LIMIT ?`, ...args, q.limit).toArray();
+    return { ok: true, value: rows.map(toAuditEntry) };
   }
 
   // --- the edge's index ---
 
-  private async index(hash: string, key: StoredKey, project: Project): Promise<void> {
-    const opts: KVNamespacePutOptions = {};
-    if (key.expires_at !== null) opts.expiration = Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);
-    await this.env.KV.put(keyIndexKey(hash), JSON.stringify({ ...keyRecordFor(key, project), ...tracingFlag(this.ctx.storage.sql) }), opts);
+  /** What an entry this object owns should hold now; KvIndex writes it, and rewrites it until KV takes it. */
+  private desiredEntry(name: string): KvEntry | null {
+    const project = this.getProject();
+    if (project === null) return null;
+    if (name === projectIndexKey(project.id)) return { value: "" };
+    const hash = hashOfKeyIndexKey(name);
+    const row = hash === null ? undefined : this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ?", hash).toArray()[0];
+    if (row === undefined) return null;
+    const key = toKey(row);
+    const entry: KvEntry = { value: JSON.stringify({ ...keyRecordFor(key, project), ...tracingFlag(this.ctx.storage.sql) }) };
+    if (key.expires_at !== null) entry.expiration = Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);
+    return entry;
   }
+
+  /** KV entries still waiting for a successful write (the alarm retries them). */
+  pendingIndex(): string[] {
+    return this.kvIndex.pending();
+  }
+
+  override async alarm(): Promise<void> {
+    await this.kvIndex.retryPending();
+  }
+
 }

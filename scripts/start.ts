@@ -13,7 +13,7 @@
 //                      and trace the demo project into it (TRACE_CAPTURE: metadata or full)
 
 import { join } from "node:path";
-import { CATALOG_KEY } from "../src/catalog/store.ts";
+import { CATALOG_KEY } from "../src/storage/kv-keys.ts";
 import type { Catalog } from "../src/catalog/types.ts";
 import { startSimOrigin } from "../sim/origin.ts";
 import { DEMO_PROJECT_ID, ensureDemo } from "./demo-project.ts";

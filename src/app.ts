@@ -13,6 +13,7 @@ import { createKey, deleteKey, getKey, listKeys, rotateKey, updateKey } from "./
 import { listAuditLogs } from "./routes/audit-logs.ts";
 import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
+import { getOpenApiDocument } from "./routes/openapi.ts";
 import { createProject, getProject, listProjects, updateProject } from "./routes/projects.ts";
 import { deleteTracing, getTracing, putTracing } from "./routes/tracing.ts";
 import { usageCompletions } from "./routes/usage.ts";
@@ -51,11 +52,12 @@ function finish(response: Response, request: RouterRequest): Response {
   return res;
 }
 
-type Handler = (request: RouterRequest, ...args: RouterArgs) => Promise<Response>;
+type Handler = (request: RouterRequest, ...args: RouterArgs) => Response | Promise<Response>;
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Every route, once: the router's registrations and the fallback's 405 table come from it. */
 const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
+  ["GET", "/v1/openapi.json", getOpenApiDocument],
   ["GET", "/v1/models", listModels],
   ["GET", "/v1/models/:model+", getModel],
   ["POST", "/v1/chat/completions", inferenceRoute("chat")],

@@ -5,6 +5,7 @@ import { router } from "./app.ts";
 import { probeOrigins } from "./origins/probe.ts";
 import { sweepParkedSettles } from "./quota/settle-parking.ts";
 
+export { KeyClaimObject } from "../durable-objects/key-claim.ts";
 export { LimiterObject } from "../durable-objects/limiter.ts";
 export { ProjectObject } from "../durable-objects/project.ts";
 

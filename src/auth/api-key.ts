@@ -28,5 +28,3 @@ export function generateKey(): string {
   for (const b of bytes) bin += String.fromCharCode(b);
   return KEY_PREFIX + btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
-
-export const keyIndexKey = (hash: string): string => `key:${hash}`;

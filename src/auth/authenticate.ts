@@ -6,7 +6,8 @@
 // ~60 s across locations; the confirmation is what bounds revocation.
 
 import { ApiError } from "../openai/errors.ts";
-import { bearerToken, hashKey, isWellFormedKey, keyIndexKey } from "./api-key.ts";
+import { keyIndexKey } from "../storage/kv-keys.ts";
+import { bearerToken, hashKey, isWellFormedKey } from "./api-key.ts";
 import { parseKeyRecord, type KeyRecord, type Scope } from "./key-record.ts";
 
 /**

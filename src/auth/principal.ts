@@ -1,19 +1,41 @@
-// Who is calling the management API: the operators' admin credential, or a project key
-// with the 'keys' scope, which sees its own project only.
+// Who is calling the management and usage API: the operators' admin credential, or a
+// project key, which sees its own project only. Every check goes through auth/permissions.ts.
 
 import { ApiError } from "../openai/errors.ts";
 import type { Actor } from "../projects/types.ts";
 import { PROJECT_ID } from "../projects/validate.ts";
 import { isAdmin } from "./admin.ts";
-import { authenticate, requireScope } from "./authenticate.ts";
+import { authenticate } from "./authenticate.ts";
 import type { KeyRecord } from "./key-record.ts";
+import { authorize, type Action, type Authority, type Denial } from "./permissions.ts";
 
 export type Principal = { kind: "admin" } | { kind: "key"; record: KeyRecord };
 
-export async function managementPrincipal(request: Request, env: Env): Promise<Principal> {
+/** The wire error of each denial of the permission rule. */
+export function denied(d: Denial): ApiError {
+  const forbid = (code: string, message: string, param: string | null = null): ApiError => new ApiError({ status: 403, type: "permission_error", code, param, message });
+  switch (d.reason) {
+    case "insufficient_scope":
+      return forbid("insufficient_scope", `This API key lacks the '${d.scope}' scope.`);
+    case "api_key_not_allowed":
+      return forbid("api_key_not_allowed", "This API key may only change keys whose scopes, models and expiry are within its own.", "api_key_id");
+    case "scope_not_allowed":
+      return forbid("scope_not_allowed", "This API key may only grant scopes it has itself.", "scopes");
+    case "model_not_allowed":
+      return forbid("model_not_allowed", "This API key may only grant models it may use itself.", "models");
+    case "expiry_not_allowed":
+      return forbid("expiry_not_allowed", "This API key may only grant an expiry no later than its own ('expires_at').", "expires_at");
+  }
+}
+
+export const authorityOf = (p: Principal): Authority => (p.kind === "admin" ? p : { kind: "key", grant: p.record });
+
+/** The caller, checked for the scope `action` needs; key writes are checked again where the key is stored. */
+export async function managementPrincipal(request: Request, env: Env, action: Action): Promise<Principal> {
   if (await isAdmin(request, env)) return { kind: "admin" };
   const record = await authenticate(request, env);
-  requireScope(record, "keys");
+  const denial = authorize({ kind: "key", grant: record }, action, null, null);
+  if (denial !== null) throw denied(denial);
   return { kind: "key", record };
 }
 

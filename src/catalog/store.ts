@@ -1,11 +1,11 @@
 // The catalog as each isolate sees it: read from KV, validated once, cached briefly,
 // refreshed in the background, and the last good copy kept when KV fails or holds junk.
 
+import { settingsOf } from "../config/settings.ts";
+import { CATALOG_KEY } from "../storage/kv-keys.ts";
 import { ApiError } from "../openai/errors.ts";
 import type { Catalog, ModelEntry } from "./types.ts";
 import { validateCatalog } from "./validate.ts";
-
-export const CATALOG_KEY = "catalog";
 
 export interface LoadedCatalog {
   catalog: Catalog;
@@ -51,7 +51,7 @@ function refresh(kv: KVNamespace, now: number): Promise<void> {
  * `waitUntil`, so only an isolate's first request waits for KV.
  */
 export async function getCatalog(env: Env, ctx: ExecutionContext, now = Date.now()): Promise<LoadedCatalog> {
-  const ttl = Number(env.CATALOG_TTL_MS) || 10_000;
+  const ttl = settingsOf(env).catalogTtlMs;
   if (cached === null) {
     await refresh(env.KV, now);
   } else if (now - cached.loadedAt > ttl) {

@@ -1,7 +1,6 @@
 // The active health check's result: one KV document written by the cron, read by every
 // isolate like the catalog. Pure: parsing and the "is it down" question, given `now`.
 
-export const HEALTH_KEY = "origin-health";
 /** A document older than this is ignored: a cron that stopped must not pin origins down. */
 export const HEALTH_STALE_MS = 5 * 60_000;
 

@@ -3,7 +3,9 @@
 // here waits on the network during a request.
 
 import { CLOSED, DEFAULT_BREAKER, isAvailable, onAbandon, onFailure, onFirstByte, onSuccess, passBreaker, retryAt, type BreakerConfig, type BreakerState } from "./breaker.ts";
-import { HEALTH_KEY, isMarkedDown, parseHealthDoc, type HealthDoc } from "./health-doc.ts";
+import { settingsOf } from "../config/settings.ts";
+import { HEALTH_KEY } from "../storage/kv-keys.ts";
+import { isMarkedDown, parseHealthDoc, type HealthDoc } from "./health-doc.ts";
 
 /** How long an isolate uses its copy of the health document before re-reading it. */
 export const HEALTH_TTL_MS = 15_000;
@@ -19,12 +21,8 @@ const configs = new WeakMap<Env, BreakerConfig>();
 export function breakerConfig(env: Env): BreakerConfig {
   let cfg = configs.get(env);
   if (cfg === undefined) {
-    const n = (v: string | undefined, d: number): number => (Number(v) > 0 ? Number(v) : d);
-    cfg = {
-      ...DEFAULT_BREAKER,
-      failureThreshold: n(env.BREAKER_FAILURES, DEFAULT_BREAKER.failureThreshold),
-      cooldownMs: n(env.BREAKER_COOLDOWN_MS, DEFAULT_BREAKER.cooldownMs),
-    };
+    const s = settingsOf(env);
+    cfg = { ...DEFAULT_BREAKER, failureThreshold: s.breakerFailures, cooldownMs: s.breakerCooldownMs };
     configs.set(env, cfg);
   }
   return cfg;

@@ -4,7 +4,8 @@
 import { getCatalog } from "../catalog/store.ts";
 import type { OriginSpec } from "../catalog/types.ts";
 import { originHeaders } from "./forward.ts";
-import { HEALTH_KEY, type HealthDoc, type OriginProbe } from "./health-doc.ts";
+import { HEALTH_KEY } from "../storage/kv-keys.ts";
+import type { HealthDoc, OriginProbe } from "./health-doc.ts";
 import { setHealthDoc } from "./health-state.ts";
 
 export const PROBE_TIMEOUT_MS = 5_000;

@@ -2,8 +2,7 @@
 // project's object when it is created. KV lists are eventually consistent (a new project
 // may take up to a minute to appear); each project's details come from its object.
 
-export const PROJECT_INDEX_PREFIX = "project:";
-export const projectIndexKey = (id: string): string => `${PROJECT_INDEX_PREFIX}${id}`;
+import { PROJECT_INDEX_PREFIX } from "../storage/kv-keys.ts";
 
 /** Project ids in name order after `after`; KV has no start-after, so earlier pages are skipped. */
 export async function listProjectIds(kv: KVNamespace, after: string | null, limit: number): Promise<{ ids: string[]; has_more: boolean }> {

@@ -2,6 +2,7 @@
 // filters), parsed from the URL once. Pure.
 
 import { invalidRequest } from "../openai/errors.ts";
+import { parseAuditId, type AuditCursor } from "./audit-page.ts";
 import { AUDIT_TYPES, type AuditQuery, type AuditType } from "./types.ts";
 
 export const LIMIT_DEFAULT = 20;
@@ -22,12 +23,12 @@ export function parseAfter(params: URLSearchParams): string | null {
   return raw;
 }
 
-/** Audit ids carry their project and sequence number, so paging needs no lookup. */
-export const auditId = (projectId: string, seq: number): string => `audit_log-${projectId}.${seq}`;
-
-export function auditSeq(id: string): number | null {
-  const m = /\.(\d{1,15})$/.exec(id);
-  return m ? Number(m[1]) : null;
+function cursor(params: URLSearchParams, name: "after" | "before"): AuditCursor | null {
+  const raw = params.get(name);
+  if (raw === null) return null;
+  const c = parseAuditId(raw);
+  if (c === null) throw invalidRequest(`'${name}' must be an audit log id from a previous page.`, name);
+  return c;
 }
 
 function seconds(params: URLSearchParams, name: string): number | null {
@@ -40,8 +41,9 @@ function seconds(params: URLSearchParams, name: string): number | null {
 /** effective_at[gt|gte|lt|lte] become one inclusive range; event_types[] narrows by type. */
 export function parseAuditQuery(params: URLSearchParams): AuditQuery {
   const limit = parseLimit(params);
-  const after = parseAfter(params);
-  if (after !== null && auditSeq(after) === null) throw invalidRequest("'after' must be an audit log id from a previous page.", "after");
+  const after = cursor(params, "after");
+  const before = cursor(params, "before");
+  if (after !== null && before !== null) throw invalidRequest("Give 'after' or 'before', not both.", "before");
   const gt = seconds(params, "effective_at[gt]");
   const lt = seconds(params, "effective_at[lt]");
   const lows = [seconds(params, "effective_at[gte]"), gt === null ? null : gt + 1].filter((n) => n !== null);
@@ -58,6 +60,7 @@ export function parseAuditQuery(params: URLSearchParams): AuditQuery {
   return {
     limit,
     after,
+    before,
     since: lows.length > 0 ? Math.max(...lows) : null,
     until: highs.length > 0 ? Math.min(...highs) : null,
     types,

@@ -2,6 +2,7 @@
 // management API shows, in the wire's snake_case.
 
 import type { Scope } from "../auth/key-record.ts";
+import type { AuditCursor, AuditSliceBound } from "./audit-page.ts";
 
 export type ProjectStatus = "active" | "suspended";
 export const PROJECT_STATUSES: readonly ProjectStatus[] = ["active", "suspended"];
@@ -80,14 +81,37 @@ export interface AuditEntry {
 
 export interface AuditQuery {
   limit: number;
-  /** Events older than this audit id (newest first paging). */
-  after: string | null;
+  /** The events listed after this one (older), or before it (newer); at most one is set. */
+  after: AuditCursor | null;
+  before: AuditCursor | null;
   /** Unix seconds bounds on effective_at, inclusive. */
   since: number | null;
   until: number | null;
   types: AuditType[] | null;
 }
 
+/** What a project's object is asked for: up to `limit` events nearest the bound, filtered. */
+export interface AuditSlice {
+  limit: number;
+  bound: AuditSliceBound | null;
+  since: number | null;
+  until: number | null;
+  types: AuditType[] | null;
+}
+
 /** Why a project's object refused a change; the routes map each to one wire error. */
-export type Refusal = "project_not_found" | "project_exists" | "key_not_found" | "key_exists" | "too_many_keys";
+export type Refusal =
+  | "project_not_found"
+  | "project_exists"
+  | "key_not_found"
+  | "key_exists"
+  | "too_many_keys"
+  /** The secret's claim object could not be reached: nothing was changed. */
+  | "claim_unavailable"
+  // The permission rule's denials (auth/permissions.ts), decided where the key is stored.
+  | "insufficient_scope"
+  | "api_key_not_allowed"
+  | "scope_not_allowed"
+  | "model_not_allowed"
+  | "expiry_not_allowed";
 export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: Refusal };

@@ -1,14 +1,25 @@
 // The management API's wire objects (after OpenAI's Admin API), the typed stub of a
 // project's object, and the one mapping from its refusals to wire errors.
 
-import { projectNotFound } from "../auth/principal.ts";
+import { denied, projectNotFound, requireProject, type Principal } from "../auth/principal.ts";
 import { ApiError } from "../openai/errors.ts";
 import type { ProjectObject } from "../../durable-objects/project.ts";
-import { auditId } from "./query.ts";
+import { auditId } from "./audit-page.ts";
 import type { AuditDetails, AuditEntry, Outcome, Project, Refusal, StoredKey } from "./types.ts";
 
 export const projectStub = (env: Env, projectId: string): DurableObjectStub<ProjectObject> =>
   env.PROJECTS.get(env.PROJECTS.idFromName(projectId));
+
+/**
+ * The project a caller names, if it may see it: the one rule for every management and usage
+ * read. Another project and a project that does not exist both answer 404 project_not_found.
+ */
+export async function visibleProject(env: Env, principal: Principal, projectId: string): Promise<Project> {
+  requireProject(principal, projectId);
+  const project = await projectStub(env, projectId).getProject();
+  if (project === null) throw projectNotFound(projectId);
+  return project;
+}
 
 export const projectObject = (p: Project) => ({ object: "organization.project", ...p });
 
@@ -39,6 +50,16 @@ function refusal(reason: Refusal, projectId: string, keyId: string | null): ApiE
       return new ApiError({ status: 409, type: "invalid_request_error", code: "project_exists", param: "id", message: `The project '${projectId}' already exists.` });
     case "key_exists":
       return new ApiError({ status: 409, type: "invalid_request_error", code: "api_key_exists", param: "value", message: "This API key already exists." });
+    case "insufficient_scope":
+      // Only key writes are decided in the object, and they all need 'keys'.
+      return denied({ reason, scope: "keys" });
+    case "api_key_not_allowed":
+    case "scope_not_allowed":
+    case "model_not_allowed":
+    case "expiry_not_allowed":
+      return denied({ reason });
+    case "claim_unavailable":
+      return new ApiError({ status: 503, type: "server_error", code: "api_key_store_unavailable", message: "The key could not be stored right now; try again shortly.", headers: { "retry-after": "1" } });
     case "too_many_keys":
       return new ApiError({ status: 409, type: "invalid_request_error", code: "too_many_api_keys", message: "This project has reached its maximum number of API keys; delete one first." });
   }

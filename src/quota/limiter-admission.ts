@@ -1,6 +1,7 @@
 // The limiter's admission step: reserves the request's estimate against its project's
 // limits for the served model, and books what it really used once it ended.
 
+import { settingsOf } from "../config/settings.ts";
 import type { AdmissionInput, AdmissionStep, InferenceRecord, Reservation } from "../inference/record.ts";
 import type { InferenceRequest } from "../openai/inference-request.ts";
 import { hourOf } from "../usage/ledger.ts";
@@ -9,7 +10,7 @@ import { reservationFor } from "./estimate.ts";
 import { rateLimitHeaders, unknownLimitHeaders } from "./headers.ts";
 import { LeaseHolder } from "./lease-holder.ts";
 import { limiterName, limiterStub } from "./limiter-stub.ts";
-import { failureMode, LIMITER_TIMEOUT_MS, withTimeout } from "./limiter-timeout.ts";
+import { LIMITER_TIMEOUT_MS, withTimeout } from "./limiter-timeout.ts";
 import { effectiveLimits } from "./overrides.ts";
 import type { Decision, Limits, Units } from "./rate-limiter.ts";
 import { settleBatched } from "./settle-batch.ts";
@@ -51,7 +52,7 @@ async function decide(env: Env, projectId: string, modelId: string, name: string
     return await acquireWithLease(env, { projectId, modelId, name, limits, want, now: asked });
   } catch (err) {
     console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: modelId, error: String(err) }));
-    if (failureMode(env) === "closed") throw limiterUnavailable();
+    if (settingsOf(env).limiterFailureMode === "closed") throw limiterUnavailable();
     return null;
   }
 }

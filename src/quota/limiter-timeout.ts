@@ -1,11 +1,7 @@
-// How long the hot path waits for the limiter, and what it does when the limiter is down.
-
-export type FailureMode = "open" | "closed";
+// How long the hot path waits for the limiter before treating it as unreachable.
 
 /** How long the hot path waits for the limiter before treating it as unreachable. */
 export const LIMITER_TIMEOUT_MS = 2_000;
-
-export const failureMode = (env: Env): FailureMode => ((env as { LIMITER_FAILURE_MODE?: string }).LIMITER_FAILURE_MODE === "closed" ? "closed" : "open");
 
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

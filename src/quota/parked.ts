@@ -4,10 +4,10 @@
 // batch id once (it remembers applied ids for an hour), so a resend is harmless and
 // the sweep, which runs every minute, may retry until the object answers.
 
+import { PARKED_PREFIX, parkedKey } from "../storage/kv-keys.ts";
 import { sendBatch, type ParkBatch, type SettleTarget } from "./settle-batch.ts";
 import type { SettleBatch } from "./settle-sum.ts";
 
-export const PARKED_PREFIX = "settle-parked:";
 /** Batches delivered per sweep: bounds one cron run; the rest wait for the next minute. */
 export const SWEEP_MAX = 100;
 
@@ -17,7 +17,6 @@ export interface ParkedBatch {
   parked_at: number;
 }
 
-export const parkedKey = (batchId: string): string => `${PARKED_PREFIX}${batchId}`;
 
 /** Writes a batch to KV under its own id (a retried park overwrites itself, never duplicates). */
 export function parkInKv(kv: KVNamespace): ParkBatch {

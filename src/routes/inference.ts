@@ -6,6 +6,7 @@ import { authenticate, requireScope } from "../auth/authenticate.ts";
 import { resolveModel } from "../catalog/lifecycle.ts";
 import { checkModelAccess, modelNotFound, modelRetired } from "../catalog/model-access.ts";
 import { getCatalog } from "../catalog/store.ts";
+import { settingsOf } from "../config/settings.ts";
 import { answer } from "../inference/answer.ts";
 import { ADMISSION_STEPS, FINISHERS } from "../inference/hooks.ts";
 import { InferenceOwner } from "../inference/owner.ts";
@@ -20,8 +21,6 @@ import { peekHeaders } from "../quota/peek.ts";
 import { RequestTrace } from "../tracing/request-trace.ts";
 import type { RouterRequest } from "./context.ts";
 
-const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
-
 export function inferenceRoute(endpoint: Endpoint) {
   return async function handleInference(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { state } = request;
@@ -30,7 +29,7 @@ export function inferenceRoute(endpoint: Endpoint) {
     state.log.key_id = key.key_id;
     requireScope(key, "inference");
 
-    const json = parseJsonObject(await readBody(request, Number(env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY));
+    const json = parseJsonObject(await readBody(request, settingsOf(env).maxBodyBytes));
     // The context-length check needs the model, so this first pass only bounds max_tokens loosely.
     const req = parseInferenceRequest(endpoint, json, Number.MAX_SAFE_INTEGER);
     state.log.model = req.model;

@@ -1,6 +1,9 @@
 // GET /v1/models and /v1/models/{model}: the catalog as the caller's key may see it.
 
 import { authenticate } from "../auth/authenticate.ts";
+import type { KeyRecord } from "../auth/key-record.ts";
+import { authorize } from "../auth/permissions.ts";
+import { denied } from "../auth/principal.ts";
 import { lifecycleStatus } from "../catalog/lifecycle.ts";
 import { modelNotFound } from "../catalog/model-access.ts";
 import { modelCard } from "../catalog/model-card.ts";
@@ -17,8 +20,16 @@ function decodeModelId(raw: string): string {
   }
 }
 
-export async function listModels(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+/** Any valid key may read the catalog, whatever its scopes (auth/permissions.ts), filtered by its models. */
+async function reader(request: RouterRequest, env: Env): Promise<KeyRecord> {
   const key = await authenticate(request, env);
+  const denial = authorize({ kind: "key", grant: key }, "models_read", null, null);
+  if (denial !== null) throw denied(denial);
+  return key;
+}
+
+export async function listModels(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const key = await reader(request, env);
   request.state.log.project_id = key.project_id;
   request.state.log.key_id = key.key_id;
   const { catalog } = await getCatalog(env, ctx);
@@ -30,7 +41,7 @@ export async function listModels(request: RouterRequest, env: Env, ctx: Executio
 }
 
 export async function getModel(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const key = await authenticate(request, env);
+  const key = await reader(request, env);
   request.state.log.project_id = key.project_id;
   request.state.log.key_id = key.key_id;
   const id = decodeModelId(request.params.model ?? "");

@@ -8,13 +8,13 @@ import { listProjectIds } from "../projects/directory.ts";
 import { parseAfter, parseLimit } from "../projects/query.ts";
 import { readManagementBody, validationContext } from "../projects/management-input.ts";
 import { parseProjectCreate, parseProjectPatch } from "../projects/validate.ts";
-import { listObject, projectObject, projectStub, unwrap } from "../projects/wire.ts";
+import { listObject, projectObject, projectStub, unwrap, visibleProject } from "../projects/wire.ts";
 import type { RouterRequest } from "./context.ts";
 
 const newProjectId = (): string => `proj_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
 
 export async function createProject(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const principal = await managementPrincipal(request, env);
+  const principal = await managementPrincipal(request, env, "project_read");
   requireAdmin(principal);
   const input = parseProjectCreate(await readManagementBody(request), await validationContext(env, ctx));
   const id = input.id ?? newProjectId();
@@ -25,7 +25,7 @@ export async function createProject(request: RouterRequest, env: Env, ctx: Execu
 
 /** Admin only, in id order; OpenAI's list shape with limit/after. */
 export async function listProjects(request: RouterRequest, env: Env): Promise<Response> {
-  requireAdmin(await managementPrincipal(request, env));
+  requireAdmin(await managementPrincipal(request, env, "project_read"));
   const params = new URL(request.url).searchParams;
   const { ids, has_more } = await listProjectIds(env.KV, parseAfter(params), parseLimit(params));
   const projects = await Promise.all(ids.map((id) => projectStub(env, id).getProject()));
@@ -34,15 +34,13 @@ export async function listProjects(request: RouterRequest, env: Env): Promise<Re
 
 export async function getProject(request: RouterRequest, env: Env): Promise<Response> {
   const id = request.params.project_id ?? "";
-  const principal = await managementPrincipal(request, env);
-  requireProject(principal, id);
-  const project = await projectStub(env, id).getProject();
-  return jsonResponse(projectObject(unwrap(project === null ? { ok: false, reason: "project_not_found" } : { ok: true, value: project }, id)));
+  const principal = await managementPrincipal(request, env, "project_read");
+  return jsonResponse(projectObject(await visibleProject(env, principal, id)));
 }
 
 export async function updateProject(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const id = request.params.project_id ?? "";
-  const principal = await managementPrincipal(request, env);
+  const principal = await managementPrincipal(request, env, "project_read");
   requireAdmin(principal);
   requireProject(principal, id);
   request.state.log.project_id = id;

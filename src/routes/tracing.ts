@@ -16,23 +16,23 @@ const tracingObject = (projectId: string, v: TracingView) => ({ object: "organiz
 const notConfigured = (): ApiError =>
   new ApiError({ status: 404, type: "invalid_request_error", code: "tracing_not_configured", message: "This project has no tracing destination." });
 
-async function begin(request: RouterRequest, env: Env) {
+async function begin(request: RouterRequest, env: Env, action: "tracing_read" | "tracing_write") {
   const id = request.params.project_id ?? "";
-  const principal = await managementPrincipal(request, env);
+  const principal = await managementPrincipal(request, env, action);
   requireProject(principal, id);
   request.state.log.project_id = id;
   return { id, principal, stub: projectStub(env, id) };
 }
 
 export async function getTracing(request: RouterRequest, env: Env): Promise<Response> {
-  const { id, stub } = await begin(request, env);
+  const { id, stub } = await begin(request, env, "tracing_read");
   const view = unwrap(await stub.getTracing(), id);
   if (view === null) throw notConfigured();
   return jsonResponse(tracingObject(id, view));
 }
 
 export async function putTracing(request: RouterRequest, env: Env): Promise<Response> {
-  const { id, principal, stub } = await begin(request, env);
+  const { id, principal, stub } = await begin(request, env, "tracing_write");
   const input = parseTracingInput(await readManagementBody(request));
   if (input.credential && !env.TRACING_KEY) {
     throw new ApiError({ status: 503, type: "server_error", code: "tracing_key_missing", message: "The router cannot store credentials: its TRACING_KEY secret is not set." });
@@ -44,7 +44,7 @@ export async function putTracing(request: RouterRequest, env: Env): Promise<Resp
 }
 
 export async function deleteTracing(request: RouterRequest, env: Env): Promise<Response> {
-  const { id, principal, stub } = await begin(request, env);
+  const { id, principal, stub } = await begin(request, env, "tracing_write");
   const { deleted } = unwrap(await stub.deleteTracing({ actor: actorOf(principal) }), id);
   if (!deleted) throw notConfigured();
   resetKeyCache();

@@ -2,42 +2,31 @@
 // OpenAI's usage API shape) or as a CSV export. The admin reads any project; a key with
 // the "usage" scope reads its own.
 
-import { isAdmin } from "../auth/admin.ts";
-import { authenticate, requireScope } from "../auth/authenticate.ts";
+import { managementPrincipal, type Principal } from "../auth/principal.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
 import { ApiError, invalidRequest } from "../openai/errors.ts";
+import { visibleProject } from "../projects/wire.ts";
 import { limiterStub } from "../quota/limiter-stub.ts";
 import { usageCsv } from "../usage/csv.ts";
 import { parseUsageQuery, type UsageQuery } from "../usage/query.ts";
 import { usagePage, type UsageRow } from "../usage/report.ts";
 import type { RouterRequest } from "./context.ts";
 
-/** Who asks: the admin (null), or the project of a key with the "usage" scope. */
-async function callerProject(request: RouterRequest, env: Env): Promise<string | null> {
-  if (await isAdmin(request, env)) return null;
-  const key = await authenticate(request, env);
-  request.state.log.project_id = key.project_id;
-  request.state.log.key_id = key.key_id;
-  requireScope(key, "usage");
-  return key.project_id;
-}
-
-function projectOf(caller: string | null, q: UsageQuery): string {
-  if (caller === null) {
-    if (q.projectId === null) throw invalidRequest("The admin must name a project: pass 'project_id'.", "project_id", "missing_required_parameter");
-    return q.projectId;
-  }
-  if (q.projectId !== null && q.projectId !== caller) {
-    throw new ApiError({ status: 403, type: "permission_error", code: "project_not_allowed", param: "project_id", message: "This API key may only read its own project's usage." });
-  }
-  return caller;
+/** The admin must name the project; a key reads its own, named or not. */
+function projectOf(principal: Principal, q: UsageQuery): string {
+  if (principal.kind === "key") return q.projectId ?? principal.record.project_id;
+  if (q.projectId === null) throw invalidRequest("The admin must name a project: pass 'project_id'.", "project_id", "missing_required_parameter");
+  return q.projectId;
 }
 
 export async function usageCompletions(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const caller = await callerProject(request, env);
+  const principal = await managementPrincipal(request, env, "usage_read");
+  if (principal.kind === "key") request.state.log.key_id = principal.record.key_id;
   const q = parseUsageQuery(new URL(request.url), Math.floor(Date.now() / 1000));
-  const projectId = projectOf(caller, q);
+  const projectId = projectOf(principal, q);
+  request.state.log.project_id = projectId;
+  await visibleProject(env, principal, projectId);
   const { catalog, byId } = await getCatalog(env, ctx);
   // The ledger lives with each model's limiter: ask every model of the catalog at once, or
   // the models named, listed or not (a removed model's usage is still on the bill).

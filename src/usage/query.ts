@@ -2,6 +2,7 @@
 
 import { ID } from "../catalog/validate.ts";
 import { invalidRequest } from "../openai/errors.ts";
+import { PROJECT_ID } from "../projects/validate.ts";
 
 export type BucketWidth = "1h" | "1d";
 export type GroupBy = "model" | "api_key_id" | "project_id";
@@ -51,7 +52,10 @@ export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
 
   const startRaw = seconds(p, "start_time");
   if (startRaw === null) throw invalidRequest("Missing required parameter: 'start_time'.", "start_time", "missing_required_parameter");
-  const endRaw = seconds(p, "end_time") ?? nowS;
+  const endGiven = seconds(p, "end_time");
+  // Checked before the range is widened to whole buckets, which would hide a reversed range inside one bucket.
+  if (endGiven !== null && endGiven <= startRaw) throw invalidRequest("'end_time' must be after 'start_time'.", "end_time");
+  const endRaw = endGiven ?? nowS;
   const page = seconds(p, "page");
   // A page cursor is the start of the next bucket; it must lie inside the range.
   const from = page ?? startRaw;
@@ -88,6 +92,7 @@ export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
 
   const projects = list(p, "project_id") ?? list(p, "project_ids");
   if (projects !== null && projects.length > 1) throw invalidRequest("Give one 'project_id' per request.", "project_id");
+  if (projects !== null && !PROJECT_ID.test(projects[0]!)) throw invalidRequest("'project_id' must look like proj_<letters, digits, _ or ->.", "project_id");
 
   return {
     start,

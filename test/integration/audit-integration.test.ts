@@ -28,7 +28,8 @@ const audit = async (projectId: string, query = "", key = ADMIN_TOKEN): Promise<
 describe("audit log", () => {
   it("records every change, newest first, with actor, target and what changed, never a secret", async () => {
     const project = await createProject({ name: "audited" });
-    const manager = await createApiKey(project.id, { name: "manager", scopes: ["keys"] });
+    // The manager holds every scope it grants (a key never grants more than it has).
+    const manager = await createApiKey(project.id, { name: "manager", scopes: ["keys", "inference", "usage"] });
     const k = await createApiKey(project.id, { name: "worker" }, manager.value);
     const base = `/v1/organization/projects/${project.id}`;
     await call(`${base}/api_keys/${k.id}`, { method: "PATCH", key: manager.value, json: { name: "worker-2", scopes: ["inference", "usage"] } });
@@ -114,7 +115,6 @@ describe("audit log", () => {
       const err = await expectError(await call(`/v1/organization/audit_logs?${q}`, { key: ADMIN_TOKEN }), 400);
       expect(err.param).toBe(param);
     };
-    await bad("", "project_ids[]");
     await bad(`project_ids[]=${project.id}&limit=1000`, "limit");
     await bad(`project_ids[]=${project.id}&after=nope`, "after");
     await bad(`project_ids[]=${project.id}&effective_at[gte]=yesterday`, "effective_at[gte]");

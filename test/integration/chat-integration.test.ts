@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseSseEvents } from "../../sim/protocol.ts";
 import { call, expectError, seedCatalog, seedKey, simStats } from "./helpers.ts";
+import { chatBody } from "../support/chat-body.ts";
+import { eventually } from "../support/eventually.ts";
 
 beforeAll(() => seedCatalog());
 
-const chat = (extra: Record<string, unknown> = {}) => ({ model: "test-chat", messages: [{ role: "user", content: "hello there" }], ...extra });
+const chat = (extra: Record<string, unknown> = {}) => chatBody({ content: "hello there", ...extra });
 
 describe("POST /v1/chat/completions", () => {
   it("forwards a non-stream completion and returns the origin's answer", async () => {
@@ -46,9 +48,12 @@ describe("POST /v1/chat/completions", () => {
 
   it("passes unknown fields through to the origin", async () => {
     const { key } = await seedKey();
-    // The simulated origin reads the pass-through field `sim` to pick its behaviour.
+    // The simulated origin reads the pass-through field `sim` to pick its behaviour: only an
+    // origin that received it answers with its own failure, or with exactly 2 tokens (not 16).
     const res = await call("/v1/chat/completions", { method: "POST", key, json: chat({ sim: { fail: "status", status: 400 } }) });
-    await expectError(res, 400);
+    expect((await expectError(res, 400)).message).toBe("simulated upstream failure (400)");
+    const shaped = await call("/v1/chat/completions", { method: "POST", key, json: chat({ sim: { tokens: 2 } }) });
+    expect(((await shaped.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBe(2);
   });
 
   it("gives a 503 in our shape, with Retry-After, when the origin refuses connections", async () => {
@@ -83,11 +88,7 @@ describe("POST /v1/chat/completions", () => {
     await reader.read();
     await reader.read();
     await reader.cancel();
-    let after = await simStats();
-    for (let i = 0; i < 50 && after.cancelled === before.cancelled; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      after = await simStats();
-    }
+    const after = await eventually(simStats, (s) => s.cancelled !== before.cancelled, 50);
     expect(after.cancelled).toBe(before.cancelled + 1);
   });
 });

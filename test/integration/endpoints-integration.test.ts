@@ -2,6 +2,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseSseEvents } from "../../sim/protocol.ts";
 import { MAX_BUFFERED_BYTES } from "../../src/streaming/json-body.ts";
 import { call, expectError, seedCatalog, seedKey } from "./helpers.ts";
+import { chatBody } from "../support/chat-body.ts";
+import { eventually } from "../support/eventually.ts";
 
 beforeAll(() => seedCatalog());
 afterEach(() => {
@@ -10,7 +12,7 @@ afterEach(() => {
 
 const post = async (path: string, json: unknown, over: Parameters<typeof seedKey>[0] = {}): Promise<Response> =>
   call(path, { method: "POST", key: (await seedKey(over)).key, json });
-const chat = (extra: Record<string, unknown> = {}) => ({ model: "test-chat", messages: [{ role: "user", content: "hi" }], ...extra });
+const chat = chatBody;
 
 describe("completions and embeddings", () => {
   it("forwards /v1/completions, stream and non-stream", async () => {
@@ -141,11 +143,8 @@ describe("request ids and the access log", () => {
     const id = `usage-${crypto.randomUUID()}`;
     const res = await call("/v1/chat/completions", { method: "POST", key, json: chat({ stream: true, max_tokens: 7 }), headers: { "x-request-id": id } });
     await res.text();
-    let entry: Record<string, unknown> | undefined;
-    for (let i = 0; i < 50 && !entry; i++) {
-      entry = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.request_id === id);
-      if (!entry) await new Promise((r) => setTimeout(r, 10));
-    }
+    const find = async () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.request_id === id);
+    const entry = await eventually(find, (e) => e !== undefined, 50, 10);
     expect(entry).toMatchObject({
       event: "request",
       status: 200,

@@ -4,6 +4,7 @@
 
 import type { TestProject } from "vitest/node";
 import { freePort } from "../support/free-port.ts";
+import { dropHandledDisconnects } from "../support/workerd-noise.ts";
 import { startSimOrigin, type SimOrigin } from "../../sim/origin.ts";
 
 declare module "vitest" {
@@ -26,6 +27,7 @@ const ROLES: Record<string, string> = {
 
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const restoreOutput = dropHandledDisconnects();
   const sim = await startSimOrigin({ region: "eu-central" });
   project.provide("simOriginUrl", sim.url);
   const sims: SimOrigin[] = [sim];
@@ -38,5 +40,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("originSims", urls);
   return async () => {
     await Promise.all(sims.map((s) => s.close()));
+    restoreOutput();
   };
 }

@@ -3,38 +3,38 @@
 // ended and the origin is never left holding an abandoned request.
 
 import { env } from "cloudflare:workers";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, type MockInstance } from "vitest";
 import { parseSseEvents } from "../../sim/origin.ts";
-import { CATALOG_KEY, getCatalog, resetCatalogCache } from "../../src/catalog/store.ts";
+import { getCatalog, resetCatalogCache } from "../../src/catalog/store.ts";
+import { CATALOG_KEY } from "../../src/storage/kv-keys.ts";
 import { call, expectError, isolatedModel, seedCatalog, seedKey, simStats, testCatalog, testEnv } from "./helpers.ts";
+import { chatBody } from "../support/chat-body.ts";
+import { eventually, sleep } from "../support/eventually.ts";
+import { expectLogs } from "../support/expected-logs.ts";
+import { fakeExecutionContext } from "../support/fake-env.ts";
 
 let logs: MockInstance<(...args: unknown[]) => void>;
 beforeAll(() => {
-  logs = vi.spyOn(console, "log");
+  // The catalog tests corrupt the catalog on purpose and assert these lines.
+  logs = expectLogs(["catalog_missing", "catalog_load_failed", "catalog_invalid"]).spy;
 });
 afterAll(() => logs.mockRestore());
 beforeEach(() => seedCatalog());
 
-const chat = (extra: Record<string, unknown> = {}) => ({ model: "test-chat", messages: [{ role: "user", content: "hi" }], max_tokens: 8, ...extra });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const chat = (extra: Record<string, unknown> = {}) => chatBody({ max_tokens: 8, ...extra });
 
 /** The access-log line of one request, once it is written (streams write it after their end). */
 async function accessLog(requestId: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 100; i++) {
-    for (const [line] of logs.mock.calls) {
-      if (typeof line === "string" && line.includes('"event":"request"') && line.includes(`"request_id":"${requestId}"`)) {
-        return JSON.parse(line) as Record<string, unknown>;
-      }
-    }
-    await sleep(20);
-  }
-  throw new Error(`no access log for ${requestId}`);
+  const find = async () =>
+    logs.mock.calls.map(([line]) => line).find((line) => typeof line === "string" && line.includes('"event":"request"') && line.includes(`"request_id":"${requestId}"`));
+  const line = await eventually(find, (l) => l !== undefined);
+  if (typeof line !== "string") throw new Error(`no access log for ${requestId}`);
+  return JSON.parse(line) as Record<string, unknown>;
 }
 
 /** The origin is left with nothing in flight: stalls and cancels were torn down. */
 async function originSettles(): Promise<void> {
-  for (let i = 0; i < 100 && (await simStats()).inFlight > 0; i++) await sleep(20);
-  expect((await simStats()).inFlight).toBe(0);
+  expect((await eventually(simStats, (s) => s.inFlight === 0)).inFlight).toBe(0);
 }
 
 async function send(json: Record<string, unknown>, signal?: AbortSignal): Promise<{ res: Response; id: string }> {
@@ -155,7 +155,7 @@ describe("the client going away", () => {
     const before = await simStats();
     const abort = new AbortController();
     const pending = send(chat({ sim: { ttftMs: 2000 } }), abort.signal);
-    for (let i = 0; i < 100 && (await simStats()).inFlight === before.inFlight; i++) await sleep(10);
+    await eventually(simStats, (s) => s.inFlight !== before.inFlight, 100, 10);
     abort.abort();
     await expect(pending).rejects.toThrow();
     await originSettles();
@@ -194,8 +194,7 @@ describe("the catalog in KV going missing or corrupt", () => {
   /** Runs the isolate's catalog refresh as a request past the TTL would, and waits for it. */
   async function refreshPastTtl(): Promise<void> {
     const waits: Promise<unknown>[] = [];
-    const ctx = { waitUntil: (p: Promise<unknown>) => waits.push(p), passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
-    await getCatalog(env as Env, ctx, Date.now() + 10 * 60_000);
+    await getCatalog(env, fakeExecutionContext(waits), Date.now() + 10 * 60_000);
     await Promise.all(waits);
   }
 

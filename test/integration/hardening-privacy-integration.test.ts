@@ -6,6 +6,8 @@ import { env } from "cloudflare:workers";
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { call, seedCatalog, seedKey, simStats } from "./helpers.ts";
+import { chatBody } from "../support/chat-body.ts";
+import { eventually } from "../support/eventually.ts";
 
 const MARKER = `PRIVACY${crypto.randomUUID().replaceAll("-", "")}`;
 const LEVELS = ["log", "info", "warn", "error", "debug"] as const;
@@ -19,9 +21,8 @@ afterAll(() => {
   for (const s of spies) s.mockRestore();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const prompt = `Tell me about ${MARKER}, please.`;
-const chat = (extra: Record<string, unknown> = {}) => ({ model: "test-chat", messages: [{ role: "user", content: prompt }], max_tokens: 4, ...extra });
+const chat = (extra: Record<string, unknown> = {}) => chatBody({ content: prompt, max_tokens: 4, ...extra });
 
 /** Every request shape that carries the marker, each read to its end (or abandoned). */
 async function trafficWithMarker(key: string): Promise<void> {
@@ -61,7 +62,7 @@ async function trafficWithMarker(key: string): Promise<void> {
 /** Bindings of one kind, found by class so that namespaces other branches add are scanned too. */
 function bindingsOf<T>(className: string): T[] {
   // Probing properties would turn Fetcher bindings into RPC calls; the class name is safe.
-  return Object.values(env as unknown as Record<string, unknown>).filter((v) => Object.prototype.toString.call(v) === `[object ${className}]`) as T[];
+  return Object.values(env).filter((v) => Object.prototype.toString.call(v) === `[object ${className}]`) as T[];
 }
 
 /** Every value in every KV namespace bound to the Worker, keys included. */
@@ -108,12 +109,13 @@ describe("no prompt, completion or key is ever written down", () => {
     const before = await simStats();
     await trafficWithMarker(key);
     // Streams write their log line in waitUntil; let the origin and the log settle.
-    for (let i = 0; i < 100 && (await simStats()).inFlight > 0; i++) await sleep(20);
-    await sleep(100);
+    await eventually(simStats, (s) => s.inFlight === 0);
     expect((await simStats()).requests - before.requests).toBeGreaterThanOrEqual(10);
 
-    const lines = spies.flatMap((s) => s.mock.calls.map((args) => args.map((a) => (typeof a === "string" ? a : JSON.stringify(a) ?? String(a))).join(" ")));
-    expect(lines.filter((l) => l.includes('"event":"request"')).length).toBeGreaterThanOrEqual(15);
+    const written = async () => spies.flatMap((s) => s.mock.calls.map((args) => args.map((a) => (typeof a === "string" ? a : JSON.stringify(a) ?? String(a))).join(" ")));
+    const accessLines = (ls: string[]) => ls.filter((l) => l.includes('"event":"request"')).length;
+    const lines = await eventually(written, (ls) => accessLines(ls) >= 15);
+    expect(accessLines(lines)).toBeGreaterThanOrEqual(15);
     expect(lines.filter((l) => l.includes(MARKER))).toEqual([]);
     expect(lines.filter((l) => l.includes(key))).toEqual([]);
     // Completions too: the simulated origin's deltas are " t0 t1 ...".

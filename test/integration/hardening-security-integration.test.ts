@@ -3,11 +3,12 @@
 
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { call, expectError, isolatedModel, SIM, seedCatalog, seedKey, simStats } from "./helpers.ts";
+import { chatBody } from "../support/chat-body.ts";
 
 beforeAll(() => seedCatalog());
 afterEach(() => vi.restoreAllMocks());
 
-const chat = (extra: Record<string, unknown> = {}) => ({ model: "test-chat", messages: [{ role: "user", content: "hi" }], max_tokens: 3, ...extra });
+const chat = (extra: Record<string, unknown> = {}) => chatBody({ max_tokens: 3, ...extra });
 
 /** Everything a client can read: status line, every header, the whole body (even a broken one). */
 async function exposed(res: Response): Promise<string> {

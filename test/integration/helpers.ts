@@ -7,16 +7,13 @@ import worker from "../../src/index.ts";
 import { hashKey } from "../../src/auth/api-key.ts";
 import type { KeyRecord } from "../../src/auth/key-record.ts";
 import { resetKeyCache } from "../../src/auth/authenticate.ts";
-import { CATALOG_KEY, resetCatalogCache } from "../../src/catalog/store.ts";
+import { resetCatalogCache } from "../../src/catalog/store.ts";
+import { CATALOG_KEY } from "../../src/storage/kv-keys.ts";
 import { redact } from "../../src/projects/changes.ts";
 import type { Catalog, ModelEntry } from "../../src/catalog/types.ts";
 
-export interface TestEnv {
-  KV: KVNamespace;
-  SIM_ORIGIN_URL: string;
-  PROJECTS: Env["PROJECTS"];
-}
-export const testEnv = env as unknown as TestEnv;
+/** The integration bindings, typed in test/env.d.ts. */
+export const testEnv = env;
 export const SIM = (): string => testEnv.SIM_ORIGIN_URL;
 
 const DAY = 86_400_000;
@@ -170,6 +167,6 @@ export async function isolatedModel(name: string): Promise<string> {
 /** One run of the Worker's cron (origin probes, parked settle batches), waited out. */
 export async function runCron(): Promise<void> {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env as Env, ctx);
+  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env, ctx);
   await waitOnExecutionContext(ctx);
 }

@@ -1,4 +1,5 @@
 import { prng as rng } from "../../sim/prng.ts";
+import { chatBody } from "../support/chat-body.ts";
 // A seeded generator of hostile requests: malformed and mistyped bodies, huge and deep
 // JSON, invalid UTF-8, hostile headers and keys. Each case is one the router must refuse
 // with a 4xx; the same seed always yields the same cases, so a failure replays exactly.
@@ -20,7 +21,7 @@ const MODELS: Record<Endpoint, string> = { chat: "test-chat", completion: "test-
 const enc = new TextEncoder();
 
 export function validBody(endpoint: Endpoint): Record<string, unknown> {
-  if (endpoint === "chat") return { model: MODELS.chat, messages: [{ role: "user", content: "hello" }], max_tokens: 2 };
+  if (endpoint === "chat") return chatBody({ model: MODELS.chat, content: "hello", max_tokens: 2 });
   if (endpoint === "completion") return { model: MODELS.completion, prompt: "hello", max_tokens: 2 };
   return { model: MODELS.embedding, input: "hello" };
 }

@@ -1,12 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
+import { hashKey } from "../../src/auth/api-key.ts";
+import { keyIndexKey } from "../../src/storage/kv-keys.ts";
 import { resetKeyCache } from "../../src/auth/authenticate.ts";
 import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog, testEnv } from "./helpers.ts";
+import { chatBody } from "../support/chat-body.ts";
+import { sleep } from "../support/eventually.ts";
 
 beforeAll(() => seedCatalog());
 
 const chat = (key: string, model = "test-chat") =>
-  call("/v1/chat/completions", { method: "POST", key, json: { model, messages: [{ role: "user", content: "hi" }], max_tokens: 2 } });
+  call("/v1/chat/completions", { method: "POST", key, json: chatBody({ model, max_tokens: 2 }) });
 const keysPath = (p: string, k = "") => `/v1/organization/projects/${p}/api_keys${k ? `/${k}` : ""}`;
 
 describe("API key lifecycle", () => {
@@ -55,7 +58,7 @@ describe("API key lifecycle", () => {
     const expiresAt = Math.floor(Date.now() / 1000) + 2;
     const k = await createApiKey(project.id, { expires_at: expiresAt });
     expect((await chat(k.value)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, expiresAt * 1000 - Date.now() + 50));
+    await sleep(expiresAt * 1000 - Date.now() + 50);
     // No cache reset: expiry is checked against the clock on every request.
     await expectError(await chat(k.value), 401, "expired_api_key");
   });

@@ -8,7 +8,8 @@ describe("management permissions", () => {
   async function setup() {
     const project = await createProject();
     const other = await createProject();
-    const manager = await createApiKey(project.id, { name: "manager", scopes: ["keys"] });
+    // A key may grant only what it has: this manager may mint inference keys.
+    const manager = await createApiKey(project.id, { name: "manager", scopes: ["keys", "inference"] });
     const inference = await createApiKey(project.id, { name: "inference", scopes: ["inference", "usage"] });
     const foreign = await createApiKey(other.id, { name: "foreign", scopes: ["keys", "inference"] });
     return { project, other, manager, inference, foreign };
@@ -64,7 +65,7 @@ describe("management permissions", () => {
 
   it("does not let a model-restricted manager mint a wider key", async () => {
     const { project } = await setup();
-    const narrow = await createApiKey(project.id, { scopes: ["keys"], models: ["test-chat"] });
+    const narrow = await createApiKey(project.id, { scopes: ["keys", "inference"], models: ["test-chat"] });
     await expectError(await call(keys(project.id), { method: "POST", key: narrow.value, json: { name: "wide" } }), 403, "model_not_allowed");
     expect((await call(keys(project.id), { method: "POST", key: narrow.value, json: { name: "ok", models: ["test-chat"] } })).status).toBe(200);
   });

@@ -6,9 +6,10 @@ import { router } from "../../src/app.ts";
 import type { ModelEntry } from "../../src/catalog/types.ts";
 import type { LedgerRow } from "../../src/usage/ledger.ts";
 import { seedCatalog, testCatalog } from "./helpers.ts";
+import { eventually } from "../support/eventually.ts";
 
 export const app = router;
-export const METER = (): string => (env as unknown as { METER_ORIGIN_URL: string }).METER_ORIGIN_URL;
+export const METER = (): string => env.METER_ORIGIN_URL;
 
 export async function limitsCatalog(): Promise<void> {
   const catalog = testCatalog();
@@ -33,11 +34,6 @@ export const limiter = (project: string, model: string) => env.LIMITERS.get(env.
 
 /** The limiter's ledger, once it holds at least `requests` requests (settling runs after the response). */
 export async function ledger(project: string, model: string, requests: number): Promise<LedgerRow[]> {
-  let rows: LedgerRow[] = [];
-  for (let i = 0; i < 200; i++) {
-    rows = await limiter(project, model).usage({ fromHour: 0, toHour: Number.MAX_SAFE_INTEGER });
-    if (rows.reduce((n, r) => n + r.requests, 0) >= requests) return rows;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return rows;
+  const read = (): Promise<LedgerRow[]> => limiter(project, model).usage({ fromHour: 0, toHour: Number.MAX_SAFE_INTEGER });
+  return eventually(read, (rows) => rows.reduce((n, r) => n + r.requests, 0) >= requests, 200, 10);
 }

@@ -1,12 +1,15 @@
+import { fakeEnv } from "../support/fake-env.ts";
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, expectError, seedKey } from "./helpers.ts";
 import { app, ledger, limiter, limitsCatalog } from "./limits-fixtures.ts";
+import { chatBody } from "../support/chat-body.ts";
+import { expectLogs, type ExpectedLogs } from "../support/expected-logs.ts";
 
 beforeAll(() => limitsCatalog());
 
-const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: "user", content: "hello there" }], ...extra });
+const chat = (model: string, extra: Record<string, unknown> = {}) => chatBody({ model, content: "hello there", ...extra });
 const post = (key: string, body: unknown) => call("/v1/chat/completions", { method: "POST", key, json: body });
 const num = (res: Response, h: string): number => Number(res.headers.get(h));
 
@@ -138,6 +141,14 @@ describe("many concurrent requests against one project", () => {
 });
 
 describe("when the limiter cannot be reached", () => {
+  // Each test breaks the limiter on purpose; the Worker says so in these lines.
+  let logs: ExpectedLogs;
+  beforeEach(() => {
+    logs = expectLogs(["limiter_unavailable", "settle_parked"]);
+  });
+  afterEach(() => {
+    logs.spy.mockRestore();
+  });
   const broken = {
     idFromName: (name: string) => env.LIMITERS.idFromName(name),
     get: () => ({
@@ -156,7 +167,7 @@ describe("when the limiter cannot be reached", () => {
 
   async function callWith(mode: string, key: string, limiters: unknown = broken): Promise<Response> {
     const ctx = createExecutionContext();
-    const brokenEnv = { ...env, LIMITERS: limiters, LIMITER_FAILURE_MODE: mode } as unknown as Env;
+    const brokenEnv = fakeEnv({ ...env, LIMITERS: limiters, LIMITER_FAILURE_MODE: mode });
     const req = new Request("https://router.test/v1/chat/completions", {
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
@@ -194,7 +205,7 @@ describe("when the limiter cannot be reached", () => {
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify(chat("slow-rpm", { max_tokens: 2 })),
     });
-    const res = await app.fetch(req, { ...env, LIMITERS: flaky } as unknown as Env, ctx);
+    const res = await app.fetch(req, fakeEnv({ ...env, LIMITERS: flaky }), ctx);
     expect(res.status).toBe(200);
     await res.text();
     await waitOnExecutionContext(ctx);
@@ -238,7 +249,7 @@ describe("edge leases", () => {
         };
       },
     };
-    const countingEnv = { ...env, LIMITERS: counting } as unknown as Env;
+    const countingEnv = fakeEnv({ ...env, LIMITERS: counting });
     let last = Infinity;
     for (let i = 0; i < 30; i++) {
       const ctx = createExecutionContext();

@@ -2,26 +2,18 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { SimStats } from "../../sim/origin.ts";
 import { call, seedKey } from "./helpers.ts";
 import { ledger, limitsCatalog, METER } from "./limits-fixtures.ts";
+import { chatBody } from "../support/chat-body.ts";
+import { eventually } from "../support/eventually.ts";
 
 beforeAll(() => limitsCatalog());
 
 const stats = async (): Promise<SimStats> => (await fetch(`${METER()}/_sim/stats`)).json();
 
 /** The origin hears about a closed socket a moment after the client closes it. */
-async function settledStats(): Promise<SimStats> {
-  let s = await stats();
-  for (let i = 0; i < 200 && s.inFlight > 0; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    s = await stats();
-  }
-  return s;
-}
+const settledStats = (): Promise<SimStats> => eventually(stats, (s) => s.inFlight === 0, 200, 10);
 
-const chat = (extra: Record<string, unknown> = {}) => ({
-  model: "meter-chat",
-  messages: [{ role: "system", content: "count for me" }, { role: "user", content: "please count slowly from one to a hundred" }],
-  ...extra,
-});
+const chat = (extra: Record<string, unknown> = {}) =>
+  chatBody({ model: "meter-chat", messages: [{ role: "system", content: "count for me" }, { role: "user", content: "please count slowly from one to a hundred" }], ...extra });
 
 async function consume(res: Response, chunks = Infinity): Promise<void> {
   const reader = res.body!.getReader();
@@ -84,7 +76,7 @@ describe("a client that leaves before a non-stream answer", () => {
     const abort = new AbortController();
     const pending = call("/v1/chat/completions", { method: "POST", key, json: chat({ max_tokens: 50, sim: { itlMs: 100 } }), signal: abort.signal });
     // The origin has the request (its prompt counted) and is generating.
-    for (let i = 0; i < 200 && (await stats()).inFlight === before.inFlight; i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(stats, (s) => s.inFlight !== before.inFlight, 200, 10);
     abort.abort();
     await pending.then((r) => r.text()).catch(() => {});
     const after = await settledStats();

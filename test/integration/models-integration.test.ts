@@ -45,6 +45,16 @@ describe("GET /v1/models", () => {
     await expectError(await call("/v1/models/nope", { key }), 404, "model_not_found");
   });
 
+  it("answers any valid key whatever its scopes, each seeing only its own models", async () => {
+    for (const scopes of [["keys"], ["usage"], ["inference"]] as const) {
+      const { key } = await seedKey({ scopes: [...scopes], models: ["test-chat"] });
+      const list = (await (await call("/v1/models", { key })).json()) as { data: Array<{ id: string }> };
+      expect(list.data.map((m) => m.id)).toEqual(["test-chat"]);
+      expect((await call("/v1/models/test-chat", { key })).status).toBe(200);
+      await expectError(await call("/v1/models/test-embed", { key }), 404, "model_not_found");
+    }
+  });
+
   it("requires a key", async () => {
     await expectError(await call("/v1/models"), 401, "missing_api_key");
   });

@@ -6,7 +6,7 @@ import type { SimBehaviour, SimStats } from "../../sim/origin.ts";
 import type { ModelEntry, OriginSpec } from "../../src/catalog/types.ts";
 import { model } from "./helpers.ts";
 
-const urls = JSON.parse((env as unknown as { ORIGIN_SIMS: string }).ORIGIN_SIMS) as Record<string, string>;
+const urls = JSON.parse(env.ORIGIN_SIMS) as Record<string, string>;
 
 export function simUrl(role: string): string {
   const url = urls[role];
@@ -26,15 +26,8 @@ export const sim = {
   stats: async (role: string): Promise<SimStats> => (await fetch(`${simUrl(role)}/_sim/stats`)).json(),
 };
 
-/** Polls until the check passes: the origin hears about a closed socket a moment after we close it. */
-export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, tries = 100): Promise<T> {
-  let v = await read();
-  for (let i = 0; i < tries && !ok(v); i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    v = await read();
-  }
-  return v;
-}
+// The origin hears about a closed socket a moment after we close it: poll, don't sleep.
+export { eventually } from "../support/eventually.ts";
 
 let seq = 0;
 /** An origin entry for a role, with an id of its own so breakers never leak between tests. */

@@ -5,6 +5,7 @@ import worker from "../../src/index.ts";
 import { resetOriginHealth } from "../../src/origins/health-state.ts";
 import { call, seedCatalog, seedKey } from "./helpers.ts";
 import { chatModel, eventually, originFor, sim } from "./origin-sims.ts";
+import { chatBody } from "../support/chat-body.ts";
 
 // A client that goes away must free the GPU at once, whatever the request was waiting for.
 beforeEach(async () => {
@@ -29,7 +30,7 @@ let via: Via = "workerd";
  */
 async function start(model: string, signal: AbortSignal, extra: Record<string, unknown> = {}): Promise<Response | Error> {
   const { key } = await seedKey();
-  const json = { model, messages: [{ role: "user", content: "hi" }], max_tokens: 200, stream: true, ...extra };
+  const json = chatBody({ model, max_tokens: 200, stream: true, ...extra });
   const res =
     via === "workerd"
       ? call("/v1/chat/completions", { method: "POST", key, json, signal })

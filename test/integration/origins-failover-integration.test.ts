@@ -4,6 +4,7 @@ import type { ModelEntry } from "../../src/catalog/types.ts";
 import { resetOriginHealth } from "../../src/origins/health-state.ts";
 import { call, expectError, seedCatalog, seedKey } from "./helpers.ts";
 import { chatModel, originFor, sim, simUrl } from "./origin-sims.ts";
+import { chatBody } from "../support/chat-body.ts";
 
 // fo-a is the origin that misbehaves; fo-b is the healthy one the retry should reach.
 beforeEach(async () => {
@@ -24,7 +25,7 @@ async function primaryAndBackup(over: Partial<ModelEntry> = {}, primaryRole = "f
 
 async function chat(model: string, extra: Record<string, unknown> = {}): Promise<Response> {
   const { key } = await seedKey();
-  return call("/v1/chat/completions", { method: "POST", key, json: { model, messages: [{ role: "user", content: "hi" }], max_tokens: 4, ...extra } });
+  return call("/v1/chat/completions", { method: "POST", key, json: chatBody({ model, max_tokens: 4, ...extra }) });
 }
 
 describe("failover before the first byte", () => {
@@ -130,7 +131,7 @@ describe("choosing by region", () => {
     await seedCatalog({ version: 1, models: [chatModel(id, origins)] });
     const { key } = await seedKey();
     const ask = (cf: Record<string, string>) =>
-      call("/v1/chat/completions", { method: "POST", key, json: { model: id, messages: [{ role: "user", content: "hi" }] }, cf } as RequestInit & { key: string; json: unknown });
+      call("/v1/chat/completions", { method: "POST", key, json: chatBody({ model: id }), cf } as RequestInit & { key: string; json: unknown });
     for (let i = 0; i < 3; i++) {
       expect((await ask({ continent: "NA", latitude: "40.7", longitude: "-74.0" })).headers.get("x-origin-region")).toBe("us-east");
       expect((await ask({ continent: "EU", latitude: "48.1", longitude: "11.6" })).headers.get("x-origin-region")).toBe("eu-central");

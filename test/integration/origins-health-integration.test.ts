@@ -1,10 +1,15 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { HEALTH_KEY, parseHealthDoc } from "../../src/origins/health-doc.ts";
+import { parseHealthDoc } from "../../src/origins/health-doc.ts";
+import { HEALTH_KEY } from "../../src/storage/kv-keys.ts";
 import { breakerState, healthDocLoading, resetOriginHealth } from "../../src/origins/health-state.ts";
 import { call, expectError, runCron, seedCatalog, seedKey, testEnv } from "./helpers.ts";
 import { chatModel, originFor, sim } from "./origin-sims.ts";
+import { chatBody } from "../support/chat-body.ts";
+import { sleep } from "../support/eventually.ts";
 
-// hc-a is the origin whose health changes; hc-b is the backup. Cool-down is 400 ms here.
+// hc-a is the origin whose health changes; hc-b is the backup.
+/** BREAKER_COOLDOWN_MS of the integration bindings (vitest.config.ts): waited out on purpose. */
+const COOL_DOWN_MS = 400;
 beforeEach(async () => {
   resetOriginHealth();
   await Promise.all([sim.reset("hc-a"), sim.reset("hc-b")]);
@@ -21,7 +26,7 @@ async function seed(): Promise<{ model: string; a: string; b: string }> {
 
 async function chat(model: string): Promise<Response> {
   const { key } = await seedKey();
-  return call("/v1/chat/completions", { method: "POST", key, json: { model, messages: [{ role: "user", content: "hi" }], max_tokens: 2 } });
+  return call("/v1/chat/completions", { method: "POST", key, json: chatBody({ model, max_tokens: 2 }) });
 }
 
 async function region(model: string): Promise<string | null> {
@@ -44,7 +49,7 @@ describe("passive health: the breaker", () => {
     expect((await sim.stats("hc-a")).requests).toBe(3);
 
     await sim.reset("hc-a");
-    await new Promise((r) => setTimeout(r, 450));
+    await sleep(COOL_DOWN_MS + 50);
     expect(await region(model)).toBe("eu-central");
     expect(breakerState(a).kind).toBe("closed");
     expect(await region(model)).toBe("eu-central");
@@ -55,7 +60,7 @@ describe("passive health: the breaker", () => {
     const { model, a } = await seed();
     const { key } = await seedKey();
     for (let i = 0; i < 3; i++) {
-      const res = await call("/v1/chat/completions", { method: "POST", key, json: { model, messages: [{ role: "user", content: "hi" }], max_tokens: 5, stream: true } });
+      const res = await call("/v1/chat/completions", { method: "POST", key, json: chatBody({ model, max_tokens: 5, stream: true }) });
       expect(res.headers.get("x-origin-region")).toBe("eu-central");
       expect(await res.text()).toContain("origin_stream_error");
     }
@@ -68,7 +73,7 @@ describe("passive health: the breaker", () => {
     const { model, a } = await seed();
     const { key } = await seedKey();
     for (let i = 0; i < 3; i++) {
-      const res = await call("/v1/chat/completions", { method: "POST", key, json: { model, messages: [{ role: "user", content: "hi" }], max_tokens: 100, stream: true } });
+      const res = await call("/v1/chat/completions", { method: "POST", key, json: chatBody({ model, max_tokens: 100, stream: true }) });
       const reader = res.body!.getReader();
       await reader.read();
       await reader.cancel();
@@ -80,7 +85,7 @@ describe("passive health: the breaker", () => {
     await sim.config("hc-a", { fail: "status", status: 429 });
     const { model, a } = await seed();
     for (let i = 0; i < 3; i++) await region(model);
-    await new Promise((r) => setTimeout(r, 450));
+    await sleep(COOL_DOWN_MS + 50);
     expect(await region(model)).toBe("us-east");
     expect((await sim.stats("hc-a")).requests).toBe(4);
     expect(breakerState(a).kind).toBe("open");

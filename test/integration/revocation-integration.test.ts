@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { generateKey, hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
+import { generateKey, hashKey } from "../../src/auth/api-key.ts";
+import { keyIndexKey } from "../../src/storage/kv-keys.ts";
 import { authenticate, KEY_TRUST_MS, resetKeyCache, UNKNOWN_KEY_MS } from "../../src/auth/authenticate.ts";
 import { redact } from "../../src/projects/changes.ts";
 import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog, testEnv } from "./helpers.ts";
+import { sleep } from "../support/eventually.ts";
 
 beforeAll(() => seedCatalog());
 afterEach(() => vi.restoreAllMocks());
@@ -54,7 +56,7 @@ describe(`revocation reaches the edge within KEY_TRUST_MS (${KEY_TRUST_MS} ms)`,
     await restoreStale();
     // Still inside the window: this isolate has not asked again yet.
     expect((await call("/v1/models", { key: k.value })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, KEY_TRUST_MS + 100));
+    await sleep(KEY_TRUST_MS + 100);
     await expectError(await call("/v1/models", { key: k.value }), 401, "invalid_api_key");
     expect((await call("/v1/models", { key: value })).status).toBe(200);
   });

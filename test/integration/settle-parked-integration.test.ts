@@ -1,13 +1,23 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { parkedKey, parkInKv } from "../../src/quota/parked.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parkInKv } from "../../src/quota/parked.ts";
+import { parkedKey } from "../../src/storage/kv-keys.ts";
 import { SettleSum } from "../../src/quota/settle-sum.ts";
 import { runCron } from "./helpers.ts";
 import { limiter } from "./limits-fixtures.ts";
+import { expectLogs, type ExpectedLogs } from "../support/expected-logs.ts";
 
 const H = 3_600_000;
 
 describe("a settle batch the limiter object could not take", () => {
+  // This file seeds no catalog: the cron's origin probe says so, and the sweep reports.
+  let logs: ExpectedLogs;
+  beforeEach(() => {
+    logs = expectLogs(["catalog_missing", "settle_parked_sweep"]);
+  });
+  afterEach(() => {
+    logs.spy.mockRestore();
+  });
   it("is delivered from KV by the cron to the real object, booked once, even when parked again after it landed", async () => {
     const project = `proj_parked_${crypto.randomUUID().slice(0, 8)}`;
     const model = "test-chat";
@@ -34,5 +44,6 @@ describe("a settle batch the limiter object could not take", () => {
     await runCron();
     expect(await env.KV.get(parkedKey(batch.id))).toBeNull();
     expect(await limiter(project, model).usage({ fromHour: hour, toHour: hour + H })).toEqual(booked);
+    expect(logs.events("settle_parked_sweep").map((l) => l.delivered)).toEqual([1, 1]);
   });
 });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { hashKey, keyIndexKey } from "../../src/auth/api-key.ts";
+import { hashKey } from "../../src/auth/api-key.ts";
+import { keyIndexKey } from "../../src/storage/kv-keys.ts";
 import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog, testEnv } from "./helpers.ts";
 
 beforeAll(() => seedCatalog());

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, expectError, seedKey } from "./helpers.ts";
 import { ledger, limiter, limitsCatalog } from "./limits-fixtures.ts";
+import { chatBody } from "../support/chat-body.ts";
 
 beforeAll(() => limitsCatalog());
 
@@ -21,7 +22,7 @@ async function project() {
   const a = await seedKey({ scopes: ["inference", "usage"] });
   const b = await seedKey({ project_id: a.record.project_id, key_id: "key_usage_b" });
   const chat = (key: string, max_tokens: number) =>
-    call("/v1/chat/completions", { method: "POST", key, json: { model: "meter-chat", messages: [{ role: "user", content: "twelve chars" }], max_tokens } });
+    call("/v1/chat/completions", { method: "POST", key, json: chatBody({ model: "meter-chat", content: "twelve chars", max_tokens }) });
   for (const [key, n] of [[a.key, 3], [a.key, 4], [b.key, 5]] as const) await (await chat(key, n)).text();
   await (await call("/v1/embeddings", { method: "POST", key: b.key, json: { model: "meter-embed", input: "sixteen chars.." } })).text();
   await ledger(a.record.project_id, "meter-chat", 3);
@@ -96,10 +97,30 @@ describe("GET /v1/organization/usage/completions", () => {
     const { a } = await project();
     const plain = await seedKey();
     await expectError(await usage(`start_time=${today()}`, plain.key), 403, "insufficient_scope");
-    const err = await expectError(await usage(`start_time=${today()}&project_id=someone_else`, a.key), 403, "project_not_allowed");
+    // Another project answers as keys and the audit log do: as if it did not exist.
+    const other = await seedKey({ scopes: ["usage"] });
+    const err = await expectError(await usage(`start_time=${today()}&project_id=${other.record.project_id}`, a.key), 404, "project_not_found");
     expect(err.param).toBe("project_id");
+    await expectError(await usage(`start_time=${today()}&project_id=proj_someone_else`, a.key), 404, "project_not_found");
     await expectError(await usage(`start_time=${today()}`, "sk-eir-notarealkeynotarealkey00"), 401);
     const bad = await expectError(await usage(`bucket_width=1h`, a.key), 400);
     expect(bad.param).toBe("start_time");
+  });
+
+  it("answers 404 for the admin naming a project that does not exist, 400 for a malformed id", async () => {
+    const missing = await expectError(await usage(`start_time=${today()}&project_id=proj_no_such_project_${Date.now()}`, ADMIN), 404, "project_not_found");
+    expect(missing.param).toBe("project_id");
+    const malformed = await expectError(await usage(`start_time=${today()}&project_id=acme`, ADMIN), 400);
+    expect(malformed.param).toBe("project_id");
+  });
+
+  it("refuses a range whose end comes before its start, even inside one day", async () => {
+    const { a } = await project();
+    const t = today();
+    const err = await expectError(await usage(`start_time=${t + 7200}&end_time=${t + 3600}`, a.key), 400);
+    expect(err.param).toBe("end_time");
+    await expectError(await usage(`start_time=${t + 3600}&end_time=${t + 3600}`, a.key), 400);
+    // A range inside one day, the right way round, is one daily bucket.
+    expect(((await (await usage(`start_time=${t + 3600}&end_time=${t + 7200}`, a.key)).json()) as Page).data).toHaveLength(1);
   });
 });

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseJsonObject, readBody } from "../../src/openai/body.ts";
 import { ApiError, toApiError } from "../../src/openai/errors.ts";
 import { parseInferenceRequest } from "../../src/openai/inference-request.ts";
-import { attemptOrigin } from "../../src/origins/forward.ts";
+import { chatBody } from "../support/chat-body.ts";
 
 const enc = new TextEncoder();
 
@@ -74,7 +74,7 @@ describe("request bodies", () => {
 });
 
 describe("inference request validation", () => {
-  const chat = (extra: Record<string, unknown>) => ({ model: "m", messages: [{ role: "user", content: "hi" }], ...extra });
+  const chat = (extra: Record<string, unknown>) => chatBody({ model: "m", ...extra });
   const cases: Array<[string, "chat" | "completion" | "embedding", Record<string, unknown>, string | null]> = [
     ["missing model", "chat", { messages: [{ role: "user" }] }, "model"],
     ["numeric model", "chat", chat({ model: 5 }), "model"],
@@ -108,55 +108,5 @@ describe("inference request validation", () => {
     expect(r).toMatchObject({ model: "m", stream: true, includeUsage: true, maxTokens: 20, n: 2 });
     expect(parseInferenceRequest("embedding", { model: "e", input: [[1, 2], [3]] }, 100).stream).toBe(false);
     expect(parseInferenceRequest("completion", { model: "c", prompt: ["a", "b"] }, 100).maxTokens).toBeNull();
-  });
-});
-
-describe("one origin attempt", () => {
-  const origin = { id: "o", url: "https://secret-origin.internal/v1", region: "eu" };
-  const call = () => ({ origin, path: "chat" as const, body: "{}", requestId: "r", timeoutMs: 50, signal: undefined });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
-  const attempt = (impl: () => Promise<Response>, env = {} as Env) => {
-    vi.stubGlobal("fetch", vi.fn(impl));
-    return attemptOrigin(env, call());
-  };
-
-  it.each([
-    [401, "bad_status"],
-    [404, "bad_status"],
-    [429, "overloaded"],
-    [500, "bad_status"],
-    [503, "overloaded"],
-  ])("classifies an origin %i as %s, for the failover loop to try another", async (status, reason) => {
-    expect(await attempt(async () => new Response("upstream https://secret-origin.internal failed", { status }))).toMatchObject({ kind: "failed", reason, status });
-  });
-
-  it("keeps the message of a 400 the origin judged to be the caller's mistake, without retrying", async () => {
-    const r = await attempt(async () => Response.json({ error: { message: "max_tokens is too large", type: "BadRequestError", code: 400, param: "max_tokens" } }, { status: 400 }));
-    expect(r.kind).toBe("rejected");
-    const e = (r as { error: ApiError }).error;
-    expect(e.status).toBe(400);
-    expect(e.message).toBe("max_tokens is too large");
-    expect(e.param).toBe("max_tokens");
-  });
-
-  it("classifies a refused connection as unreachable and a missing first byte as a timeout", async () => {
-    expect(await attempt(() => Promise.reject(new TypeError("connect ECONNREFUSED")))).toMatchObject({ kind: "failed", reason: "unreachable" });
-    const hang = await attempt(
-      () => new Promise<Response>((_, reject) => {
-        const init = vi.mocked(fetch).mock.calls.at(-1)?.[1];
-        init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
-      }),
-    );
-    expect(hang).toMatchObject({ kind: "failed", reason: "timeout" });
-  });
-
-  it("sends the origin's credential from the secret the catalog names, never the client's key", async () => {
-    const fetchMock = vi.fn(async () => new Response("{}"));
-    vi.stubGlobal("fetch", fetchMock);
-    await attemptOrigin({ GPU_TOKEN: "t0ken" } as unknown as Env, { ...call(), origin: { ...origin, credential: "GPU_TOKEN" } });
-    const init = (fetchMock.mock.calls[0] as unknown as [string, RequestInit])[1];
-    expect(new Headers(init.headers).get("authorization")).toBe("Bearer t0ken");
   });
 });

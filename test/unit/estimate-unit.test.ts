@@ -3,10 +3,11 @@ import { chatPromptTokens, itemTokens, promptItems } from "../../sim/origin.ts";
 import { parseInferenceRequest, type Endpoint } from "../../src/openai/inference-request.ts";
 import { choicesOf, deliveredCompletionTokens, estimatePromptTokens, reservationFor, tpmUnits } from "../../src/quota/estimate.ts";
 import { settlementFromError, settlementFromRelay } from "../../src/quota/settlement.ts";
+import { chatBody } from "../support/chat-body.ts";
 
 const parse = (endpoint: Endpoint, body: Record<string, unknown>) => parseInferenceRequest(endpoint, body, 100_000);
 const chat = (extra: Record<string, unknown> = {}) =>
-  parse("chat", { model: "m", messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hello there, how are you?" }], ...extra });
+  parse("chat", chatBody({ model: "m", messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hello there, how are you?" }], ...extra }));
 
 describe("prompt estimate", () => {
   it("matches the simulated origin's count for chat, completions and embeddings", () => {

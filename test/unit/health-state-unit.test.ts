@@ -1,6 +1,7 @@
+import { fakeEnv, fakeExecutionContext } from "../support/fake-env.ts";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_BREAKER } from "../../src/origins/breaker.ts";
-import { HEALTH_KEY } from "../../src/origins/health-doc.ts";
+import { HEALTH_KEY } from "../../src/storage/kv-keys.ts";
 import {
   breakerAllows,
   breakerConfig,
@@ -21,8 +22,8 @@ function fakes(doc: unknown) {
   const reads: string[] = [];
   const kv = { get: async (key: string) => (reads.push(key), doc) };
   const pending: Promise<unknown>[] = [];
-  const env = { KV: kv, BREAKER_FAILURES: "2", BREAKER_COOLDOWN_MS: "" } as unknown as Env;
-  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException: () => {} } as unknown as ExecutionContext;
+  const env = fakeEnv({ KV: kv, BREAKER_FAILURES: "2", BREAKER_COOLDOWN_MS: "" });
+  const ctx = fakeExecutionContext(pending);
   return { env, ctx, reads, pending };
 }
 

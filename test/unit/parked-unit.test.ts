@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PARKED_PREFIX, parkInKv, parseParked, parkedKey, sweepParked, SWEEP_MAX } from "../../src/quota/parked.ts";
+import { parkInKv, parseParked, sweepParked, SWEEP_MAX } from "../../src/quota/parked.ts";
+import { PARKED_PREFIX, parkedKey } from "../../src/storage/kv-keys.ts";
 import type { SettleTarget } from "../../src/quota/settle-batch.ts";
 import type { SettleBatch } from "../../src/quota/settle-sum.ts";
 
@@ -34,7 +35,6 @@ function objects(fail: ReadonlySet<string> = new Set()) {
       got.push({ limiter, batch: b });
       return { applied: true };
     },
-    settleMany: async () => Promise.reject(new Error("not expected")),
   });
   return { got, target };
 }

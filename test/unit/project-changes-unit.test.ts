@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { generateKey } from "../../src/auth/api-key.ts";
 import { parseKeyRecord } from "../../src/auth/key-record.ts";
 import { applyKeyPatch, applyProjectPatch, keyRecordFor, redact } from "../../src/projects/changes.ts";
-import { auditId, auditSeq, parseAuditQuery, parseLimit } from "../../src/projects/query.ts";
+import { auditId, parseAuditId } from "../../src/projects/audit-page.ts";
+import { parseAuditQuery, parseLimit } from "../../src/projects/query.ts";
 import type { Project, StoredKey } from "../../src/projects/types.ts";
 
 const key: StoredKey = { id: "key_1", name: "n", redacted_value: "sk-eir-abcd...wxyz", scopes: ["inference"], models: null, created_at: 100, expires_at: null };
@@ -64,7 +65,7 @@ describe("audit query", () => {
   const q = (s: string) => parseAuditQuery(new URLSearchParams(s));
 
   it("defaults to 20 newest events of any type and time", () => {
-    expect(q("")).toEqual({ limit: 20, after: null, since: null, until: null, types: null });
+    expect(q("")).toEqual({ limit: 20, after: null, before: null, since: null, until: null, types: null });
   });
 
   it("turns gt/gte/lt/lte into one inclusive range, the tighter bound winning", () => {
@@ -77,9 +78,16 @@ describe("audit query", () => {
     expect(q("event_types=project.created,project.updated").types).toEqual(["project.created", "project.updated"]);
   });
 
-  it("round-trips audit ids to their sequence number", () => {
-    expect(auditSeq(auditId("proj_x-y", 42))).toBe(42);
-    expect(auditSeq("audit_log-nope")).toBe(null);
+  it("round-trips audit ids to their project and sequence number", () => {
+    expect(parseAuditId(auditId("proj_x-y", 42))).toEqual({ project_id: "proj_x-y", seq: 42 });
+    expect(parseAuditId("audit_log-nope")).toBe(null);
+    expect(parseAuditId("audit_log-proj_a.1.2")).toBe(null);
+  });
+
+  it("takes after or before as a cursor, not both", () => {
+    expect(q("before=audit_log-proj_a.3")).toMatchObject({ after: null, before: { project_id: "proj_a", seq: 3 } });
+    expect(() => q("after=audit_log-proj_a.3&before=audit_log-proj_a.1")).toThrow(/not both/);
+    expect(() => q("before=nope")).toThrow(/before/);
   });
 
   it.each(["0", "101", "-1", "1.5", "ten", ""])("refuses limit=%s", (v) => {

@@ -1,8 +1,9 @@
-// Unit tests for the simulated GPU origin (sim/origin.ts) that integration, e2e and bench suites rely on.
+// The simulated GPU origin (sim/origin.ts) that the integration, e2e and bench suites rely on,
+// driven over real HTTP: it starts a server, so it runs at integration level, in Node.
 import { get as httpGet } from "node:http";
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
-import { startSimOrigin, parseSseEvents, chatPromptTokens } from "../../sim/origin.ts";
-import type { SimOrigin } from "../../sim/origin.ts";
+import { startSimOrigin, parseSseEvents, chatPromptTokens } from "../../../sim/origin.ts";
+import type { SimOrigin } from "../../../sim/origin.ts";
 
 let origin: SimOrigin;
 
