@@ -5,14 +5,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { keyIndexKey } from "../src/storage/kv-keys.ts";
 import { migrate, type Migration } from "../src/storage/migrate.ts";
-import { decideClaim, type Holder } from "../src/auth/key-claim.ts";
+import { decideClaim, type ClaimInput, type Holder } from "../src/auth/key-claim.ts";
 import { parseKeyRecord } from "../src/auth/key-record.ts";
-
-export interface ClaimInput {
-  hash: string;
-  project_id: string;
-  key_id: string;
-}
 
 /**
  * Tables: holder, at most one row: the project and key holding this hash's secret, and

@@ -1,21 +1,15 @@
 // The project object's tracing table (schema version 3, src/projects/schema.ts): one row (the destination), its credential sealed with
 // TRACING_KEY, and a version that grows on every change so edge caches can tell old from new.
 
-import { authorizationOf, tracesEndpoint, type Credential, type TracingInput, type TracingView } from "../src/tracing/destination.ts";
+import { authorizationOf, tracesEndpoint, type Credential, type EdgeTracing, type TracingInput, type TracingView } from "../src/tracing/destination.ts";
+
+export type { EdgeTracing };
 import { open, seal } from "../src/tracing/credential-box.ts";
 import type { Capture } from "../src/tracing/traced-inference.ts";
 import type { AuditDetails, Json } from "../src/projects/types.ts";
 
 type Row = { tracking_uri: string; experiment_id: string; capture: string; credential_type: string | null; credential_box: string | null; updated_at: number };
 
-/** What the edge needs to export: the plaintext Authorization stays inside Workers. */
-export interface EdgeTracing {
-  version: number;
-  endpoint: string;
-  experimentId: string;
-  capture: Capture;
-  authorization: string | null;
-}
 
 const row = (sql: SqlStorage): Row | undefined => sql.exec<Row>("SELECT * FROM tracing").toArray()[0];
 

@@ -9,7 +9,7 @@ import { KvIndex, type KvEntry } from "../src/projects/kv-index.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
 import { authorize, type Action, type Authority, type Grant } from "../src/auth/permissions.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
-import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, PROJECT_MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey } from "../src/projects/schema.ts";
+import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MAX_KV_EXPIRATION_S, PROJECT_MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey } from "../src/projects/schema.ts";
 import type { AuditRow, KeyRow, ProjectRow } from "../src/projects/schema.ts";
 import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
@@ -310,7 +310,10 @@ export class ProjectObject extends DurableObject<Env> {
     if (row === undefined) return null;
     const key = toKey(row);
     const entry: KvEntry = { value: JSON.stringify({ ...keyRecordFor(key, project), ...tracingFlag(this.ctx.storage.sql) }) };
-    if (key.expires_at !== null) entry.expiration = Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);
+    // KV's expiration only tidies up (the edge refuses an expired key by its record), and it
+    // holds 32-bit seconds: a key that outlives 2038 keeps its record until it is deleted.
+    const expiration = key.expires_at === null ? null : Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);
+    if (expiration !== null && expiration <= MAX_KV_EXPIRATION_S) entry.expiration = expiration;
     return entry;
   }
 

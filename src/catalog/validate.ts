@@ -115,7 +115,10 @@ function checkModel(c: Checker, m: Obj, p: string): void {
     for (const k of ["released", "deprecated", "sunset"]) c.str(lc, k, `${p}.lifecycle`, true, DATE);
     c.str(lc, "successor", `${p}.lifecycle`, true, ID);
   }
-  const origins = m.origins;
+  checkOrigins(c, m.origins, p);
+}
+
+function checkOrigins(c: Checker, origins: unknown, p: string): void {
   if (!Array.isArray(origins) || origins.length === 0) {
     c.fail(`${p}.origins`, "must be a non-empty array");
     return;

@@ -9,6 +9,8 @@ import type { Actor, AuditEntry, AuditSlice, AuditType, StoredKey } from "./type
 export const MAX_KEYS_PER_PROJECT = 500;
 /** KV drops a record this long after its key expired: the edge says "expired" meanwhile. */
 export const EXPIRED_RECORD_GRACE_S = 86_400;
+/** The latest expiration KV takes: a signed 32-bit count of Unix seconds (2038-01-19). */
+export const MAX_KV_EXPIRATION_S = 2 ** 31 - 1;
 
 /**
  * Tables. Times are unix seconds, as OpenAI's Admin API gives them.

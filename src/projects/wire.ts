@@ -1,13 +1,12 @@
 // The management API's wire objects (after OpenAI's Admin API), the typed stub of a
 // project's object, and the one mapping from its refusals to wire errors.
 
-import { denied, projectNotFound, requireProject, type Principal } from "../auth/principal.ts";
+import { denied, projectNotFound, requireProject, type Principal } from "./principal.ts";
 import { ApiError } from "../openai/errors.ts";
-import type { ProjectObject } from "../../durable-objects/project.ts";
 import { auditId } from "./audit-page.ts";
 import type { AuditDetails, AuditEntry, Outcome, Project, Refusal, StoredKey } from "./types.ts";
 
-export const projectStub = (env: Env, projectId: string): DurableObjectStub<ProjectObject> =>
+export const projectStub = (env: Env, projectId: string): ReturnType<Env["PROJECTS"]["get"]> =>
   env.PROJECTS.get(env.PROJECTS.idFromName(projectId));
 
 /**

@@ -3,7 +3,7 @@
 
 import { generateKey, hashKey } from "../auth/api-key.ts";
 import { resetKeyCache } from "../auth/authenticate.ts";
-import { actorOf, managementPrincipal, requireProject, type Principal } from "../auth/principal.ts";
+import { actorOf, managementPrincipal, requireProject, type Principal } from "../projects/principal.ts";
 import type { Action } from "../auth/permissions.ts";
 import { jsonResponse } from "../http/json.ts";
 import { redact } from "../projects/changes.ts";

@@ -2,7 +2,7 @@
 // changes, newest first, paged (after/before) and filtered like OpenAI's audit-log API. The
 // admin reads every project, or those named; a key reads its own project's.
 
-import { managementPrincipal, type Principal } from "../auth/principal.ts";
+import { managementPrincipal, type Principal } from "../projects/principal.ts";
 import { jsonResponse } from "../http/json.ts";
 import { invalidRequest } from "../openai/errors.ts";
 import { listProjectIds } from "../projects/directory.ts";

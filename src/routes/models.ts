@@ -3,7 +3,7 @@
 import { authenticate } from "../auth/authenticate.ts";
 import type { KeyRecord } from "../auth/key-record.ts";
 import { authorize } from "../auth/permissions.ts";
-import { denied } from "../auth/principal.ts";
+import { denied } from "../projects/principal.ts";
 import { lifecycleStatus } from "../catalog/lifecycle.ts";
 import { modelNotFound } from "../catalog/model-access.ts";
 import { modelCard } from "../catalog/model-card.ts";

@@ -2,7 +2,7 @@
 // 'keys' scope may read its own project (its name, status and limits).
 
 import { resetKeyCache } from "../auth/authenticate.ts";
-import { actorOf, managementPrincipal, requireAdmin, requireProject } from "../auth/principal.ts";
+import { actorOf, managementPrincipal, requireAdmin, requireProject } from "../projects/principal.ts";
 import { jsonResponse } from "../http/json.ts";
 import { listProjectIds } from "../projects/directory.ts";
 import { parseAfter, parseLimit } from "../projects/query.ts";

@@ -2,7 +2,7 @@
 // set and removed by the admin or a 'keys' key of the project. The credential is write-only.
 
 import { resetKeyCache } from "../auth/authenticate.ts";
-import { actorOf, managementPrincipal, requireProject } from "../auth/principal.ts";
+import { actorOf, managementPrincipal, requireProject } from "../projects/principal.ts";
 import { jsonResponse } from "../http/json.ts";
 import { ApiError } from "../openai/errors.ts";
 import { readManagementBody } from "../projects/management-input.ts";

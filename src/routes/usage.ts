@@ -2,7 +2,7 @@
 // OpenAI's usage API shape) or as a CSV export. The admin reads any project; a key with
 // the "usage" scope reads its own.
 
-import { managementPrincipal, type Principal } from "../auth/principal.ts";
+import { managementPrincipal, type Principal } from "../projects/principal.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
 import { ApiError, invalidRequest } from "../openai/errors.ts";

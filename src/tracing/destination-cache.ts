@@ -1,7 +1,7 @@
 // The edge's copy of each tracing project's destination, by project and tracing version:
 // a tracing project costs one object call per isolate and change; others never get here.
 
-import type { EdgeTracing } from "../../durable-objects/project-tracing.ts";
+import type { EdgeTracing } from "./destination.ts";
 import { projectStub } from "../projects/wire.ts";
 
 const MAX_ENTRIES = 1_000;

@@ -24,6 +24,15 @@ export interface TracingView {
   updated_at: number;
 }
 
+/** What the edge needs to export: the plaintext Authorization stays inside Workers. */
+export interface EdgeTracing {
+  version: number;
+  endpoint: string;
+  experimentId: string;
+  capture: Capture;
+  authorization: string | null;
+}
+
 const EXPERIMENT_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const MAX_URI = 2048;
 const MAX_SECRET = 4096;

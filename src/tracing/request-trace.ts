@@ -2,7 +2,7 @@
 // experiment), the destination lookup started early, the answer captured for "full", and
 // the finisher that turns the ended inference into a queued span. Untraced keys never get here.
 
-import type { EdgeTracing } from "../../durable-objects/project-tracing.ts";
+import type { EdgeTracing } from "./destination.ts";
 import type { KeyRecord } from "../auth/key-record.ts";
 import type { ModelEntry } from "../catalog/types.ts";
 import { invalidRequest } from "../openai/errors.ts";

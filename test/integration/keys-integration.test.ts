@@ -63,6 +63,13 @@ describe("API key lifecycle", () => {
     await expectError(await chat(k.value), 401, "expired_api_key");
   });
 
+  it("serves a key that expires after 2038, past what a KV expiration can hold", async () => {
+    const project = await createProject();
+    const k = await createApiKey(project.id, { expires_at: 2_208_988_800 }); // 2040-01-01
+    expect(k.expires_at).toBe(2_208_988_800);
+    expect((await chat(k.value)).status).toBe(200);
+  });
+
   it("gives a new expiry through an update", async () => {
     const project = await createProject();
     const k = await createApiKey(project.id);

@@ -1,13 +1,14 @@
 // Who is calling the management and usage API: the operators' admin credential, or a
 // project key, which sees its own project only. Every check goes through auth/permissions.ts.
+// It lives with the projects: it authorizes over them, and auth/ stays below this folder.
 
 import { ApiError } from "../openai/errors.ts";
-import type { Actor } from "../projects/types.ts";
-import { PROJECT_ID } from "../projects/validate.ts";
-import { isAdmin } from "./admin.ts";
-import { authenticate } from "./authenticate.ts";
-import type { KeyRecord } from "./key-record.ts";
-import { authorize, type Action, type Authority, type Denial } from "./permissions.ts";
+import { isAdmin } from "../auth/admin.ts";
+import { authenticate } from "../auth/authenticate.ts";
+import type { KeyRecord } from "../auth/key-record.ts";
+import { authorize, type Action, type Authority, type Denial } from "../auth/permissions.ts";
+import type { Actor } from "./types.ts";
+import { PROJECT_ID } from "./validate.ts";
 
 export type Principal = { kind: "admin" } | { kind: "key"; record: KeyRecord };
 
