@@ -5,6 +5,7 @@ import { errorResponses, errorSchemas } from "./errors.ts";
 import { headers } from "./headers.ts";
 import { inferencePaths } from "./paths-inference.ts";
 import { managementPaths } from "./paths-management.ts";
+import { tracingPaths, tracingSchemas } from "./paths-tracing.ts";
 import { inferenceSchemas } from "./schemas-inference.ts";
 import { managementSchemas } from "./schemas-management.ts";
 import type { Document } from "./types.ts";
@@ -25,11 +26,12 @@ export const openApiDocument: Document = {
     { name: "api_keys", description: "A project's API keys." },
     { name: "audit_logs", description: "Every change to a project and its keys." },
     { name: "usage", description: "Metered tokens and their cost." },
+    { name: "tracing", description: "Each inference as a span in the project's own MLflow experiment." },
     { name: "meta", description: "This document." },
   ],
-  paths: { ...inferencePaths, ...managementPaths },
+  paths: { ...inferencePaths, ...managementPaths, ...tracingPaths },
   components: {
-    schemas: { ...errorSchemas, ...inferenceSchemas, ...managementSchemas },
+    schemas: { ...errorSchemas, ...inferenceSchemas, ...managementSchemas, ...tracingSchemas },
     responses: errorResponses,
     headers,
     parameters: {
