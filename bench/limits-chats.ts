@@ -1,10 +1,11 @@
 // The realistic half of `npm run bench:limits`: chats without max_tokens whose answers are
 // skewed (many short, a few long), offered at a share of the TPM by many clients, through
 // the Worker's own lease and admission code in simulated time. Reservations are either
-// today's fixed 256 or learned (completion-sketch.ts); callers either take the 429 or send
+// the old fixed 256, the learned p99 (the first learned rule) or the learned mean
+// (completion-sketch.ts, today's); callers either take the 429 or send
 // Prefer: wait. Prints how much of the limit is usable and whether the stated bound holds.
 
-import { addCounts, countsOf, emptySketch, reservedPerChoice } from "../src/quota/completion-sketch.ts";
+import { addCounts, countsOf, emptySketch, quantilePerChoice, reservedPerChoice, type Sketch } from "../src/quota/completion-sketch.ts";
 import { COMPLETION_WEIGHT, EXPECTED_COMPLETION } from "../src/quota/estimate.ts";
 import { grantWithLease, returnLease } from "../src/quota/lease.ts";
 import { LeaseHolder } from "../src/quota/lease-holder.ts";
@@ -21,6 +22,8 @@ export interface ChatRun {
   /** Worst 60-s window above limit + burst, and above the stated bound (limit + burst + X_end + F_start). */
   overLimitBurst: number;
   overBound: number;
+  /** The largest X_end of any window: the excess over reservation of requests in flight at its end. */
+  xEndMax: number;
   /** Of the requests over the limit when they came: the share admitted after a wait, not refused. */
   waitedShare: number;
   waitP50: number;
@@ -29,9 +32,9 @@ export interface ChatRun {
 
 /** LONG_SHARE long answers (100-1500 tokens, most near 100), the rest short (5-60); prompts of 20-300 tokens. */
 export const LONG_SHARE = Number(process.env.LONG_SHARE ?? 0.05);
-function chatOf(rnd: () => number): { prompt: number; completion: number } {
+function chatOf(rnd: () => number, longShare = LONG_SHARE): { prompt: number; completion: number } {
   const prompt = 20 + Math.floor(rnd() * 280);
-  const completion = rnd() >= LONG_SHARE ? 5 + Math.floor(rnd() * 55) : 100 + Math.floor(rnd() ** 2 * 1400);
+  const completion = rnd() >= longShare ? 5 + Math.floor(rnd() * 55) : 100 + Math.floor(rnd() ** 2 * 1400);
   return { prompt, completion };
 }
 
@@ -48,10 +51,11 @@ interface Done {
 }
 
 /** The bound of docs/design/rate-limits.md, checked over windows that open at each start. */
-function windows(done: Done[], allowed: number): { overLimitBurst: number; overBound: number } {
+function windows(done: Done[], allowed: number): { overLimitBurst: number; overBound: number; xEndMax: number } {
   const byStart = [...done].sort((a, b) => a.start - b.start);
   let overLimitBurst = 0;
   let overBound = 0;
+  let xEndMax = 0;
   for (let i = 0; i < byStart.length; i++) {
     const a = byStart[i]!.start;
     const b = a + MINUTE_MS;
@@ -64,29 +68,34 @@ function windows(done: Done[], allowed: number): { overLimitBurst: number; overB
     }
     let fStart = 0;
     for (const d of done) if (d.start < a && d.end >= a && d.end < b) fStart += Math.max(0, d.reserved - d.used);
+    xEndMax = Math.max(xEndMax, xEnd);
     overLimitBurst = Math.max(overLimitBurst, used - allowed);
     overBound = Math.max(overBound, used - (allowed + xEnd + fStart));
   }
-  return { overLimitBurst: Math.max(0, overLimitBurst), overBound: Math.max(0, overBound) };
+  return { overLimitBurst: Math.max(0, overLimitBurst), overBound: Math.max(0, overBound), xEndMax };
 }
+
+/** How a request without max_tokens reserves its completion: fixed 256 (first), learned p99 (second), learned mean (now). */
+export type Reservation = "fixed" | "p99" | "mean";
+const perChoice = (r: Reservation, s: Sketch): number => (r === "fixed" ? EXPECTED_COMPLETION : r === "p99" ? quantilePerChoice(s, 0.99) : reservedPerChoice(s));
 
 type Ev =
   | { at: number; kind: "arrive"; prompt: number; completion: number; isolate: number }
   | { at: number; kind: "settle"; granted: Units; used: Units; sample: number; isolate: number }
   | { at: number; kind: "flush"; isolate: number };
 
-export function simulateChats(limits: Limits, load: number, opts: { clients: number; durationMs: number; seed: number; isolates: number; learned: boolean; waitMs: number; quantile?: number }): ChatRun {
+export function simulateChats(limits: Limits, load: number, opts: { clients: number; durationMs: number; seed: number; isolates: number; waitMs: number; reservation: Reservation; longShare?: number }): ChatRun {
   const rnd = prng(opts.seed);
   let probe = 0;
   for (let i = 0; i < 10_000; i++) {
-    const c = chatOf(rnd);
+    const c = chatOf(rnd, opts.longShare);
     probe += c.prompt + COMPLETION_WEIGHT * c.completion;
   }
   const perMinute = (load * limits.tpm) / (probe / 10_000);
   const meanGapMs = (MINUTE_MS * opts.clients) / perMinute;
   const queue: Ev[] = [];
   for (let c = 0; c < opts.clients; c++) {
-    for (let t = -Math.log(1 - rnd()) * meanGapMs; t < opts.durationMs; t += -Math.log(1 - rnd()) * meanGapMs) queue.push({ at: Math.floor(t), kind: "arrive", ...chatOf(rnd), isolate: c % opts.isolates });
+    for (let t = -Math.log(1 - rnd()) * meanGapMs; t < opts.durationMs; t += -Math.log(1 - rnd()) * meanGapMs) queue.push({ at: Math.floor(t), kind: "arrive", ...chatOf(rnd, opts.longShare), isolate: c % opts.isolates });
   }
   queue.sort((a, b) => a.at - b.at);
   const push = (ev: Ev): void => {
@@ -111,8 +120,8 @@ export function simulateChats(limits: Limits, load: number, opts: { clients: num
       const batch = batches.get(ev.isolate)!;
       batches.delete(ev.isolate);
       state = settleNet(limits, state, batch.net, ev.at);
-      if (opts.learned) sketch = addCounts(sketch, countsOf(batch.samples));
-      known[ev.isolate] = opts.learned ? reservedPerChoice(sketch, opts.quantile) : EXPECTED_COMPLETION;
+      sketch = addCounts(sketch, countsOf(batch.samples));
+      known[ev.isolate] = perChoice(opts.reservation, sketch);
       continue;
     }
     if (ev.kind === "settle") {
@@ -129,7 +138,7 @@ export function simulateChats(limits: Limits, load: number, opts: { clients: num
     }
     attempts++;
     const holder = holders[ev.isolate]!;
-    const learnedNow = opts.learned ? reservedPerChoice(sketch, opts.quantile) : EXPECTED_COMPLETION;
+    const learnedNow = perChoice(opts.reservation, sketch);
     const leaseWant = { requests: 1, tokens: ev.prompt + COMPLETION_WEIGHT * known[ev.isolate]! };
     let granted: Units | null = holder.take(NAME, limits, leaseWant, ev.at) !== null ? leaseWant : null;
     let start = ev.at;

@@ -3,7 +3,7 @@
 // src/quota/rate-limiter.ts; its clock is the object's own.
 
 import { DurableObject } from "cloudflare:workers";
-import { addCounts, emptySketch, reservedPerChoice, type Sketch } from "../src/quota/completion-sketch.ts";
+import { addCounts, emptySketch, quantilePerChoice, reservedPerChoice, type Sketch } from "../src/quota/completion-sketch.ts";
 import { COMPLETION_WEIGHT } from "../src/quota/estimate.ts";
 import { grantWithLease, returnLease } from "../src/quota/lease.ts";
 import type { Returned } from "../src/quota/lease-holder.ts";
@@ -141,9 +141,9 @@ export class LimiterObject extends DurableObject<Env> {
       .map((r) => ({ hour: r.hour, keyId: r.key_id, requests: r.requests, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens }));
   }
 
-  /** The learned reservation as it stands, and the histogram behind it: for tests and operators. */
-  learnedReservation(): { perChoice: number; sketch: Sketch } {
-    return { perChoice: reservedPerChoice(this.sketch), sketch: [...this.sketch] };
+  /** The learned reservation as it stands, the p99 the docs' bound speaks of, and the histogram: for tests and operators. */
+  learnedReservation(): { perChoice: number; p99: number; sketch: Sketch } {
+    return { perChoice: reservedPerChoice(this.sketch), p99: quantilePerChoice(this.sketch), sketch: [...this.sketch] };
   }
 
   /**

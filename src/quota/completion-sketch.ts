@@ -1,6 +1,6 @@
 // What requests without max_tokens really generate, per project and model: a small
 // fixed histogram of completion tokens per choice, decayed so it follows recent traffic,
-// and the reservation it yields (a high quantile, never below what is safe).
+// and the reservation it yields (the mean read from bin upper bounds, never below what is safe).
 
 /**
  * Bin upper bounds in tokens, about x1.5 apart: a quantile read from the histogram is the
@@ -16,7 +16,7 @@ export const BIN_UPPER: readonly number[] = [
 export const DEFAULT_RESERVED = 256;
 /** Samples (decayed weight) needed before the learned quantile replaces the default. */
 export const MIN_SAMPLES = 20;
-/** The quantile reserved: 99 in 100 requests fit their reservation. */
+/** The quantile reported beside the reservation (what 99 in 100 answers fit): the docs' bound uses it. */
 export const QUANTILE = 0.99;
 /** Never reserve less than this per choice, whatever was learned. */
 export const MIN_RESERVED = 16;
@@ -50,11 +50,11 @@ export function addCounts(s: Sketch, counts: readonly number[]): Sketch {
 }
 
 /**
- * Completion tokens reserved per choice: the upper bound of the bin holding the QUANTILE
- * of the weight, at least MIN_RESERVED; DEFAULT_RESERVED while the sketch is too thin.
- * Reading upward from the top means a sliver of weight in a high bin already counts.
+ * The q-quantile per choice: the upper bound of the bin holding it, at least MIN_RESERVED;
+ * DEFAULT_RESERVED while the sketch is too thin. Reading upward from the top means a
+ * sliver of weight in a high bin already counts.
  */
-export function reservedPerChoice(s: Sketch, quantile = QUANTILE): number {
+export function quantilePerChoice(s: Sketch, quantile = QUANTILE): number {
   const sum = total(s);
   if (sum < MIN_SAMPLES) return DEFAULT_RESERVED;
   const above = sum * (1 - quantile);
@@ -64,6 +64,23 @@ export function reservedPerChoice(s: Sketch, quantile = QUANTILE): number {
     if (seen > above) return Math.max(MIN_RESERVED, BIN_UPPER[i]!);
   }
   return DEFAULT_RESERVED;
+}
+
+/**
+ * Completion tokens reserved per choice: the mean of the remembered answers, each read as
+ * its bin's upper bound (so at least the true mean, at most ~50 % above), at least
+ * MIN_RESERVED; DEFAULT_RESERVED while the sketch is too thin. Why the mean and not a
+ * high quantile: with a few long answers the 99th percentile is many times the typical
+ * answer, and reserving it for every request leaves ~30 % of the limit unusable
+ * (docs/design/rate-limits.md). With the mean, reservations sum to what was used over
+ * any stretch of traffic; the long answers' excess is charged at settle, and what a
+ * window can hold above limit + burst is the excess of those still in flight (X_end).
+ */
+export function reservedPerChoice(s: Sketch): number {
+  const sum = total(s);
+  if (sum < MIN_SAMPLES) return DEFAULT_RESERVED;
+  const weighted = s.reduce((a, w, i) => a + w * BIN_UPPER[i]!, 0);
+  return Math.max(MIN_RESERVED, Math.ceil(weighted / sum));
 }
 
 /** Per-bin counts of samples: what a settle batch carries to the object. */

@@ -49,7 +49,7 @@ export const tpmUnits = (u: Usage): number => u.prompt_tokens + COMPLETION_WEIGH
  * that is the worst case, max_tokens per choice, so such a request can never turn out
  * larger than it reserved (as OpenAI counts max_tokens against TPM). Without it, the
  * completion has no bound the caller gave: `learned` is what the limiter object learned
- * this project's answers need (a high quantile, see completion-sketch.ts).
+ * this project's answers need (their mean, see completion-sketch.ts).
  */
 export function reservationFor(req: InferenceRequest, promptTokens: number, learned = EXPECTED_COMPLETION): Units {
   const perChoice = req.maxTokens ?? learned;
