@@ -20,6 +20,7 @@ import { buildConsole } from "./console-build.ts";
 import { DEMO_PROJECT_ID, ensureDemo } from "./demo-project.ts";
 import { loadCatalogFile, putKv } from "./catalog-push.ts";
 import { ROOT, spawnWrangler } from "./wrangler.ts";
+import { startDevFront } from "./dev-front.ts";
 
 export const DEFAULT_DEMO_KEY = "sk-eir-demo-local-development-key-0000";
 /** For local use only: anyone reading this file knows it. */
@@ -46,6 +47,8 @@ const exitEarly = (): void => process.exit(130);
 process.once("SIGINT", exitEarly);
 process.once("SIGTERM", exitEarly);
 const inspectorPort = process.env.INSPECTOR_PORT ? Number(process.env.INSPECTOR_PORT) : await freePort();
+// wrangler dev listens here, behind the Node front on PORT (scripts/dev-front.ts).
+const workerdPort = await freePort();
 
 // A port taken by another program (or another router) fails here, in one line, before
 // anything starts: a readiness probe would otherwise greet the other program as ours.
@@ -78,7 +81,9 @@ const PASSED_VARS = ["BREAKER_FAILURES", "BREAKER_COOLDOWN_MS", "LIMITER_FAILURE
 
 const dev = spawnWrangler(
   [
-    "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled",
+    // The front Worker first: it is the one wrangler serves; the router is its service binding.
+    "dev", "-c", join(ROOT, "scripts/dev-front/wrangler.toml"), "-c", join(ROOT, "wrangler.toml"),
+    "--ip", "127.0.0.1", "--port", String(workerdPort), "--persist-to", stateDir, "--test-scheduled",
     "--inspector-port", String(inspectorPort),
     // "log": the Worker's own lines (the request log) reach this console; wrangler's chatter stays out.
     "--show-interactive-dev-session=false", "--log-level", "log", "--var", `ADMIN_TOKEN:${adminToken}`,
@@ -89,12 +94,14 @@ const dev = spawnWrangler(
   { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ADMIN_TOKEN: adminToken } },
 );
 forwardOutput(dev.stdout);
+const front = await startDevFront(port, workerdPort);
 
 /** wrangler's banner is filtered out, and its "Ready" comes before the demo key exists: readiness is probed. */
 async function announceWhenReady(): Promise<void> {
   for (let i = 0; i < 600; i++) {
     try {
-      await fetch(`http://127.0.0.1:${port}/`);
+      // wrangler's own port: the front on PORT answers 502 until it is up.
+      await fetch(`http://127.0.0.1:${workerdPort}/`);
     } catch {
       await new Promise((r) => setTimeout(r, 200));
       continue;
