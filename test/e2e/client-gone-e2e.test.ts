@@ -10,7 +10,12 @@ const admin = (path: string, init: RequestInit = {}) =>
   fetch(`${router()}${path}`, { ...init, headers: { authorization: `Bearer ${inject("adminToken")}`, "content-type": "application/json", ...init.headers } });
 
 interface SimStats { requests: number; cancelled: number; completed: number; inFlight: number }
-const simStats = async (): Promise<SimStats> => (await fetch(`${inject("simUrl")}/_sim/stats`)).json() as Promise<SimStats>;
+const statsOf = async (url: string): Promise<SimStats> => (await fetch(`${url}/_sim/stats`)).json() as Promise<SimStats>;
+/** Both simulated origins of npm start's dev catalog together: either may serve a request. */
+async function simStats(): Promise<SimStats> {
+  const [a, b] = await Promise.all([statsOf(inject("simUrl")), statsOf(inject("sim2Url"))]);
+  return { requests: a.requests + b.requests, cancelled: a.cancelled + b.cancelled, completed: a.completed + b.completed, inFlight: a.inFlight + b.inFlight };
+}
 
 /** Polls until `ok` holds (the router settles after the client has left); the last value otherwise. */
 async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, tries = 100): Promise<T> {
@@ -47,14 +52,16 @@ describe("a client that leaves under npm start", () => {
     const client = new OpenAI({ apiKey: key, baseURL: `${router()}/v1`, maxRetries: 0 });
     const before = await simStats();
     const gone = new AbortController();
-    const timer = setTimeout(() => gone.abort(), 300);
     const pending = client.chat.completions.create(
       // The simulated origin holds its first byte for 3 s.
       { model: "llama-3.1-8b-instruct", messages: MESSAGES, max_tokens: 16, stream, ...({ sim: { ttftMs: 3000 } } as object) },
       { signal: gone.signal },
     );
+    // The client gives up once the origin is working on it (a few hundred ms in), long before its first byte.
+    const working = await eventually(simStats, (s) => s.inFlight > before.inFlight);
+    expect(working.inFlight - before.inFlight).toBe(1);
+    gone.abort();
     await expect(pending).rejects.toThrow();
-    clearTimeout(timer);
     const after = await eventually(simStats, (s) => s.cancelled > before.cancelled && s.inFlight === before.inFlight);
     expect(after.cancelled - before.cancelled).toBe(1);
     expect(after.completed - before.completed).toBe(0);
