@@ -36,15 +36,13 @@ export function startDevFront(port: number, upstream: number): Promise<Server> {
     }
     const id = randomUUID();
     const up = request({ host: "127.0.0.1", port: upstream, method: req.method, path: req.url, agent, headers: passedHeaders(req.rawHeaders, [ID_HEADER, id]) });
-    let answered = false;
     res.on("close", () => {
       if (res.writableFinished) return;
-      // The client left before the whole answer was written.
-      if (!answered || !res.writableFinished) cancel(id);
+      // The client left before the whole answer was written: before its first byte or mid-stream.
+      cancel(id);
       up.destroy();
     });
     up.on("response", (ur) => {
-      answered = true;
       res.writeHead(ur.statusCode ?? 502, ur.statusMessage, passedHeaders(ur.rawHeaders));
       res.flushHeaders();
       ur.pipe(res);

@@ -1,5 +1,6 @@
 // npm start: the router on http://127.0.0.1:8787 with the dev catalog, a demo key and a
-// simulated GPU origin, in one command.
+// simulated GPU origin, in one command. PORT is a Node front (scripts/dev-front.ts) before
+// wrangler dev, so a client that hangs up cancels its request as at Cloudflare's edge.
 //   PORT               router port (8787)
 //   SIM_ORIGIN_PORT    simulated origin port (8790; 0 picks a free one)
 //   SIM_ORIGIN_2_PORT  if set, a second simulated origin (region eu-west) on this port,
@@ -79,6 +80,8 @@ await putKv([{ key: CATALOG_KEY, value: JSON.stringify(catalog) }], { remote: fa
 
 const PASSED_VARS = ["BREAKER_FAILURES", "BREAKER_COOLDOWN_MS", "LIMITER_FAILURE_MODE", "MAX_BODY_BYTES"] as const;
 
+// Answers 502 until wrangler is up; listening first, so a lost race for PORT leaves no wrangler behind.
+const front = await startDevFront(port, workerdPort);
 const dev = spawnWrangler(
   [
     // The front Worker first: it is the one wrangler serves; the router is its service binding.
@@ -94,7 +97,6 @@ const dev = spawnWrangler(
   { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ADMIN_TOKEN: adminToken } },
 );
 forwardOutput(dev.stdout);
-const front = await startDevFront(port, workerdPort);
 
 /** wrangler's banner is filtered out, and its "Ready" comes before the demo key exists: readiness is probed. */
 async function announceWhenReady(): Promise<void> {
@@ -136,7 +138,8 @@ const stop = async (code: number): Promise<void> => {
   if (stopping) return;
   stopping = true;
   dev.kill("SIGTERM");
-  await Promise.all([sim.close(), sim2?.close()]);
+  front.closeAllConnections();
+  await Promise.all([sim.close(), sim2?.close(), new Promise((r) => front.close(r))]);
   process.exit(code);
 };
 dev.on("exit", (code) => void stop(code ?? 1));
@@ -169,12 +172,15 @@ function freePort(): Promise<number> {
  * request): what is left is the Worker's output, the request log among it, and warnings.
  */
 function forwardOutput(out: NodeJS.ReadableStream | null): void {
-  const chatter = /^(\s*⛅️|─+$|Using secrets|Your Worker has access|Binding\s|env\.\S+ \(|⎔ |\[wrangler:info\]|\s*$)/;
+  const chatter =
+    /^(\s*⛅️|─+$|Using secrets|Your Worker has access|\S+ has access to the following bindings|Service bindings, Durable Object bindings|❓ Your types|Binding\s|env\.\S+ \(|⎔ |\[wrangler:info\]|\s*$)/;
+  // With two Workers, wrangler names the one a line comes from; the router's lines stay as before.
+  const routerPrefix = /^\[edge-inference-router\] /;
   let rest = "";
   out?.on("data", (d: Buffer) => {
     const lines = (rest + d.toString()).split("\n");
     rest = lines.pop() ?? "";
-    const keep = lines.filter((l) => !chatter.test(l));
+    const keep = lines.filter((l) => !chatter.test(l)).map((l) => l.replace(routerPrefix, ""));
     if (keep.length > 0) process.stdout.write(`${keep.join("\n")}\n`);
   });
 }

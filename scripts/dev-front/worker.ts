@@ -31,8 +31,10 @@ export default {
       res = await env.ROUTER.fetch(new Request(req, { headers, signal: controller.signal }));
     } catch (err) {
       live.delete(id);
-      // The client is gone (or the router failed before answering): nobody reads this.
-      return new Response(null, { status: controller.signal.aborted ? 499 : 502, statusText: String(err) });
+      // The client is gone: nobody reads this.
+      if (controller.signal.aborted) return new Response(null, { status: 499 });
+      const error = { message: `The router failed before answering: ${String(err)}`, type: "server_error", param: null, code: "router_failed" };
+      return Response.json({ error }, { status: 502 });
     }
     if (res.body === null) {
       live.delete(id);
