@@ -1,5 +1,6 @@
 // npm start: the router on http://127.0.0.1:8787 with the dev catalog, a demo key and a
-// simulated GPU origin, in one command.
+// simulated GPU origin, in one command. PORT is a Node front (scripts/dev-front.ts) before
+// wrangler dev, so a client that hangs up cancels its request as at Cloudflare's edge.
 //   PORT               router port (8787)
 //   SIM_ORIGIN_PORT    simulated origin port (8790; 0 picks a free one)
 //   SIM_ORIGIN_2_PORT  if set, a second simulated origin (region eu-west) on this port,
@@ -24,6 +25,7 @@ import { DEMO_PROJECT_ID, ensureDemo } from "./demo-project.ts";
 import { loadCatalogFile, putKv } from "./catalog-push.ts";
 import { ROOT, spawnWrangler } from "./wrangler.ts";
 import { startTraceReceiver } from "../test/support/trace-receiver.ts";
+import { startDevFront } from "./dev-front.ts";
 
 export const DEFAULT_DEMO_KEY = "sk-eir-demo-local-development-key-0000";
 /** For local use only: anyone reading this file knows it. */
@@ -52,6 +54,8 @@ const exitEarly = (): void => process.exit(130);
 process.once("SIGINT", exitEarly);
 process.once("SIGTERM", exitEarly);
 const inspectorPort = process.env.INSPECTOR_PORT ? Number(process.env.INSPECTOR_PORT) : await freePort();
+// wrangler dev listens here, behind the Node front on PORT (scripts/dev-front.ts).
+const workerdPort = await freePort();
 
 // A port taken by another program (or another router) fails here, in one line, before
 // anything starts: a readiness probe would otherwise greet the other program as ours.
@@ -82,9 +86,13 @@ await putKv([{ key: CATALOG_KEY, value: JSON.stringify(catalog) }], { remote: fa
 
 const PASSED_VARS = ["BREAKER_FAILURES", "BREAKER_COOLDOWN_MS", "LIMITER_FAILURE_MODE", "MAX_BODY_BYTES"] as const;
 
+// Answers 502 until wrangler is up; listening first, so a lost race for PORT leaves no wrangler behind.
+const front = await startDevFront(port, workerdPort);
 const dev = spawnWrangler(
   [
-    "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled",
+    // The front Worker first: it is the one wrangler serves; the router is its service binding.
+    "dev", "-c", join(ROOT, "scripts/dev-front/wrangler.toml"), "-c", join(ROOT, "wrangler.toml"),
+    "--ip", "127.0.0.1", "--port", String(workerdPort), "--persist-to", stateDir, "--test-scheduled",
     "--inspector-port", String(inspectorPort),
     // "log": the Worker's own lines (the request log) reach this console; wrangler's chatter stays out.
     "--show-interactive-dev-session=false", "--log-level", "log", "--var", `ADMIN_TOKEN:${adminToken}`, "--var", `TRACING_KEY:${tracingKey}`,
@@ -100,7 +108,8 @@ forwardOutput(dev.stdout);
 async function announceWhenReady(): Promise<void> {
   for (let i = 0; i < 600; i++) {
     try {
-      await fetch(`http://127.0.0.1:${port}/`);
+      // wrangler's own port: the front on PORT answers 502 until it is up.
+      await fetch(`http://127.0.0.1:${workerdPort}/`);
     } catch {
       await new Promise((r) => setTimeout(r, 200));
       continue;
@@ -148,7 +157,8 @@ const stop = async (code: number): Promise<void> => {
   if (stopping) return;
   stopping = true;
   dev.kill("SIGTERM");
-  await Promise.all([sim.close(), sim2?.close(), receiver?.close()]);
+  front.closeAllConnections();
+  await Promise.all([sim.close(), sim2?.close(), receiver?.close(), new Promise((r) => front.close(r))]);
   process.exit(code);
 };
 dev.on("exit", (code) => void stop(code ?? 1));
@@ -181,12 +191,15 @@ function freePort(): Promise<number> {
  * request): what is left is the Worker's output, the request log among it, and warnings.
  */
 function forwardOutput(out: NodeJS.ReadableStream | null): void {
-  const chatter = /^(\s*⛅️|─+$|Using secrets|Your Worker has access|Binding\s|env\.\S+ \(|⎔ |\[wrangler:info\]|\s*$)/;
+  const chatter =
+    /^(\s*⛅️|─+$|Using secrets|Your Worker has access|\S+ has access to the following bindings|Service bindings, Durable Object bindings|❓ Your types|Binding\s|env\.\S+ \(|⎔ |\[wrangler:info\]|\s*$)/;
+  // With two Workers, wrangler names the one a line comes from; the router's lines stay as before.
+  const routerPrefix = /^\[edge-inference-router\] /;
   let rest = "";
   out?.on("data", (d: Buffer) => {
     const lines = (rest + d.toString()).split("\n");
     rest = lines.pop() ?? "";
-    const keep = lines.filter((l) => !chatter.test(l));
+    const keep = lines.filter((l) => !chatter.test(l)).map((l) => l.replace(routerPrefix, ""));
     if (keep.length > 0) process.stdout.write(`${keep.join("\n")}\n`);
   });
 }
