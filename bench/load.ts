@@ -10,6 +10,12 @@ const PATH = "/v1/chat/completions";
 const HEADERS = { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json" };
 
 /**
+ * Streams ask for usage as the AI SDK and LangChain do (the relay's native path);
+ * BENCH_STREAM_USAGE=0 leaves it out, so the router strips the usage chunk in JavaScript.
+ */
+const STREAM = process.env.BENCH_STREAM_USAGE === "0" ? { stream: true } : { stream: true, stream_options: { include_usage: true } };
+
+/**
  * Where load goes: a base URL, or a peer that needs its own headers and drops the body's
  * `sim` object (Portkey forwards only the parameters it knows), so that the origin's
  * behaviour is set for it globally through `simControl` (the origin's URL) for the phase.
@@ -136,7 +142,7 @@ async function pool<T>(count: number, concurrency: number, job: () => Promise<T>
 export async function timeToFirstToken(base: Target, count: number, concurrency: number): Promise<{ p50_ms: number; p99_ms: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const sim = { tokens: 4, itlMs: 2 };
-  const body = chatBody(sim, { stream: true });
+  const body = chatBody(sim, STREAM);
   const results = await withSim(base, sim, () => pool(count, concurrency, () => streamOnce(agent, base, body)));
   agent.destroy();
   const t = results.map((r) => r.ttftMs).sort((a, b) => a - b);
@@ -147,7 +153,7 @@ export async function timeToFirstToken(base: Target, count: number, concurrency:
 export async function relayedTokensPerSecond(base: Target, streams: number, tokens: number): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: streams });
   const sim = { tokens, itlMs: 0 };
-  const body = chatBody(sim, { stream: true });
+  const body = chatBody(sim, STREAM);
   const t0 = performance.now();
   const results = await withSim(base, sim, () => Promise.all(Array.from({ length: streams }, () => streamOnce(agent, base, body))));
   const seconds = (performance.now() - t0) / 1000;
@@ -168,7 +174,7 @@ export async function holdStreams<T>(
 ): Promise<{ samples: T[]; events: number[] }> {
   const agent = new Agent({ keepAlive: false, maxSockets: count });
   const sim = { tokens: 1_000_000, itlMs };
-  const body = chatBody(sim, { stream: true });
+  const body = chatBody(sim, STREAM);
   const tally = { events: 0 };
   return withSim(base, sim, () => holding(agent, base, body, count, at, sample, tally));
 }
@@ -201,7 +207,7 @@ async function holding<T>(agent: Agent, base: Target, body: string, count: numbe
 export async function streamLoad(base: Target, opts: { count: number; concurrency: number; tokens: number; itlMs: number; extra?: Record<string, unknown> }): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
   const sim = { tokens: opts.tokens, itlMs: opts.itlMs };
-  const body = chatBody(sim, { stream: true, ...opts.extra });
+  const body = chatBody(sim, { ...STREAM, ...opts.extra });
   const results = await withSim(base, sim, () => pool(opts.count, opts.concurrency, () => streamOnce(agent, base, body)));
   agent.destroy();
   return results.reduce((n, r) => n + r.events, 0);

@@ -8,6 +8,7 @@
 //   BENCH_STREAMS      long streams held open for the memory figure (200)
 //   BENCH_INSPECTOR_PORT  workerd's inspector, to force a GC and read each isolate's heap (a free port)
 //   BENCH_PEER         0: leave out the Portkey peer (peer.ts installs and starts it)
+//   BENCH_STREAM_USAGE 0: streams without stream_options.include_usage (the relay then strips usage in JS)
 //   BENCH_PEER_WARM_SECONDS  longest warm-up of the peer, until its CPU per request is flat (30)
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
