@@ -4,19 +4,25 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { keyIndexKey } from "../src/storage/kv-keys.ts";
-import { decideClaim, type Holder } from "../src/auth/key-claim.ts";
+import { migrate, type Migration } from "../src/storage/migrate.ts";
+import { decideClaim, type ClaimInput, type Holder } from "../src/auth/key-claim.ts";
 import { parseKeyRecord } from "../src/auth/key-record.ts";
 
-export interface ClaimInput {
-  hash: string;
-  project_id: string;
-  key_id: string;
-}
+/**
+ * Tables: holder, at most one row: the project and key holding this hash's secret, and
+ * when it claimed it (unix ms). No row: the secret is free.
+ */
+const KEY_CLAIM_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: ["CREATE TABLE holder (one INTEGER PRIMARY KEY CHECK (one = 1), project_id TEXT NOT NULL, key_id TEXT NOT NULL, claimed_at INTEGER NOT NULL)"],
+  },
+];
 
 export class KeyClaimObject extends DurableObject<Env> {
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
-    state.storage.sql.exec("CREATE TABLE IF NOT EXISTS holder (one INTEGER PRIMARY KEY CHECK (one = 1), project_id TEXT NOT NULL, key_id TEXT NOT NULL, claimed_at INTEGER NOT NULL)");
+    state.blockConcurrencyWhile(async () => void migrate(state.storage, KEY_CLAIM_MIGRATIONS));
   }
 
   private held(): Holder | null {

@@ -6,11 +6,9 @@ import { DurableObject } from "cloudflare:workers";
 import { grantWithLease, returnLease } from "../src/quota/lease.ts";
 import type { Returned } from "../src/quota/lease-holder.ts";
 import { freshState, settleNet, snapshot, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "../src/quota/rate-limiter.ts";
-import { batchOfLegacy, type LegacySettleInput } from "../src/quota/settle-legacy.ts";
 import type { SettleBatch } from "../src/quota/settle-sum.ts";
+import { latestVersion, migrate, storedVersion, type Migration } from "../src/storage/migrate.ts";
 import type { LedgerRow } from "../src/usage/ledger.ts";
-
-export const LIMITER_SCHEMA_VERSION = 3;
 
 /**
  * Applied batch ids are remembered this long so a retry is recognised. A retry comes from
@@ -28,25 +26,28 @@ export interface AcquireInput {
   want: Units;
 }
 
-const MIGRATIONS: Record<number, string[]> = {
-  2: [
-    "CREATE TABLE buckets (name TEXT PRIMARY KEY, credit INTEGER NOT NULL, at INTEGER NOT NULL)",
-    `CREATE TABLE grants (id TEXT PRIMARY KEY, requests INTEGER NOT NULL, tokens INTEGER NOT NULL,
-       settled INTEGER NOT NULL, at INTEGER NOT NULL)`,
-    `CREATE TABLE usage (hour INTEGER NOT NULL, key_id TEXT NOT NULL, requests INTEGER NOT NULL,
-       prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, PRIMARY KEY (hour, key_id))`,
-  ],
-  // Settling no longer looks grants up (every settle says what was granted), so a row per
-  // request gives way to a row per applied batch. The last ten minutes of settled ids come
-  // along: a batch of the previous version retried across the deploy is still known. The
-  // emptied grants table stays for the previous code, should it be rolled back to.
-  3: [
-    // WITHOUT ROWID: one b-tree to write per batch, not a table and its key's index.
-    "CREATE TABLE settled (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
-    "INSERT INTO settled (id, at) SELECT id, at FROM grants WHERE settled = 1 AND at >= (SELECT max(at) FROM grants) - 600000",
-    "DELETE FROM grants",
-  ],
-};
+/**
+ * Tables (all counts are integers):
+ * - buckets: the request and token buckets, `credit` in thousandths of a unit so the
+ *   refill (limit per minute) stays exact, `at` the unix ms it was last computed at.
+ * - usage: the ledger, one row per (hour, key): hour start in unix ms, requests, prompt
+ *   and completion tokens. The usage API reads it; nothing deletes it.
+ * - settled: ids of applied settle batches and when (unix ms), kept an hour so a retry is
+ *   recognised. WITHOUT ROWID: one b-tree to write per batch, not a table and an index.
+ */
+export const LIMITER_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      "CREATE TABLE buckets (name TEXT PRIMARY KEY, credit INTEGER NOT NULL, at INTEGER NOT NULL)",
+      `CREATE TABLE usage (hour INTEGER NOT NULL, key_id TEXT NOT NULL, requests INTEGER NOT NULL,
+         prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, PRIMARY KEY (hour, key_id))`,
+      "CREATE TABLE settled (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
+    ],
+  },
+];
+
+export const LIMITER_SCHEMA_VERSION = latestVersion(LIMITER_MIGRATIONS);
 
 export class LimiterObject extends DurableObject<Env> {
   private state: LimiterState | null = null;
@@ -55,16 +56,8 @@ export class LimiterObject extends DurableObject<Env> {
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
     state.blockConcurrencyWhile(async () => {
-      const sql = state.storage.sql;
-      sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-      sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1')");
-      let version = this.schemaVersion();
-      while (version < LIMITER_SCHEMA_VERSION) {
-        version++;
-        for (const stmt of MIGRATIONS[version] ?? []) sql.exec(stmt);
-        sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(version));
-      }
-      const rows = sql.exec<{ name: string; credit: number; at: number }>("SELECT name, credit, at FROM buckets").toArray();
+      migrate(state.storage, LIMITER_MIGRATIONS);
+      const rows = state.storage.sql.exec<{ name: string; credit: number; at: number }>("SELECT name, credit, at FROM buckets").toArray();
       const r = rows.find((x) => x.name === "requests");
       const t = rows.find((x) => x.name === "tokens");
       // Held leases are not stored: they live seconds, and an object restarts far less often.
@@ -73,8 +66,7 @@ export class LimiterObject extends DurableObject<Env> {
   }
 
   schemaVersion(): number {
-    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").one();
-    return Number(row.value);
+    return storedVersion(this.ctx.storage.sql);
   }
 
   /**
@@ -110,12 +102,6 @@ export class LimiterObject extends DurableObject<Env> {
     for (const row of batch.ledger) this.book(row);
     this.prune(now);
     return { applied: true };
-  }
-
-  /** The previous version's call, one record per request: Workers still on it during a deploy. */
-  settleMany(inputs: LegacySettleInput[]): { applied: number } {
-    const batch = batchOfLegacy(inputs);
-    return { applied: batch && this.settleBatch(batch).applied ? inputs.length : 0 };
   }
 
   /** Ledger rows with start hour in [fromHour, toHour). */

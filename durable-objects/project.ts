@@ -3,11 +3,13 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { claimSecret, releaseSecret } from "../src/auth/key-claims.ts";
-import { keyIndexKey, projectIndexKey } from "../src/storage/kv-keys.ts";
+import { hashOfKeyIndexKey, keyIndexKey, projectIndexKey } from "../src/storage/kv-keys.ts";
+import { migrate, storedVersion } from "../src/storage/migrate.ts";
+import { KvIndex, type KvEntry } from "../src/projects/kv-index.ts";
 import type { KeyRecord, Scope } from "../src/auth/key-record.ts";
 import { authorize, type Action, type Authority, type Grant } from "../src/auth/permissions.ts";
 import { applyKeyPatch, applyProjectPatch, keyCreatedDetails, keyRecordFor, projectCreatedDetails } from "../src/projects/changes.ts";
-import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey } from "../src/projects/schema.ts";
+import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, PROJECT_MIGRATIONS, PROJECT_SCHEMA_VERSION, auditSliceSql, nowSeconds, toAuditEntry, toKey } from "../src/projects/schema.ts";
 import type { AuditRow, KeyRow, ProjectRow } from "../src/projects/schema.ts";
 import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
@@ -25,25 +27,16 @@ export interface NewKey {
 }
 
 export class ProjectObject extends DurableObject<Env> {
+  private readonly kvIndex: KvIndex;
+
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
-    state.blockConcurrencyWhile(async () => this.migrate());
-  }
-
-  private migrate(): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec(MIGRATIONS[0]![0]!);
-    const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
-    const from = row ? Number(row.value) : 0;
-    this.ctx.storage.transactionSync(() => {
-      for (let v = Math.max(from, 1); v < PROJECT_SCHEMA_VERSION; v++) for (const stmt of MIGRATIONS[v]!) sql.exec(stmt);
-      sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(PROJECT_SCHEMA_VERSION));
-    });
+    this.kvIndex = new KvIndex(state.storage, () => this.env.KV, (name) => this.desiredEntry(name));
+    state.blockConcurrencyWhile(async () => void migrate(state.storage, PROJECT_MIGRATIONS));
   }
 
   schemaVersion(): number {
-    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").one();
-    return Number(row.value);
+    return storedVersion(this.ctx.storage.sql);
   }
 
   // --- project ---
@@ -64,7 +57,7 @@ export class ProjectObject extends DurableObject<Env> {
       );
       this.audit("project.created", input.actor, projectCreatedDetails(project));
     });
-    await this.env.KV.put(projectIndexKey(project.id), "");
+    await this.kvIndex.sync([projectIndexKey(project.id)]);
     return { ok: true, value: project };
   }
 
@@ -79,7 +72,7 @@ export class ProjectObject extends DurableObject<Env> {
     });
     // Status and limits travel in every key's record.
     const rows = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys").toArray();
-    await Promise.all(rows.map((r) => this.index(r.hash, toKey(r), next)));
+    await this.kvIndex.sync(rows.map((r) => keyIndexKey(r.hash)));
     return { ok: true, value: next };
   }
 
@@ -145,7 +138,7 @@ export class ProjectObject extends DurableObject<Env> {
       );
       this.audit("api_key.created", input.actor, keyCreatedDetails(key));
     });
-    await this.index(input.hash, key, project);
+    await this.kvIndex.sync([keyIndexKey(input.hash)]);
     return { ok: true, value: key };
   }
 
@@ -184,7 +177,7 @@ export class ProjectObject extends DurableObject<Env> {
       );
       this.audit(audit.type, input.actor, audit.details);
     });
-    await this.index(row.hash, next, project);
+    await this.kvIndex.sync([keyIndexKey(row.hash)]);
     return { ok: true, value: next };
   }
 
@@ -212,7 +205,7 @@ export class ProjectObject extends DurableObject<Env> {
       this.ctx.storage.sql.exec("UPDATE api_keys SET hash = ?, redacted_value = ? WHERE id = ?", input.hash, input.redacted_value, input.id);
       this.audit("api_key.rotated", input.actor, { id: input.id, data: { redacted_value: input.redacted_value } });
     });
-    await Promise.all([this.index(input.hash, next, fresh!), this.env.KV.delete(keyIndexKey(row.hash)), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
+    await Promise.all([this.kvIndex.sync([keyIndexKey(input.hash), keyIndexKey(row.hash)]), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
     return { ok: true, value: next };
   }
 
@@ -227,7 +220,7 @@ export class ProjectObject extends DurableObject<Env> {
       this.ctx.storage.sql.exec("DELETE FROM api_keys WHERE id = ?", input.id);
       this.audit("api_key.deleted", input.actor, { id: input.id, data: { name: row.name, redacted_value: row.redacted_value } });
     });
-    await Promise.all([this.env.KV.delete(keyIndexKey(row.hash)), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
+    await Promise.all([this.kvIndex.sync([keyIndexKey(row.hash)]), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
     return { ok: true, value: { id: input.id } };
   }
 
@@ -263,9 +256,27 @@ export class ProjectObject extends DurableObject<Env> {
 
   // --- the edge's index ---
 
-  private async index(hash: string, key: StoredKey, project: Project): Promise<void> {
-    const opts: KVNamespacePutOptions = {};
-    if (key.expires_at !== null) opts.expiration = Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);
-    await this.env.KV.put(keyIndexKey(hash), JSON.stringify(keyRecordFor(key, project)), opts);
+  /** What an entry this object owns should hold now; KvIndex writes it, and rewrites it until KV takes it. */
+  private desiredEntry(name: string): KvEntry | null {
+    const project = this.getProject();
+    if (project === null) return null;
+    if (name === projectIndexKey(project.id)) return { value: "" };
+    const hash = hashOfKeyIndexKey(name);
+    const row = hash === null ? undefined : this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ?", hash).toArray()[0];
+    if (row === undefined) return null;
+    const key = toKey(row);
+    const entry: KvEntry = { value: JSON.stringify(keyRecordFor(key, project)) };
+    if (key.expires_at !== null) entry.expiration = Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);
+    return entry;
   }
+
+  /** KV entries still waiting for a successful write (the alarm retries them). */
+  pendingIndex(): string[] {
+    return this.kvIndex.pending();
+  }
+
+  override async alarm(): Promise<void> {
+    await this.kvIndex.retryPending();
+  }
+
 }

@@ -1,9 +1,7 @@
 // npm run admin -- <command> [flags]: the operators' helper for the management API, over
-// HTTP with the admin token. Run without a command for the list.
+// HTTP with the admin token. `npm run admin -- help` lists the commands.
 
-import { parseArgs } from "node:util";
-
-export const DEFAULT_URL = "http://127.0.0.1:8787";
+import { planCommand } from "./admin-commands.ts";
 
 /** Plain fields, not parameter properties: Node runs this file by stripping types only. */
 export class ManagementError extends Error {
@@ -16,14 +14,38 @@ export class ManagementError extends Error {
   }
 }
 
-/** One management call; an OpenAI-shaped error becomes a ManagementError. */
+/** The router did not answer at all: say where we looked and how to start one. */
+export class RouterUnreachableError extends Error {
+  readonly url: string;
+  constructor(url: string, reason: string) {
+    super(
+      `cannot reach the router at ${url} (${reason}). Start it with \`npm start\` (PORT=<port> npm start for another port), ` +
+        "or point at a running one with --url or ROUTER_URL.",
+    );
+    this.url = url;
+  }
+}
+
+/** Why fetch failed, from its cause (ECONNREFUSED, ENOTFOUND, ...), in a few words. */
+function reasonOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** One management call; an OpenAI-shaped error becomes a ManagementError. A CSV answer comes back as text. */
 export async function management(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(new URL(path, baseUrl), {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, baseUrl), {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new RouterUnreachableError(new URL(baseUrl).origin, reasonOf(err));
+  }
   const text = await res.text();
+  if (res.ok && res.headers.get("content-type")?.startsWith("text/csv")) return text;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -38,113 +60,25 @@ export async function management(baseUrl: string, token: string, method: string,
   return json;
 }
 
-const USAGE = `usage: npm run admin -- <command> [flags]
-
-  create-project  --name NAME [--id proj_...] [--limits '{"<model>":{"rpm":N,"tpm":N}}']
-  list-projects   [--limit N] [--after PROJECT_ID]
-  get-project     --project ID
-  update-project  --project ID [--name NAME] [--limits JSON]
-  suspend         --project ID
-  activate        --project ID
-  create-key      --project ID --name NAME [--scopes keys,inference,usage] [--models a,b] [--expires-at UNIX_SECONDS]
-  list-keys       --project ID [--limit N] [--after KEY_ID]
-  rotate-key      --project ID --key KEY_ID
-  delete-key      --project ID --key KEY_ID
-  audit           --project ID [--limit N] [--after AUDIT_ID] [--since UNIX_SECONDS]
-
-  --url URL       the router (env ROUTER_URL, default ${DEFAULT_URL})
-  --token TOKEN   the admin token (env ADMIN_TOKEN)`;
-
-function fail(message: string, code = 2): never {
-  console.error(message);
-  process.exit(code);
-}
-
-async function main(argv: string[]): Promise<void> {
-  const { values: f, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: "string" },
-      token: { type: "string" },
-      project: { type: "string" },
-      key: { type: "string" },
-      name: { type: "string" },
-      id: { type: "string" },
-      limits: { type: "string" },
-      scopes: { type: "string" },
-      models: { type: "string" },
-      "expires-at": { type: "string" },
-      limit: { type: "string" },
-      after: { type: "string" },
-      since: { type: "string" },
-    },
-  });
-  const [command] = positionals;
-  if (command === undefined) fail(USAGE);
-  const url = f.url ?? process.env.ROUTER_URL ?? DEFAULT_URL;
-  const token = f.token ?? process.env.ADMIN_TOKEN;
-  if (!token) fail("admin: set ADMIN_TOKEN or pass --token.");
-  const need = (v: string | undefined, flag: string): string => v ?? fail(`admin: ${command} needs --${flag}.\n\n${USAGE}`);
-  const json = (v: string, flag: string): unknown => {
-    try {
-      return JSON.parse(v);
-    } catch {
-      return fail(`admin: --${flag} is not valid JSON.`);
-    }
-  };
-  const list = (v: string | undefined): string[] | undefined => v?.split(",").map((s) => s.trim()).filter(Boolean);
-  const project = (): string => `/v1/organization/projects/${encodeURIComponent(need(f.project, "project"))}`;
-  const query = (q: Record<string, string | undefined>): string => {
-    const p = new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined));
-    return p.size > 0 ? `?${p}` : "";
-  };
-  const call = (method: string, path: string, body?: unknown) => management(url, token, method, path, body);
-
-  let out: unknown;
-  switch (command) {
-    case "create-project":
-      out = await call("POST", "/v1/organization/projects", { name: need(f.name, "name"), id: f.id, limits: f.limits && json(f.limits, "limits") });
-      break;
-    case "list-projects":
-      out = await call("GET", `/v1/organization/projects${query({ limit: f.limit, after: f.after })}`);
-      break;
-    case "get-project":
-      out = await call("GET", project());
-      break;
-    case "update-project":
-      out = await call("PATCH", project(), { name: f.name, limits: f.limits && json(f.limits, "limits") });
-      break;
-    case "suspend":
-    case "activate":
-      out = await call("PATCH", project(), { status: command === "suspend" ? "suspended" : "active" });
-      break;
-    case "create-key":
-      out = await call("POST", `${project()}/api_keys`, {
-        name: need(f.name, "name"),
-        scopes: list(f.scopes),
-        models: list(f.models),
-        expires_at: f["expires-at"] === undefined ? undefined : Number(f["expires-at"]),
-      });
-      break;
-    case "list-keys":
-      out = await call("GET", `${project()}/api_keys${query({ limit: f.limit, after: f.after })}`);
-      break;
-    case "rotate-key":
-      out = await call("POST", `${project()}/api_keys/${encodeURIComponent(need(f.key, "key"))}/rotate`);
-      break;
-    case "delete-key":
-      out = await call("DELETE", `${project()}/api_keys/${encodeURIComponent(need(f.key, "key"))}`);
-      break;
-    case "audit":
-      out = await call("GET", `${project()}/audit_logs${query({ limit: f.limit, after: f.after, "effective_at[gte]": f.since })}`);
-      break;
-    default:
-      fail(`admin: unknown command '${command}'.\n\n${USAGE}`);
+/** Runs one command; returns the exit status (0 done, 1 refused or unreachable, 2 usage error). */
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const plan = planCommand(argv, env, Math.floor(Date.now() / 1000));
+  if (plan.kind === "help") {
+    console.log(plan.text);
+    return 0;
   }
-  console.log(JSON.stringify(out, null, 2));
+  if (plan.kind === "usage-error") {
+    console.error(plan.message);
+    return 2;
+  }
+  try {
+    const out = await management(plan.url, plan.token, plan.call.method, plan.call.path, plan.call.body);
+    console.log(typeof out === "string" ? out.trimEnd() : JSON.stringify(out, null, 2));
+    return 0;
+  } catch (err) {
+    console.error(`admin: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
 }
 
-if (import.meta.main) {
-  main(process.argv.slice(2)).catch((err: unknown) => fail(`admin: ${err instanceof Error ? err.message : String(err)}`, 1));
-}
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2), process.env);

@@ -1,7 +1,7 @@
 // npm run catalog:push -- <file> [--remote] [--persist-to <dir>]
 // Validates a catalog and writes it to the KV namespace (local by default).
 
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateCatalog } from "../src/catalog/validate.ts";
@@ -25,13 +25,25 @@ export function loadCatalogFile(file: string): unknown {
   return result.catalog;
 }
 
-/** Writes KV entries in one wrangler call. */
+/** Writes KV entries in one wrangler call; the temporary file goes away either way. */
 export async function putKv(entries: { key: string; value: string }[], target: { remote: boolean; persistTo?: string }): Promise<void> {
-  const file = join(mkdtempSync(join(tmpdir(), "eir-kv-")), "bulk.json");
+  const dir = mkdtempSync(join(tmpdir(), "eir-kv-"));
+  const file = join(dir, "bulk.json");
   writeFileSync(file, JSON.stringify(entries));
   const args = ["kv", "bulk", "put", file, "--binding", "KV", target.remote ? "--remote" : "--local"];
   if (!target.remote && target.persistTo) args.push("--persist-to", target.persistTo);
-  await runWrangler(args);
+  try {
+    await runWrangler(args);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** wrangler's own reason, one line: its `[ERROR]` line without colours, else its last words. */
+export function wranglerReason(output: string): string {
+  const lines = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter(Boolean);
+  const error = lines.find((l) => l.includes("[ERROR]"));
+  return (error ?? lines.at(-1) ?? "no output").replace(/^.*\[ERROR\]\s*/, "");
 }
 
 if (import.meta.main) {
@@ -45,6 +57,13 @@ if (import.meta.main) {
   const pi = args.indexOf("--persist-to");
   const persistTo = pi >= 0 ? args[pi + 1] : undefined;
   const catalog = loadCatalogFile(file);
-  await putKv([{ key: CATALOG_KEY, value: JSON.stringify(catalog) }], { remote, persistTo });
-  console.log(`catalog: ${file} is valid and was written to the ${remote ? "deployed" : "local"} KV namespace.`);
+  const where = remote ? "deployed" : "local";
+  try {
+    await putKv([{ key: CATALOG_KEY, value: JSON.stringify(catalog) }], { remote, persistTo });
+  } catch (err) {
+    // An offline or logged-out --remote is an operator's everyday mistake, not a crash.
+    console.error(`catalog: ${file} is valid but could not be written to the ${where} KV namespace: ${wranglerReason((err as Error).message)}`);
+    process.exit(1);
+  }
+  console.log(`catalog: ${file} is valid and was written to the ${where} KV namespace.`);
 }

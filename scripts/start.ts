@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { CATALOG_KEY } from "../src/storage/kv-keys.ts";
 import type { Catalog } from "../src/catalog/types.ts";
 import { startSimOrigin } from "../sim/origin.ts";
+import { buildConsole } from "./console-build.ts";
 import { DEMO_PROJECT_ID, ensureDemo } from "./demo-project.ts";
 import { loadCatalogFile, putKv } from "./catalog-push.ts";
 import { ROOT, spawnWrangler } from "./wrangler.ts";
@@ -50,6 +51,8 @@ if (catalogFile === DEV_CATALOG && sim2 !== null) {
   }
 }
 
+// The console's static assets, served by the Worker at `/`.
+await buildConsole();
 await putKv([{ key: CATALOG_KEY, value: JSON.stringify(catalog) }], { remote: false, persistTo: stateDir });
 
 const PASSED_VARS = ["BREAKER_FAILURES", "BREAKER_COOLDOWN_MS", "LIMITER_FAILURE_MODE", "MAX_BODY_BYTES"] as const;

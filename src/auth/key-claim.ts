@@ -24,3 +24,10 @@ export function decideClaim(held: Holder | null, project_id: string, key_id: str
   if (held.project_id === project_id && held.key_id === key_id) return "grant";
   return now - held.claimed_at < CLAIM_SETTLE_MS ? "refuse" : "ask_holder";
 }
+
+/** A project's key asking for, or giving back, a secret's hash. */
+export interface ClaimInput {
+  hash: string;
+  project_id: string;
+  key_id: string;
+}

@@ -1,7 +1,7 @@
 // The client of the key-claim objects (one per key hash): claim a secret before a key is
 // committed, release it after the key is deleted or rotated. Called by projects' objects.
 
-import type { ClaimInput } from "../../durable-objects/key-claim.ts";
+import type { ClaimInput } from "./key-claim.ts";
 
 const stub = (env: Env, hash: string) => env.KEY_CLAIMS.get(env.KEY_CLAIMS.idFromName(hash));
 

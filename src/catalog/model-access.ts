@@ -39,7 +39,7 @@ export function checkModelAccess(key: KeyRecord, req: InferenceRequest, model: M
   }
   const wants = req.endpoint === "embedding" ? "embedding" : "chat";
   if (model.type !== wants) {
-    throw invalidRequest(`The model '${req.model}' is a ${model.type} model and cannot be used with ${ROUTES[req.endpoint]}.`, "model", "unsupported_model");
+    throw invalidRequest(`The model '${req.model}' is ${model.type === "embedding" ? "an" : "a"} ${model.type} model and cannot be used with ${ROUTES[req.endpoint]}.`, "model", "unsupported_model");
   }
   if (req.maxTokens !== null && req.maxTokens > model.context_length) {
     const field = req.body.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens";

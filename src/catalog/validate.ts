@@ -1,6 +1,6 @@
 // Validates a catalog document; every problem is reported with the path of the bad field.
 
-import { CONTINENTS, type Catalog, type ModelEntry } from "./types.ts";
+import { CONTINENTS, type Catalog } from "./types.ts";
 
 export type CatalogResult = { ok: true; catalog: Catalog } | { ok: false; errors: string[] };
 
@@ -115,7 +115,10 @@ function checkModel(c: Checker, m: Obj, p: string): void {
     for (const k of ["released", "deprecated", "sunset"]) c.str(lc, k, `${p}.lifecycle`, true, DATE);
     c.str(lc, "successor", `${p}.lifecycle`, true, ID);
   }
-  const origins = m.origins;
+  checkOrigins(c, m.origins, p);
+}
+
+function checkOrigins(c: Checker, origins: unknown, p: string): void {
   if (!Array.isArray(origins) || origins.length === 0) {
     c.fail(`${p}.origins`, "must be a non-empty array");
     return;
@@ -146,35 +149,50 @@ function checkModel(c: Checker, m: Obj, p: string): void {
   });
 }
 
-/** Cross-model rules: unique ids, successors that exist and fit, the promised notice periods. */
-function checkLifecycles(c: Checker, models: ModelEntry[]): void {
-  const byId = new Map<string, ModelEntry>();
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const article = (word: string): string => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
+
+/**
+ * Cross-model rules: unique ids, successors that exist and fit, the promised notice periods.
+ * They read the raw models defensively, so they run even when field checks failed and a bad
+ * catalog gets every problem in one round.
+ */
+function checkLifecycles(c: Checker, models: unknown[]): void {
+  const byId = new Map<string, Obj>();
   models.forEach((m, i) => {
-    if (byId.has(m.id)) c.fail(`models[${i}].id`, `duplicates model id ${JSON.stringify(m.id)}`);
-    byId.set(m.id, m);
+    const id = isObj(m) ? text(m.id) : undefined;
+    if (id === undefined || !isObj(m)) return;
+    if (byId.has(id)) c.fail(`models[${i}].id`, `duplicates model id ${JSON.stringify(id)}`);
+    byId.set(id, m);
   });
   // Health is kept per origin id, so one id must name one server everywhere.
   const urlOf = new Map<string, string>();
-  models.forEach((m, i) =>
-    m.origins.forEach((o, j) => {
-      const seen = urlOf.get(o.id);
-      if (seen !== undefined && seen !== o.url) c.fail(`models[${i}].origins[${j}].id`, `names another url than elsewhere for origin ${JSON.stringify(o.id)}`);
-      urlOf.set(o.id, o.url);
-    }),
-  );
   models.forEach((m, i) => {
-    const lc = m.lifecycle;
-    if (!lc) return;
+    const origins = isObj(m) && Array.isArray(m.origins) ? (m.origins as unknown[]) : [];
+    origins.forEach((o, j) => {
+      const [id, url] = isObj(o) ? [text(o.id), text(o.url)] : [undefined, undefined];
+      if (id === undefined || url === undefined) return;
+      const seen = urlOf.get(id);
+      if (seen !== undefined && seen !== url) c.fail(`models[${i}].origins[${j}].id`, `names another url than elsewhere for origin ${JSON.stringify(id)}`);
+      urlOf.set(id, url);
+    });
+  });
+  models.forEach((m, i) => {
+    const lc = isObj(m) && isObj(m.lifecycle) ? m.lifecycle : null;
+    if (!isObj(m) || lc === null) return;
     const p = `models[${i}].lifecycle`;
-    if (lc.successor !== undefined) {
-      const s = byId.get(lc.successor);
-      if (!s) c.fail(`${p}.successor`, `names unknown model ${JSON.stringify(lc.successor)}`);
-      else if (s.type !== m.type) c.fail(`${p}.successor`, `is a ${s.type} model, not ${m.type}`);
-      else if (s.id === m.id) c.fail(`${p}.successor`, "cannot be the model itself");
+    const successor = text(lc.successor);
+    if (successor !== undefined) {
+      const s = byId.get(successor);
+      if (!s) c.fail(`${p}.successor`, `names unknown model ${JSON.stringify(successor)}`);
+      else if (s === m || s.id === m.id) c.fail(`${p}.successor`, "cannot be the model itself");
+      else if (typeof s.type === "string" && typeof m.type === "string" && s.type !== m.type) c.fail(`${p}.successor`, `is ${article(s.type)} model, not ${article(m.type)} model`);
     }
+    const [sunset, deprecated] = [text(lc.sunset), text(lc.deprecated)];
     if (lc.sunset !== undefined) {
       if (lc.deprecated === undefined) return c.fail(`${p}.deprecated`, "is required when a sunset is set");
-      const days = (Date.parse(lc.sunset) - Date.parse(lc.deprecated)) / DAY_MS;
+      if (sunset === undefined || deprecated === undefined) return; // a bad date type is reported by the field checks
+      const days = (Date.parse(sunset) - Date.parse(deprecated)) / DAY_MS;
       const need = lc.successor !== undefined ? NOTICE_DAYS.withSuccessor : NOTICE_DAYS.withoutSuccessor;
       if (!(days >= need)) c.fail(`${p}.sunset`, `must be at least ${need} days after deprecated (notice period)`);
     }
@@ -192,6 +210,6 @@ export function validateCatalog(input: unknown): CatalogResult {
     return { ok: false, errors: c.errors };
   }
   models.forEach((m: unknown, i) => (isObj(m) ? checkModel(c, m, `models[${i}]`) : c.fail(`models[${i}]`, "must be an object")));
-  if (c.errors.length === 0) checkLifecycles(c, models as ModelEntry[]);
+  checkLifecycles(c, models);
   return c.errors.length === 0 ? { ok: true, catalog: input as unknown as Catalog } : { ok: false, errors: c.errors };
 }

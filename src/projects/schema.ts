@@ -1,25 +1,42 @@
 // The SQLite schema of a project's object and the mapping of its rows. Pure.
 
 import type { Scope } from "../auth/key-record.ts";
+import { latestVersion, type Migration } from "../storage/migrate.ts";
+import { KV_SYNC_TABLE } from "./kv-index.ts";
 import type { Actor, AuditEntry, AuditSlice, AuditType, StoredKey } from "./types.ts";
 
-export const PROJECT_SCHEMA_VERSION = 2;
 /** A project's keys are rewritten in KV when the project changes; this keeps that bounded. */
 export const MAX_KEYS_PER_PROJECT = 500;
 /** KV drops a record this long after its key expired: the edge says "expired" meanwhile. */
 export const EXPIRED_RECORD_GRACE_S = 86_400;
 
-export const MIGRATIONS: readonly string[][] = [
-  ["CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"],
-  [
-    "CREATE TABLE project (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, limits TEXT NOT NULL, created_at INTEGER NOT NULL)",
-    `CREATE TABLE api_keys (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE,
-       name TEXT NOT NULL, redacted_value TEXT NOT NULL, scopes TEXT NOT NULL, models TEXT, created_at INTEGER NOT NULL, expires_at INTEGER)`,
-    `CREATE TABLE audit_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, effective_at INTEGER NOT NULL,
-       actor TEXT NOT NULL, details TEXT NOT NULL)`,
-    "CREATE INDEX audit_by_time ON audit_log (effective_at)",
-  ],
+/**
+ * Tables. Times are unix seconds, as OpenAI's Admin API gives them.
+ * - project: the one row of this object's project: id, name, status (active|suspended),
+ *   limits (JSON: model id -> {rpm, tpm} overrides), created_at.
+ * - api_keys: one row per live key: hash (SHA-256 of the secret, hex; the secret itself
+ *   is never stored), redacted_value, scopes and models (JSON), created_at, expires_at.
+ *   A deleted key's row is deleted; its audit entries stay.
+ * - audit_log: every change, append-only: type (api_key.created, ...), effective_at,
+ *   actor (JSON), details (JSON, secrets redacted). Nothing deletes it.
+ * - kv_sync: KV entries (by name) this object still has to write, and how often it tried.
+ */
+export const PROJECT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      "CREATE TABLE project (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, limits TEXT NOT NULL, created_at INTEGER NOT NULL)",
+      `CREATE TABLE api_keys (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE,
+         name TEXT NOT NULL, redacted_value TEXT NOT NULL, scopes TEXT NOT NULL, models TEXT, created_at INTEGER NOT NULL, expires_at INTEGER)`,
+      `CREATE TABLE audit_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, effective_at INTEGER NOT NULL,
+         actor TEXT NOT NULL, details TEXT NOT NULL)`,
+      "CREATE INDEX audit_by_time ON audit_log (effective_at)",
+    ],
+  },
+  // KV entries whose write failed after the SQL commit, until the alarm rewrites them.
+  { version: 2, statements: [KV_SYNC_TABLE] },
 ];
+export const PROJECT_SCHEMA_VERSION = latestVersion(PROJECT_MIGRATIONS);
 
 export type ProjectRow = { id: string; name: string; status: string; limits: string; created_at: number };
 export type KeyRow = { seq: number; id: string; hash: string; name: string; redacted_value: string; scopes: string; models: string | null; created_at: number; expires_at: number | null };

@@ -3,11 +3,10 @@
 
 import { denied, projectNotFound, requireProject, type Principal } from "../auth/principal.ts";
 import { ApiError } from "../openai/errors.ts";
-import type { ProjectObject } from "../../durable-objects/project.ts";
 import { auditId } from "./audit-page.ts";
 import type { AuditDetails, AuditEntry, Outcome, Project, Refusal, StoredKey } from "./types.ts";
 
-export const projectStub = (env: Env, projectId: string): DurableObjectStub<ProjectObject> =>
+export const projectStub = (env: Env, projectId: string): ReturnType<Env["PROJECTS"]["get"]> =>
   env.PROJECTS.get(env.PROJECTS.idFromName(projectId));
 
 /**

@@ -4,13 +4,10 @@
 // record, so eviction cannot drop one.
 
 import type { Limits } from "./rate-limiter.ts";
-import { isMissingMethod, legacyRecords, type LegacySettleInput } from "./settle-legacy.ts";
 import { SettleSum, type SettleBatch, type SettleRecord } from "./settle-sum.ts";
 
 export interface SettleTarget {
   settleBatch(batch: SettleBatch): Promise<{ applied: boolean }>;
-  /** The previous version's call, for an object still running it during a deploy. */
-  settleMany(inputs: LegacySettleInput[]): Promise<{ applied: number }>;
 }
 
 /** Long enough to gather the streams that end together, short against a request's life. */
@@ -28,14 +25,9 @@ const open = new Map<string, Open>();
 
 const sameLimits = (a: Limits, b: Limits): boolean => a.rpm === b.rpm && a.tpm === b.tpm;
 
-/** Sends one batch, in the previous version's form to an object still running it. */
+/** Sends one batch; the object applies a batch id once, so a retry is harmless. */
 export async function sendBatch(target: SettleTarget, batch: SettleBatch): Promise<void> {
-  try {
-    await target.settleBatch(batch);
-  } catch (err) {
-    if (!isMissingMethod(err)) throw err;
-    await target.settleMany(legacyRecords(batch));
-  }
+  await target.settleBatch(batch);
 }
 
 /**

@@ -11,7 +11,10 @@ export const HEALTH_KEY = "origin-health";
  * A key record by the SHA-256 of its secret. Written and deleted by the project's object;
  * a key with an expiry gets a KV expiration a grace period after it.
  */
-export const keyIndexKey = (hash: string): string => `key:${hash}`;
+const KEY_INDEX_PREFIX = "key:";
+export const keyIndexKey = (hash: string): string => `${KEY_INDEX_PREFIX}${hash}`;
+/** The hash a key-record entry's name holds, or null for another entry. */
+export const hashOfKeyIndexKey = (name: string): string | null => (name.startsWith(KEY_INDEX_PREFIX) ? name.slice(KEY_INDEX_PREFIX.length) : null);
 
 /** One empty entry per project, for the operators' list. Written once at creation; no expiry. */
 export const PROJECT_INDEX_PREFIX = "project:";

@@ -43,6 +43,21 @@ function seconds(params: URLSearchParams, name: string): number | null {
 /** Models one query may name: each is one call to its limiter object. */
 export const MAX_MODELS = 50;
 
+/**
+ * Named models are read whether or not the catalog still lists them: a removed model's
+ * usage stays in its ledger and on the bill.
+ */
+function parseModels(p: URLSearchParams): string[] | null {
+  const named = list(p, "models");
+  const models = named === null ? null : [...new Set(named)];
+  if (models !== null) {
+    if (models.length > MAX_MODELS) throw invalidRequest(`Name at most ${MAX_MODELS} models per request.`, "models");
+    const bad = models.find((m) => !ID.test(m));
+    if (bad !== undefined) throw invalidRequest(`'models' holds ${JSON.stringify(bad.slice(0, 140))}, which is not a model id.`, "models");
+  }
+  return models;
+}
+
 export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
   const p = url.searchParams;
   const widthRaw = p.get("bucket_width") ?? "1d";
@@ -80,16 +95,7 @@ export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
   const format = p.get("format") ?? "json";
   if (format !== "json" && format !== "csv") throw invalidRequest("'format' must be 'json' or 'csv'.", "format");
 
-  // Named models are read whether or not the catalog still lists them: a removed model's
-  // usage stays in its ledger and on the bill.
-  const named = list(p, "models");
-  const models = named === null ? null : [...new Set(named)];
-  if (models !== null) {
-    if (models.length > MAX_MODELS) throw invalidRequest(`Name at most ${MAX_MODELS} models per request.`, "models");
-    const bad = models.find((m) => !ID.test(m));
-    if (bad !== undefined) throw invalidRequest(`'models' holds ${JSON.stringify(bad.slice(0, 140))}, which is not a model id.`, "models");
-  }
-
+  const models = parseModels(p);
   const projects = list(p, "project_id") ?? list(p, "project_ids");
   if (projects !== null && projects.length > 1) throw invalidRequest("Give one 'project_id' per request.", "project_id");
   if (projects !== null && !PROJECT_ID.test(projects[0]!)) throw invalidRequest("'project_id' must look like proj_<letters, digits, _ or ->.", "project_id");

@@ -2,6 +2,7 @@ import { fakeEnv } from "../support/fake-env.ts";
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { LEASE_MS } from "../../src/quota/lease.ts";
 import { call, expectError, seedKey } from "./helpers.ts";
 import { app, ledger, limiter, limitsCatalog } from "./limits-fixtures.ts";
 import { chatBody } from "../support/chat-body.ts";
@@ -251,6 +252,7 @@ describe("edge leases", () => {
     };
     const countingEnv = fakeEnv({ ...env, LIMITERS: counting });
     let last = Infinity;
+    const began = Date.now();
     for (let i = 0; i < 30; i++) {
       const ctx = createExecutionContext();
       const req = new Request("https://router.test/v1/chat/completions", {
@@ -265,8 +267,12 @@ describe("edge leases", () => {
       await res.text();
       await waitOnExecutionContext(ctx);
     }
-    // The first asks alone, the second brings a lease of 20, and so on: a handful of calls.
-    expect(acquires).toBeLessThanOrEqual(5);
+    // The first asks alone, the second brings a lease of 20, and so on: a handful of calls,
+    // plus one more per lease lifetime the loop took (a loaded machine makes it slower,
+    // and a lease that lived out its LEASE_MS is renewed). Without leases: 30.
+    const lifetimes = Math.ceil((Date.now() - began) / LEASE_MS);
+    expect(acquires).toBeLessThanOrEqual(4 + lifetimes);
+    expect(acquires).toBeLessThan(30);
     expect(last).toBeLessThan(200);
     const rows = await ledger(record.project_id, "lease-rpm", 30);
     expect(rows.reduce((n, r) => n + r.requests, 0)).toBe(30);

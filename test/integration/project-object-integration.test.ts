@@ -12,13 +12,13 @@ describe("ProjectObject storage", () => {
     expect(await stub.schemaVersion()).toBe(PROJECT_SCHEMA_VERSION);
   });
 
-  it("migrates an object left at schema version 1 (the foundation's empty skeleton)", async () => {
+  it("builds every table in an object that has none yet (schema version 0)", async () => {
     const id = `proj_v1_${Date.now()}`;
     const stub = testEnv.PROJECTS.get(testEnv.PROJECTS.idFromName(id));
     await runInDurableObject(stub, async (_instance: ProjectObject, state) => {
-      // Put the storage back to what the foundation's object wrote.
-      for (const t of ["project", "api_keys", "audit_log"]) state.storage.sql.exec(`DROP TABLE ${t}`);
-      state.storage.sql.exec("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+      const sql = state.storage.sql;
+      for (const { name } of sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'sqlite_sequence') AND name NOT LIKE '_cf_%'").toArray()) sql.exec(`DROP TABLE ${name}`);
+      state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'schema_version'");
       const fresh = new ProjectObject(state, env);
       await state.blockConcurrencyWhile(async () => {});
       expect(fresh.schemaVersion()).toBe(PROJECT_SCHEMA_VERSION);

@@ -59,7 +59,7 @@ describe("validateCatalog", () => {
     ["unknown model field", catalogOf({ ...entry(), secret: 1 } as ModelEntry), "models[0].secret: is not a known field"],
     ["duplicate model", catalogOf(entry(), entry()), "models[1].id: duplicates model id"],
     ["unknown successor", catalogOf(entry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-12-01", successor: "x" } })), "models[0].lifecycle.successor: names unknown model"],
-    ["successor of another type", catalogOf(entry({ lifecycle: { successor: "e" } }), entry({ id: "e", type: "embedding" })), "models[0].lifecycle.successor: is a embedding model, not chat"],
+    ["successor of another type", catalogOf(entry({ lifecycle: { successor: "e" } }), entry({ id: "e", type: "embedding" })), "models[0].lifecycle.successor: is an embedding model, not a chat model"],
     ["sunset without deprecation", catalogOf(entry({ lifecycle: { sunset: "2027-01-01" } })), "models[0].lifecycle.deprecated: is required when a sunset is set"],
     ["bad date", catalogOf(entry({ lifecycle: { deprecated: "soon" } })), "models[0].lifecycle.deprecated: has an invalid format"],
   ];
@@ -80,6 +80,30 @@ describe("validateCatalog", () => {
 
   it("reports every problem at once", () => {
     expect(errorsOf(catalogOf(entry({ plan: "x" as "Base", context_length: -1, source_url: "" }))).length).toBe(3);
+  });
+
+  it("reports cross-model problems in the same round as field errors", () => {
+    const errors = errorsOf(
+      catalogOf(
+        entry({ plan: "Gold" as "Base", lifecycle: { deprecated: "2026-01-01", sunset: "2026-02-01", successor: "nowhere" } }),
+        entry({ source_url: "not a url" }),
+      ),
+    );
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("models[0].plan: must be one of"),
+        expect.stringContaining("models[1].source_url: must be an http(s) URL"),
+        expect.stringContaining("models[1].id: duplicates model id"),
+        expect.stringContaining('models[0].lifecycle.successor: names unknown model "nowhere"'),
+        expect.stringContaining("models[0].lifecycle.sunset: must be at least 91 days"),
+      ]),
+    );
+  });
+
+  it("checks cross-model rules on malformed models without throwing", () => {
+    const broken = { version: 1, models: [{ id: 5, origins: "x", lifecycle: { successor: 7, sunset: 3 } }, null, { id: "a", origins: [null, { id: 1 }] }] };
+    expect(() => errorsOf(broken)).not.toThrow();
+    expect(errorsOf(broken).length).toBeGreaterThan(0);
   });
 });
 

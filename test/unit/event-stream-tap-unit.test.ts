@@ -124,7 +124,7 @@ const same = (a: Uint8Array | null, b: Uint8Array | null): boolean =>
 const show = (a: Uint8Array | null): string | null => (a === null ? null : JSON.stringify(Array.from(a, (x) => String.fromCharCode(x)).join("")));
 
 describe("EventStreamTap", () => {
-  it("gives exactly what the event-by-event path gives, chunk by chunk, on random streams and chunkings", () => {
+  it("gives exactly what the event-by-event path gives, chunk by chunk, on random streams and chunkings", { timeout: 60_000 }, () => {
     for (let seed = 1; seed <= 3000; seed++) {
       const next = rng(seed);
       const stream = randomStream(next);

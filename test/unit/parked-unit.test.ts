@@ -35,7 +35,6 @@ function objects(fail: ReadonlySet<string> = new Set()) {
       got.push({ limiter, batch: b });
       return { applied: true };
     },
-    settleMany: async () => Promise.reject(new Error("not expected")),
   });
   return { got, target };
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
 import { BATCH_MAX, settleBatched, type SettleTarget } from "../../src/quota/settle-batch.ts";
-import type { LegacySettleInput } from "../../src/quota/settle-legacy.ts";
 import type { SettleBatch, SettleRecord } from "../../src/quota/settle-sum.ts";
 
 const LIMITS = { rpm: 10, tpm: 100 };
@@ -23,7 +22,6 @@ function target(): SettleTarget & { batches: SettleBatch[] } {
       batches.push(b);
       return { applied: true };
     }),
-    settleMany: vi.fn(async () => Promise.reject(new Error("not expected"))),
   };
 }
 
@@ -78,14 +76,13 @@ describe("settleBatched", () => {
         if (++calls < 3) throw new Error("down");
         return { applied: true };
       },
-      settleMany: async () => Promise.reject(new Error("not expected")),
     };
     await settleBatched(`r-${crypto.randomUUID()}`, record("a"), () => flaky, 3);
     expect(sent).toHaveLength(3);
     expect(new Set(sent.map((b) => b.id)).size).toBe(1);
     expect(sent[2]).toEqual(sent[0]);
     const dead = vi.fn(async () => Promise.reject(new Error("down")));
-    await settleBatched(`d-${crypto.randomUUID()}`, record("b"), () => ({ settleBatch: dead, settleMany: dead }), 2);
+    await settleBatched(`d-${crypto.randomUUID()}`, record("b"), () => ({ settleBatch: dead }), 2);
     expect(dead).toHaveBeenCalledTimes(2);
     expect(log.mock.calls.some(([l]) => String(l).includes('"event":"settle_failed"'))).toBe(true);
     log.mockRestore();
@@ -94,7 +91,7 @@ describe("settleBatched", () => {
   it("parks a batch every attempt failed for, and logs its counts only when parking fails too", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     const dead = vi.fn(async (_b: SettleBatch): Promise<{ applied: boolean }> => Promise.reject(new Error("down")));
-    const down = (): SettleTarget => ({ settleBatch: dead, settleMany: async () => Promise.reject(new Error("not expected")) });
+    const down = (): SettleTarget => ({ settleBatch: dead });
     const parked: Array<{ limiter: string; batch: SettleBatch }> = [];
     const name = `p-${crypto.randomUUID()}`;
     await Promise.all([
@@ -118,35 +115,6 @@ describe("settleBatched", () => {
     const line = JSON.parse(failed!) as { ledger: Array<{ keyId: string; requests: number }>; error: string };
     expect(line.ledger).toEqual([{ hour: 0, keyId: "c", requests: 1, promptTokens: 1, completionTokens: 1 }]);
     expect(line.error).toContain("kv down");
-    log.mockRestore();
-  });
-
-  it("sends an object still on the previous code the same batch as its per-request records", async () => {
-    const legacy: LegacySettleInput[][] = [];
-    const old: SettleTarget = {
-      // What workerd answers when the object's code has no such method.
-      settleBatch: async () => Promise.reject(new TypeError('The RPC receiver does not implement the method "settleBatch".')),
-      settleMany: async (inputs) => {
-        legacy.push(inputs);
-        return { applied: inputs.length };
-      },
-    };
-    const name = `old-${crypto.randomUUID()}`;
-    await Promise.all([settleBatched(name, record("a"), () => old, 3), settleBatched(name, record("a", { usage: null, used: { requests: 0, tokens: 0 } }), () => old, 3)]);
-    expect(legacy).toHaveLength(1);
-    // The net difference on the first record, then one record per billed request.
-    expect(legacy[0]!.map((r) => [r.granted, r.used, r.usage])).toEqual([
-      [{ requests: 1, tokens: 11 }, { requests: 0, tokens: 0 }, null],
-      [{ requests: 0, tokens: 0 }, { requests: 0, tokens: 0 }, { prompt_tokens: 1, completion_tokens: 1 }],
-    ]);
-  });
-
-  it("does not mistake another failure for an object on the previous code", async () => {
-    const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    const settleMany = vi.fn(async () => ({ applied: 1 }));
-    const failing: SettleTarget = { settleBatch: async () => Promise.reject(new Error("Durable Object reset")), settleMany };
-    await settleBatched(`f-${crypto.randomUUID()}`, record(), () => failing, 2);
-    expect(settleMany).not.toHaveBeenCalled();
     log.mockRestore();
   });
 });

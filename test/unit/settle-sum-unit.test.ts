@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { freshState, settle, settleNet, type LimiterState, type Limits, type Units } from "../../src/quota/rate-limiter.ts";
-import { batchOfLegacy, legacyRecords, type LegacySettleInput } from "../../src/quota/settle-legacy.ts";
 import { SettleSum, type SettleRecord } from "../../src/quota/settle-sum.ts";
 import type { LedgerRow } from "../../src/usage/ledger.ts";
 import { prng } from "../../sim/prng.ts";
@@ -90,38 +89,4 @@ describe("a settle batch", () => {
     expect(sent.ledger[0]!.requests).toBe(1);
     expect(s.batch().ledger[0]!.requests).toBe(2);
   });
-});
-
-describe("the previous version's per-request records", () => {
-  const asLegacy = (rs: SettleRecord[]): LegacySettleInput[] => rs.map((r, i) => ({ id: `req-${i}`, ...r }));
-
-  it("sum, from an old Worker, to the batch of the same requests, named by the first record", () => {
-    const rs = records(3, 30);
-    const batch = batchOfLegacy(asLegacy(rs))!;
-    expect(batch.id).toBe("req-0");
-    expect({ ...batch, id: "x" }).toEqual(sum(rs, "x"));
-    expect(batchOfLegacy([])).toBeNull();
-  });
-
-  it("reserved nothing when an old record does not say what was granted", () => {
-    const batch = batchOfLegacy([{ id: "r", limits: L, used: { requests: 1, tokens: 40 }, usage: null, keyId: "k", hour: 0 }])!;
-    expect(batch.net).toEqual({ requests: -1, tokens: -40 });
-  });
-
-  for (const seed of [5, 6]) {
-    it(`are made from a batch for an old object so that it books and adjusts exactly the same (seed ${seed})`, () => {
-      const rs = records(seed, 60);
-      const batch = sum(rs, "batch-7");
-      const legacy = legacyRecords(batch);
-      // The first carries the batch's id: a retry that reaches the new object is recognised.
-      expect(legacy[0]!.id).toBe("batch-7");
-      expect(new Set(legacy.map((r) => r.id)).size).toBe(legacy.length);
-      const start = freshState(L, 0);
-      const replayed = oneByOne(start, legacy.map((r) => ({ ...r, granted: r.granted! })), 0);
-      expect(replayed.ledger).toEqual(sorted(batch.ledger));
-      expect(replayed.state).toEqual(settleNet(L, start, batch.net, 0));
-      // And back: the same batch.
-      expect(batchOfLegacy(legacy)).toEqual(batch);
-    });
-  }
 });
