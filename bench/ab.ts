@@ -22,7 +22,8 @@
 //   BENCH_CONNECTIONS  concurrent connections (16)
 //   BENCH_LOGS         errors: print workerd's error and warning lines; all: every line
 //   AB_MODE            stream: each phase is streams of one token per chunk instead, and the
-//                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage)
+//                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage;
+//                      AB_STREAMS concurrent streams (20) of 200 tokens AB_ITL_MS apart (1))
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -41,16 +42,18 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const WARM_UP_SECONDS = 2;
 const STREAM_MODE = process.env.AB_MODE === "stream";
 const STREAM_EXTRA = process.env.AB_USAGE === "0" ? {} : { stream_options: { include_usage: true } };
+const AB_STREAMS = Number(process.env.AB_STREAMS ?? 20);
+const AB_ITL_MS = Number(process.env.AB_ITL_MS ?? 1);
 
 /**
- * One phase: non-stream load, or (AB_MODE=stream) 20 concurrent streams of 200 tokens 1 ms
- * apart for about SECONDS; "requests" are then tokens, so CPU per request reads per token.
+ * One phase: non-stream load, or (AB_MODE=stream) AB_STREAMS concurrent streams of 200 tokens
+ * AB_ITL_MS apart for about SECONDS; "requests" are then tokens, so CPU per request reads per token.
  */
 async function phase(url: string): Promise<NonStreamFigures> {
   if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS);
   const t0 = performance.now();
   let tokens = 0;
-  while (performance.now() - t0 < SECONDS * 1000) tokens += await streamLoad(url, { count: 20, concurrency: 20, tokens: 200, itlMs: 1, extra: STREAM_EXTRA });
+  while (performance.now() - t0 < SECONDS * 1000) tokens += await streamLoad(url, { count: AB_STREAMS, concurrency: AB_STREAMS, tokens: 200, itlMs: AB_ITL_MS, extra: STREAM_EXTRA });
   const s = (performance.now() - t0) / 1000;
   return { requests: tokens, errors: 0, rps: tokens / s, p50_ms: Number.NaN, p99_ms: Number.NaN };
 }
