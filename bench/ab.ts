@@ -26,7 +26,7 @@
 //                      AB_STREAMS concurrent streams (20) of 200 tokens AB_ITL_MS apart (1))
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runWrangler } from "../scripts/wrangler.ts";
@@ -101,6 +101,10 @@ try {
   execFileSync("tar", ["-xf", join(dir, "b.tar"), "-C", srcB]);
   // Packages come from this tree: a and b differ only in their source and wrangler.toml.
   symlinkSync(join(ROOT, "node_modules"), join(srcB, "node_modules"));
+  // wrangler.toml serves the built console as assets; a git tree has no build, so b borrows this one's.
+  if (existsSync(join(ROOT, "console/dist")) && existsSync(join(srcB, "console")) && !existsSync(join(srcB, "console/dist"))) {
+    symlinkSync(join(ROOT, "console/dist"), join(srcB, "console/dist"));
+  }
   const files = { a: await bundle(join(dir, "a")), b: await bundle(join(dir, "b"), join(srcB, "wrangler.toml")) };
 
   sim = await startSim();
