@@ -44,47 +44,9 @@ export function nativeRelay(input: NativeRelayInput): { body: ReadableStream<Uin
     () => false,
     () => !stop.signal.aborted && destinationErrored(pass.writable),
   );
-  let closedByClient = false;
-
-  const account = async (): Promise<RelayEnd> => {
-    const reader = preferByob(toTap, undefined);
-    const read = chunkReads(reader);
-    tap.chunk(first);
-    let stalled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // One timer re-armed lazily, as relay()'s watchdog: a timer per token grows workerd's memory.
-    let last = Date.now();
-    const check = (): void => {
-      const idle = Date.now() - last;
-      if (idle < idleTimeoutMs) return void (timer = setTimeout(check, idleTimeoutMs - idle));
-      stalled = true;
-      reader.cancel("origin stalled").catch(() => {});
-    };
-    timer = setTimeout(check, idleTimeoutMs);
-    // The client going away ends the accounting too, and with it the origin's request.
-    void clientGone.then((gone) => {
-      if (!gone) return;
-      closedByClient = true;
-      reader.cancel("client closed").catch(() => {});
-    });
-    try {
-      for (;;) {
-        const next = await read();
-        last = Date.now();
-        if (closedByClient) return "client_closed";
-        if (stalled) return "origin_stalled";
-        if (next.done) return tap.complete() ? "complete" : "origin_error";
-        tap.chunk(next.value);
-      }
-    } catch {
-      return closedByClient ? "client_closed" : stalled ? "origin_stalled" : "origin_error";
-    } finally {
-      clearTimeout(timer);
-    }
-  };
 
   const done = (async (): Promise<RelayResult> => {
-    let end = await account();
+    let end = await account(toTap, first, tap, idleTimeoutMs, clientGone);
     // Complete only once the client's copy is all written too.
     if (end === "complete" && (await clientGone)) end = "client_closed";
     if (end === "origin_error" || end === "origin_stalled") {
@@ -97,6 +59,47 @@ export function nativeRelay(input: NativeRelayInput): { body: ReadableStream<Uin
     return { ...tap.result, end, firstByteAt };
   })();
   return { body: pass.readable, done };
+}
+
+/**
+ * Reads the accounting branch through `tap` until the origin ends, fails or stalls, or the
+ * client leaves (`clientGone`); cancelling this branch also ends the origin's request.
+ */
+async function account(branch: ReadableStream<Uint8Array>, first: Uint8Array, tap: EventStreamTap, idleTimeoutMs: number, clientGone: Promise<boolean>): Promise<RelayEnd> {
+  const reader = preferByob(branch, undefined);
+  const read = chunkReads(reader);
+  tap.chunk(first);
+  let stalled = false;
+  let closedByClient = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // One timer re-armed lazily, as relay()'s watchdog: a timer per token grows workerd's memory.
+  let last = Date.now();
+  const check = (): void => {
+    const idle = Date.now() - last;
+    if (idle < idleTimeoutMs) return void (timer = setTimeout(check, idleTimeoutMs - idle));
+    stalled = true;
+    reader.cancel("origin stalled").catch(() => {});
+  };
+  timer = setTimeout(check, idleTimeoutMs);
+  void clientGone.then((gone) => {
+    if (!gone) return;
+    closedByClient = true;
+    reader.cancel("client closed").catch(() => {});
+  });
+  try {
+    for (;;) {
+      const next = await read();
+      last = Date.now();
+      if (closedByClient) return "client_closed";
+      if (stalled) return "origin_stalled";
+      if (next.done) return tap.complete() ? "complete" : "origin_error";
+      tap.chunk(next.value);
+    }
+  } catch {
+    return closedByClient ? "client_closed" : stalled ? "origin_stalled" : "origin_error";
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Whether the client's side failed (the client went away), as its writer's null desiredSize says. */
