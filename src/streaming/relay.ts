@@ -118,6 +118,14 @@ function jsonTap(): Tap {
 export type RelaySource = ReadableStream<Uint8Array> | { first: Uint8Array; reader: ChunkReader; stream?: ReadableStream<Uint8Array> };
 
 /**
+ * Off: in one full `npm test` under heavy load the e2e test "deltas arriving one by one" got
+ * all 8 deltas within 5 ms through the native path (paced 30 ms apart at the origin), so the
+ * tee + pipe can hold tokens back; it passed in the run before. Until that is understood the
+ * JS relay serves every stream. bench:ab measured the native path 14-23 % cheaper per token.
+ */
+const NATIVE_RELAY = false;
+
+/**
  * A fetch body (a byte stream). Only its tee() was shown to keep every chunk read before
  * an origin error in the client's branch; a JS stream's tee drops what its branch had queued.
  */
@@ -136,7 +144,7 @@ export function relay(
   opts: RelayOptions,
 ): { body: ReadableStream<Uint8Array>; done: Promise<RelayResult> } {
   // Nothing to strip: the client's copy can bypass JavaScript (measured: about a third of the CPU per token).
-  if (kind === "event-stream" && opts.includeUsage && !(origin instanceof ReadableStream) && origin.stream !== undefined) {
+  if (NATIVE_RELAY && kind === "event-stream" && opts.includeUsage && !(origin instanceof ReadableStream) && origin.stream !== undefined) {
     origin.reader.releaseLock();
     if (isByteStream(origin.stream)) return nativeRelay({ first: origin.first, stream: origin.stream, idleTimeoutMs: opts.idleTimeoutMs, errorEvent });
     origin = { first: origin.first, reader: origin.stream.getReader(), stream: origin.stream };
