@@ -21,13 +21,16 @@
 //   BENCH_ROUNDS       rounds, one phase of each side per round (6; keep it even, so each side goes first as often)
 //   BENCH_CONNECTIONS  concurrent connections (16)
 //   BENCH_LOGS         errors: print workerd's error and warning lines; all: every line
+//   AB_MODE            stream: each phase is streams of one token per chunk instead, and the
+//                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage;
+//                      AB_STREAMS concurrent streams (20) of 200 tokens AB_ITL_MS apart (1))
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runWrangler } from "../scripts/wrangler.ts";
-import { nonStream } from "./load.ts";
+import { nonStream, streamLoad, type NonStreamFigures } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { routerWorker, seedRouter, startSim, startWorkerd, type MiniflareInstance } from "./targets.ts";
 
@@ -37,6 +40,23 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const WARM_UP_SECONDS = 2;
+const STREAM_MODE = process.env.AB_MODE === "stream";
+const STREAM_EXTRA = process.env.AB_USAGE === "0" ? {} : { stream_options: { include_usage: true } };
+const AB_STREAMS = Number(process.env.AB_STREAMS ?? 20);
+const AB_ITL_MS = Number(process.env.AB_ITL_MS ?? 1);
+
+/**
+ * One phase: non-stream load, or (AB_MODE=stream) AB_STREAMS concurrent streams of 200 tokens
+ * AB_ITL_MS apart for about SECONDS; "requests" are then tokens, so CPU per request reads per token.
+ */
+async function phase(url: string): Promise<NonStreamFigures> {
+  if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS);
+  const t0 = performance.now();
+  let tokens = 0;
+  while (performance.now() - t0 < SECONDS * 1000) tokens += await streamLoad(url, { count: AB_STREAMS, concurrency: AB_STREAMS, tokens: 200, itlMs: AB_ITL_MS, extra: STREAM_EXTRA });
+  const s = (performance.now() - t0) / 1000;
+  return { requests: tokens, errors: 0, rps: tokens / s, p50_ms: Number.NaN, p99_ms: Number.NaN };
+}
 for (const [name, n] of Object.entries({ BENCH_SECONDS: SECONDS, BENCH_ROUNDS: ROUNDS, BENCH_CONNECTIONS: CONNECTIONS })) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number above 0`);
 }
@@ -81,6 +101,10 @@ try {
   execFileSync("tar", ["-xf", join(dir, "b.tar"), "-C", srcB]);
   // Packages come from this tree: a and b differ only in their source and wrangler.toml.
   symlinkSync(join(ROOT, "node_modules"), join(srcB, "node_modules"));
+  // wrangler.toml serves the built console as assets; a git tree has no build, so b borrows this one's.
+  if (existsSync(join(ROOT, "console/dist")) && existsSync(join(srcB, "console")) && !existsSync(join(srcB, "console/dist"))) {
+    symlinkSync(join(ROOT, "console/dist"), join(srcB, "console/dist"));
+  }
   const files = { a: await bundle(join(dir, "a")), b: await bundle(join(dir, "b"), join(srcB, "wrangler.toml")) };
 
   sim = await startSim();
@@ -96,6 +120,8 @@ try {
   console.log(`${ROUNDS} rounds of ${SECONDS} s per side, ${CONNECTIONS} connections, order flipped every other round`);
   say(`warming up, ${WARM_UP_SECONDS} s each`);
   for (const side of sides) await nonStream(urls[side], WARM_UP_SECONDS, CONNECTIONS);
+  if (STREAM_MODE) for (const side of sides) await phase(urls[side]);
+  if (STREAM_MODE) console.log(`stream mode: "req" below is a token, "CPU ms/req" is CPU ms per token${"stream_options" in STREAM_EXTRA ? ", include_usage true" : ""}`);
 
   const total: Record<Side, Tally> = { a: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 }, b: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 } };
   const perRound: Array<{ cpuDiff: number; ratio: number }> = [];
@@ -106,7 +132,7 @@ try {
     const now: Record<Side, Tally> = { a: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 }, b: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 } };
     for (const side of order) {
       const before = cpuSeconds(started.workerdPid);
-      const fig = await nonStream(urls[side], SECONDS, CONNECTIONS);
+      const fig = await phase(urls[side]);
       now[side] = { cpuSeconds: cpuSeconds(started.workerdPid) - before, requests: fig.requests, rps: fig.rps, errors: fig.errors };
       for (const key of ["cpuSeconds", "requests", "rps", "errors"] as const) total[side][key] += now[side][key];
       latency[side].p50.push(fig.p50_ms);

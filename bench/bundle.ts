@@ -1,11 +1,12 @@
 // The Worker as `wrangler deploy` would upload it: its size raw, minified and gzipped, and
 // how long V8 takes to evaluate it (parse, compile, run top-level code) at start.
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { runWrangler } from "../scripts/wrangler.ts";
+import { ROOT, runWrangler } from "../scripts/wrangler.ts";
 
 export interface BundleFigures {
   raw_bytes: number;
@@ -19,6 +20,8 @@ export interface BundleFigures {
 export async function buildBundles(dir: string): Promise<{ file: string; figures: () => Promise<BundleFigures> }> {
   const plain = join(dir, "plain");
   const min = join(dir, "min");
+  // wrangler.toml serves the built console as assets: a fresh checkout has to build it first.
+  if (!existsSync(join(ROOT, "console/dist"))) execFileSync(process.execPath, [join(ROOT, "scripts/console-build.ts")], { cwd: ROOT, stdio: "inherit" });
   await runWrangler(["deploy", "--dry-run", "--outdir", plain]);
   await runWrangler(["deploy", "--dry-run", "--minify", "--outdir", min]);
   const rawCode = readFileSync(join(plain, "index.js"));

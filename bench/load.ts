@@ -3,10 +3,40 @@
 
 import autocannon from "autocannon";
 import { Agent, request } from "node:http";
+import { DEFAULT_BEHAVIOUR } from "../sim/protocol.ts";
 import { BENCH_KEY, BENCH_MODEL } from "./targets.ts";
 
 const PATH = "/v1/chat/completions";
 const HEADERS = { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json" };
+
+/**
+ * Streams ask for usage as the AI SDK and LangChain do (the relay's native path);
+ * BENCH_STREAM_USAGE=0 leaves it out, so the router strips the usage chunk in JavaScript.
+ */
+const STREAM = process.env.BENCH_STREAM_USAGE === "0" ? { stream: true } : { stream: true, stream_options: { include_usage: true } };
+
+/**
+ * Where load goes: a base URL, or a peer that needs its own headers and drops the body's
+ * `sim` object (Portkey forwards only the parameters it knows), so that the origin's
+ * behaviour is set for it globally through `simControl` (the origin's URL) for the phase.
+ */
+export type Target = string | { url: string; headers: Record<string, string>; simControl: string };
+const urlOf = (t: Target): string => (typeof t === "string" ? t : t.url);
+const headersOf = (t: Target): Record<string, string> => (typeof t === "string" ? HEADERS : { ...HEADERS, ...t.headers });
+
+/** Runs `phase` with the origin's global behaviour set to `sim` for a peer that drops it from the body. */
+async function withSim<T>(t: Target, sim: Record<string, unknown>, phase: () => Promise<T>): Promise<T> {
+  if (typeof t === "string") return phase();
+  const config = (b: Record<string, unknown>): Promise<unknown> =>
+    fetch(`${t.simControl}/_sim/config`, { method: "POST", body: JSON.stringify(b) }).then((r) => r.arrayBuffer());
+  await config(sim);
+  try {
+    return await phase();
+  } finally {
+    const { ttftMs, itlMs, tokens } = DEFAULT_BEHAVIOUR;
+    await config({ ttftMs, itlMs, tokens });
+  }
+}
 
 export const chatBody = (sim: Record<string, unknown>, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ model: BENCH_MODEL, messages: [{ role: "user", content: "Say something." }], sim, ...extra });
@@ -25,12 +55,16 @@ export interface NonStreamFigures {
 }
 
 /** autocannon's histograms round to whole milliseconds; its per-response times do not. */
-export async function nonStream(base: string, seconds: number, connections: number): Promise<NonStreamFigures> {
+export async function nonStream(target: Target, seconds: number, connections: number, sim: Record<string, unknown> = { tokens: 16 }, extra: Record<string, unknown> = {}): Promise<NonStreamFigures> {
+  return withSim(target, sim, () => nonStreamPhase(target, seconds, connections, chatBody(sim, extra)));
+}
+
+async function nonStreamPhase(target: Target, seconds: number, connections: number, body: string): Promise<NonStreamFigures> {
   const times: number[] = [];
   let instance!: autocannon.Instance;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
-      { url: base + PATH, method: "POST", headers: HEADERS, body: chatBody({ tokens: 16 }), connections, duration: seconds },
+      { url: urlOf(target) + PATH, method: "POST", headers: headersOf(target), body, connections, duration: seconds },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
   });
@@ -58,13 +92,14 @@ interface StreamResult {
  * One streamed request: time to the first body byte, and `data:` events received. `tally`
  * counts events as they arrive, for a stream that is aborted rather than finished.
  */
-function streamOnce(agent: Agent, base: string, body: string, signal?: AbortSignal, tally?: { events: number }): Promise<StreamResult> {
+function streamOnce(agent: Agent, target: Target, body: string, signal?: AbortSignal, tally?: { events: number }): Promise<StreamResult> {
+  const base = urlOf(target);
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let ttft = Number.NaN;
     let events = 0;
     let carry = "";
-    const req = request(base + PATH, { method: "POST", agent, headers: HEADERS, ...(signal ? { signal } : {}) }, (res) => {
+    const req = request(base + PATH, { method: "POST", agent, headers: headersOf(target), ...(signal ? { signal } : {}) }, (res) => {
       res.setEncoding("latin1");
       if (res.statusCode !== 200) {
         // Say what went wrong: a figure built on error responses would be meaningless.
@@ -104,21 +139,23 @@ async function pool<T>(count: number, concurrency: number, job: () => Promise<T>
 }
 
 /** Short streams: time to first token, with the origin answering at once. */
-export async function timeToFirstToken(base: string, count: number, concurrency: number): Promise<{ p50_ms: number; p99_ms: number }> {
+export async function timeToFirstToken(base: Target, count: number, concurrency: number): Promise<{ p50_ms: number; p99_ms: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const body = chatBody({ tokens: 4, itlMs: 2 }, { stream: true });
-  const results = await pool(count, concurrency, () => streamOnce(agent, base, body));
+  const sim = { tokens: 4, itlMs: 2 };
+  const body = chatBody(sim, STREAM);
+  const results = await withSim(base, sim, () => pool(count, concurrency, () => streamOnce(agent, base, body)));
   agent.destroy();
   const t = results.map((r) => r.ttftMs).sort((a, b) => a - b);
   return { p50_ms: percentile(t, 50), p99_ms: percentile(t, 99) };
 }
 
 /** Long streams with no inter-token delay: how many tokens per second get through. */
-export async function relayedTokensPerSecond(base: string, streams: number, tokens: number): Promise<number> {
+export async function relayedTokensPerSecond(base: Target, streams: number, tokens: number): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: streams });
-  const body = chatBody({ tokens, itlMs: 0 }, { stream: true });
+  const sim = { tokens, itlMs: 0 };
+  const body = chatBody(sim, STREAM);
   const t0 = performance.now();
-  const results = await Promise.all(Array.from({ length: streams }, () => streamOnce(agent, base, body)));
+  const results = await withSim(base, sim, () => Promise.all(Array.from({ length: streams }, () => streamOnce(agent, base, body))));
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
   return results.reduce((n, r) => n + r.events, 0) / seconds;
@@ -129,16 +166,21 @@ export async function relayedTokensPerSecond(base: string, streams: number, toke
  * how many events the streams had received by each sample.
  */
 export async function holdStreams<T>(
-  base: string,
+  base: Target,
   count: number,
   itlMs: number,
   at: readonly number[],
   sample: () => T | Promise<T>,
 ): Promise<{ samples: T[]; events: number[] }> {
   const agent = new Agent({ keepAlive: false, maxSockets: count });
-  const abort = new AbortController();
-  const body = chatBody({ tokens: 1_000_000, itlMs }, { stream: true });
+  const sim = { tokens: 1_000_000, itlMs };
+  const body = chatBody(sim, STREAM);
   const tally = { events: 0 };
+  return withSim(base, sim, () => holding(agent, base, body, count, at, sample, tally));
+}
+
+async function holding<T>(agent: Agent, base: Target, body: string, count: number, at: readonly number[], sample: () => T | Promise<T>, tally: { events: number }): Promise<{ samples: T[]; events: number[] }> {
+  const abort = new AbortController();
   const open = Array.from({ length: count }, () => streamOnce(agent, base, body, abort.signal, tally).catch(() => null));
   const samples: T[] = [];
   const events: number[] = [];
@@ -155,4 +197,18 @@ export async function holdStreams<T>(
     agent.destroy();
   }
   return { samples, events };
+}
+
+/**
+ * `count` streams of `tokens` tokens, `itlMs` apart (one token per chunk when the gap is
+ * above zero), `concurrency` at a time; `extra` goes into the body (stream_options).
+ * Returns the events received, for a cost per token.
+ */
+export async function streamLoad(base: Target, opts: { count: number; concurrency: number; tokens: number; itlMs: number; extra?: Record<string, unknown> }): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
+  const sim = { tokens: opts.tokens, itlMs: opts.itlMs };
+  const body = chatBody(sim, { ...STREAM, ...opts.extra });
+  const results = await withSim(base, sim, () => pool(opts.count, opts.concurrency, () => streamOnce(agent, base, body)));
+  agent.destroy();
+  return results.reduce((n, r) => n + r.events, 0);
 }

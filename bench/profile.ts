@@ -17,6 +17,7 @@ import { buildBundles } from "./bundle.ts";
 import { Inspector } from "./inspector.ts";
 import { holdStreams, nonStream, relayedTokensPerSecond } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
+import { freePort } from "../test/support/free-port.ts";
 import { startTargets } from "./targets.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -24,7 +25,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const LOAD = process.env.PROFILE_LOAD ?? "nonstream";
 const STREAMS = Number(process.env.PROFILE_STREAMS ?? 4);
 const TOKENS = Number(process.env.PROFILE_TOKENS ?? 50_000);
-const INSPECTOR_PORT = 9329;
+/** A free port chosen now, so that two profiles (or a bench beside one) never collide. */
+const INSPECTOR_PORT = await freePort();
 const TARGETS = ["router", "floor", "pass-through"] as const;
 const TARGET = TARGETS.find((t) => t === (process.env.PROFILE_TARGET ?? "router"));
 if (TARGET === undefined) throw new Error(`PROFILE_TARGET must be one of ${TARGETS.join(", ")}`);

@@ -34,7 +34,7 @@ export interface MemorySamples {
 export type FloorFigures = Pick<TargetFigures, "rps" | "p50_ms" | "p99_ms" | "unloaded_p50_ms" | "unloaded_p99_ms" | "errors" | "cpu_ms_per_request">;
 
 /** `floor` was added 2026-12-01; older results lack it. */
-export type Figures = Record<"direct" | "pass_through" | "router", TargetFigures> & { floor?: FloorFigures };
+export type Figures = Record<"direct" | "pass_through" | "router", TargetFigures> & { floor?: FloorFigures; /** The Portkey peer (added 2026-12-01). */ portkey?: TargetFigures };
 
 export interface Ratios {
   throughput_router_over_pass_through: number;
@@ -86,10 +86,11 @@ function table(rows: string[][]): string {
 }
 
 export function render(f: Figures, r: Ratios, bundle: { minified_gzip_bytes: number; raw_gzip_bytes: number; startup_eval_ms: number }, streamsHeld: number, connections: number): string {
-  const cols = [["", "direct to origin", "pass-through", "router floor", "router"]];
+  const peer = f.portkey;
+  const cols = [["", "direct to origin", "pass-through", "router floor", "router", ...(peer ? ["Portkey (Node)"] : [])]];
   // Non-stream rows have a figure for the router floor; the stream and memory rows do not.
-  const both = (label: string, pick: (t: FloorFigures) => string): string[] => [label, pick(f.direct), pick(f.pass_through), f.floor ? pick(f.floor) : "-", pick(f.router)];
-  const row = (label: string, pick: (t: TargetFigures) => string): string[] => [label, pick(f.direct), pick(f.pass_through), "-", pick(f.router)];
+  const both = (label: string, pick: (t: FloorFigures) => string): string[] => [label, pick(f.direct), pick(f.pass_through), f.floor ? pick(f.floor) : "-", pick(f.router), ...(peer ? [pick(peer)] : [])];
+  const row = (label: string, pick: (t: TargetFigures) => string): string[] => [label, pick(f.direct), pick(f.pass_through), "-", pick(f.router), ...(peer ? [pick(peer)] : [])];
   const body = [
     both(`non-stream req/s, ${connections} conns`, (t) => n(t.rps, 0)),
     both(`latency p50 ms, ${connections} conns`, (t) => n(t.p50_ms)),
@@ -97,7 +98,7 @@ export function render(f: Figures, r: Ratios, bundle: { minified_gzip_bytes: num
     both("latency p50 ms, 1 conn", (t) => n(t.unloaded_p50_ms)),
     both("latency p99 ms, 1 conn", (t) => n(t.unloaded_p99_ms)),
     both("errors", (t) => String(t.errors)),
-    both("workerd CPU ms/request", (t) => n(t.cpu_ms_per_request, 3)),
+    both("serving process CPU ms/request", (t) => n(t.cpu_ms_per_request, 3)),
     row("stream TTFT p50 ms", (t) => n(t.ttft_p50_ms)),
     row("stream TTFT p99 ms", (t) => n(t.ttft_p99_ms)),
     row("long-stream tokens/s", (t) => n(t.tokens_per_s, 0)),

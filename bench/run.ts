@@ -6,7 +6,10 @@
 //   BENCH_ROUNDS       non-stream rounds, targets interleaved in each (2)
 //   BENCH_CONNECTIONS  concurrent connections for non-stream load (16)
 //   BENCH_STREAMS      long streams held open for the memory figure (200)
-//   BENCH_INSPECTOR_PORT  workerd's inspector, to force a GC and read each isolate's heap (9330)
+//   BENCH_INSPECTOR_PORT  workerd's inspector, to force a GC and read each isolate's heap (a free port)
+//   BENCH_PEER         0: leave out the Portkey peer (peer.ts installs and starts it)
+//   BENCH_STREAM_USAGE 0: streams without stream_options.include_usage (the relay then strips usage in JS)
+//   BENCH_PEER_WARM_SECONDS  longest warm-up of the peer, until its CPU per request is flat (30)
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -18,12 +21,18 @@ import { Inspector } from "./inspector.ts";
 import { cpuSeconds, rssBytes } from "./proc.ts";
 import { ratios, render, type Figures, type FloorFigures, type MemorySamples, type TargetFigures } from "./report.ts";
 import { startTargets } from "./targets.ts";
+import { startPeer } from "./peer.ts";
+import { growth, type Growth } from "./growth.ts";
+import { peerLines } from "./peer-report.ts";
+import { freePort } from "../test/support/free-port.ts";
+import type { Target } from "./load.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
-const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9330);
+const INSPECTOR_PORT = process.env.BENCH_INSPECTOR_PORT === undefined ? await freePort() : Number(process.env.BENCH_INSPECTOR_PORT);
+const PEER_WARM_SECONDS = Number(process.env.BENCH_PEER_WARM_SECONDS ?? 30);
 /** Latency with no queue: one connection, one request at a time, per target and round. */
 const UNLOADED_SECONDS = 3;
 const say = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
@@ -33,10 +42,20 @@ const dir = mkdtempSync(join(tmpdir(), "router-bench-"));
 say("bundling with wrangler deploy --dry-run");
 const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
+const peer = process.env.BENCH_PEER === "0" ? null : await startPeer(targets.direct, say);
 /** Every target in the non-stream phases; the stream phases leave out the floor. */
-const nonStreamNames = ["direct", "pass_through", "floor", "router"] as const;
-const names = ["direct", "pass_through", "router"] as const;
-const urls = { direct: targets.direct, pass_through: targets.passThrough, floor: targets.floor, router: targets.router };
+const nonStreamNames = ["direct", "pass_through", "floor", "router", ...(peer ? (["portkey"] as const) : [])] as const;
+const names = ["direct", "pass_through", "router", ...(peer ? (["portkey"] as const) : [])] as const;
+const urls: Record<(typeof nonStreamNames)[number], Target> = {
+  direct: targets.direct,
+  pass_through: targets.passThrough,
+  floor: targets.floor,
+  router: targets.router,
+  portkey: peer ? { url: peer.url, headers: peer.headers, simControl: targets.direct } : "",
+};
+/** The process whose CPU a target's figures count: the peer's own, or workerd. */
+const pidOf = (name: string): number => (name === "portkey" && peer ? peer.pid : targets.workerdPid);
+const originRequests = async (): Promise<number> => ((await (await fetch(`${targets.direct}/_sim/stats`)).json()) as { requests: number }).requests;
 const workers = { pass_through: "pass-through", router: "router" } as const;
 
 /** RSS of workerd as it is, then after a forced full GC of the Worker's isolate, with that isolate's heap. */
@@ -49,22 +68,33 @@ async function memory(inspector: Inspector, url: string): Promise<{ rss: number;
 try {
   say("warming up");
   for (const name of nonStreamNames) await nonStream(urls[name], 1, CONNECTIONS);
+  if (peer) {
+    // Node's JIT takes a while: warm the peer until its CPU per request is flat, and check
+    // that what it answers really came from the origin.
+    let last = Number.NaN;
+    for (let spent = 0; spent < PEER_WARM_SECONDS; spent += 5) {
+      const before = cpuSeconds(peer.pid);
+      const seen = await originRequests();
+      const fig = await nonStream(urls.portkey, 5, CONNECTIONS);
+      const reached = (await originRequests()) - seen;
+      const ms = ((cpuSeconds(peer.pid) - before) * 1000) / Math.max(1, fig.requests);
+      say(`warming the peer: ${ms.toFixed(3)} ms CPU/request, ${fig.requests} requests, ${reached} reached the origin`);
+      if (reached < fig.requests) throw new Error(`the peer answered ${fig.requests} requests but only ${reached} reached the origin`);
+      if (Math.abs(ms - last) / last < 0.1) break;
+      last = ms;
+    }
+  }
 
   type NonStreamName = (typeof nonStreamNames)[number];
-  const runs: Record<NonStreamName, NonStreamFigures[]> = { direct: [], pass_through: [], floor: [], router: [] };
-  const unloaded: Record<NonStreamName, NonStreamFigures[]> = { direct: [], pass_through: [], floor: [], router: [] };
-  const cpu: Record<NonStreamName, { seconds: number; requests: number }> = {
-    direct: { seconds: 0, requests: 0 },
-    pass_through: { seconds: 0, requests: 0 },
-    floor: { seconds: 0, requests: 0 },
-    router: { seconds: 0, requests: 0 },
-  };
+  const runs = Object.fromEntries(nonStreamNames.map((n) => [n, []])) as unknown as Record<NonStreamName, NonStreamFigures[]>;
+  const unloaded = Object.fromEntries(nonStreamNames.map((n) => [n, []])) as unknown as Record<NonStreamName, NonStreamFigures[]>;
+  const cpu = Object.fromEntries(nonStreamNames.map((n) => [n, { seconds: 0, requests: 0 }])) as unknown as Record<NonStreamName, { seconds: number; requests: number }>;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const name of nonStreamNames) {
       say(`non-stream, round ${round}/${ROUNDS}: ${name}`);
-      const before = cpuSeconds(targets.workerdPid);
+      const before = cpuSeconds(pidOf(name));
       const fig = await nonStream(urls[name], SECONDS, CONNECTIONS);
-      cpu[name].seconds += cpuSeconds(targets.workerdPid) - before;
+      cpu[name].seconds += cpuSeconds(pidOf(name)) - before;
       cpu[name].requests += fig.requests;
       runs[name].push(fig);
     }
@@ -102,16 +132,29 @@ try {
       heap_after_gc_mb: null,
       slow_stream_cpu_us_per_token: null,
     };
-    if (name !== "direct") {
+    if (name === "portkey" && peer) {
+      // No inspector into Node here: the peer's RSS and CPU only.
+      say(`holding ${STREAMS} long streams: ${name}`);
+      const idle = rssBytes(peer.pid) / MB;
+      const { samples, events } = await holdStreams(urls[name], STREAMS, 20, [1500, 7500, 15000], () => ({ cpu: cpuSeconds(peer.pid), rss: rssBytes(peer.pid) / MB }));
+      const [short, long, longer] = samples as [(typeof samples)[0], (typeof samples)[0], (typeof samples)[0]];
+      mem = {
+        rss_mb: { idle, short_streams: short.rss, long_streams: long.rss, longer_streams: longer.rss },
+        rss_after_gc_mb: null,
+        heap_after_gc_mb: null,
+        slow_stream_cpu_us_per_token: ((longer.cpu - short.cpu) * 1e6) / (events[2]! - events[0]!),
+      };
+    } else if (name === "pass_through" || name === "router") {
       say(`holding ${STREAMS} long streams: ${name}`);
       const inspector = await Inspector.forWorker(INSPECTOR_PORT, workers[name]);
-      const idle = await memory(inspector, urls[name]);
+      const url = urls[name] as string;
+      const idle = await memory(inspector, url);
       // Tokens every 20 ms: samples at ~75, ~375 and ~750 tokens per stream. RSS is read
       // before each forced GC, as the process stands; the heap after it is what the isolate
       // really retains, so a leak shows there while uncollected garbage does not.
       const { samples, events } = await holdStreams(urls[name], STREAMS, 20, [1500, 7500, 15000], async () => ({
         cpu: cpuSeconds(targets.workerdPid),
-        ...(await memory(inspector, urls[name])),
+        ...(await memory(inspector, url)),
       }));
       inspector.close();
       const [short, long, longer] = samples as [(typeof samples)[0], (typeof samples)[0], (typeof samples)[0]];
@@ -140,6 +183,12 @@ try {
 
   figures.floor = nonStreamFigures("floor");
 
+  const grown: Record<string, Growth> = {};
+  for (const name of ["pass_through", "floor", "router", ...(peer ? ["portkey"] : [])] as const) {
+    say(`cost growth (prompt size, stream length): ${name}`);
+    grown[name] = await growth(urls[name as NonStreamName], pidOf(name), name !== "floor", 3);
+  }
+
   say("measuring the bundle's start-up evaluation");
   const bundleFigures = await bundle.figures();
   const r = ratios(figures);
@@ -153,14 +202,16 @@ try {
     wrangler: (JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")) as { version: string }).version,
   };
   const settings = { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, unloaded_seconds: UNLOADED_SECONDS, streams_held: STREAMS, ttft_streams: 300, ttft_concurrency: 8, long_stream_tokens: 50_000, long_streams: 4 };
-  const out = { date, machine, settings, figures, ratios: r, bundle: bundleFigures };
+  const out = { date, machine, settings, figures, ratios: r, growth: grown, peer: peer ? "@portkey-ai/gateway 1.15.2 on Node" : null, bundle: bundleFigures };
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   const file = join(ROOT, "bench/results", `${date.slice(0, 19).replaceAll(":", "-")}.json`);
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\n${render(figures, r, bundleFigures, STREAMS, CONNECTIONS)}\n`);
+  console.log(`${peerLines(figures, grown, peer !== null).join("\n")}\n`);
   console.log(`${machine.cpu}, ${machine.cores} cores, load ${machine.load_average_at_end}; ${date}`);
   console.log(`written to ${file}`);
 } finally {
+  peer?.close();
   await targets.close();
   rmSync(dir, { recursive: true, force: true });
 }
