@@ -7,11 +7,14 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 /** The operators' credential in the integration tests (test/integration/helpers.ts has it too). */
 const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
-// wrangler.toml requires the secret ADMIN_TOKEN, and the integration pool reads it through
+/** The key that seals projects' MLflow credentials in the integration tests. */
+const TEST_TRACING_KEY = "test-tracing-key-0123456789";
+// wrangler.toml requires the secrets ADMIN_TOKEN and TRACING_KEY, and the integration pool reads it through
 // wrangler, which takes secrets from .dev.vars, .env or the environment and warns once per
 // test file when none has it. The environment is this run's .dev.vars; the binding below
 // still decides the value the Worker sees, whatever the shell exported.
 process.env.ADMIN_TOKEN ??= TEST_ADMIN_TOKEN;
+process.env.TRACING_KEY ??= TEST_TRACING_KEY;
 
 // CI asks for a JSON report too, to print one plain summary line.
 const json = process.env.VITEST_JSON;
@@ -39,7 +42,7 @@ export default defineConfig({
                 WEBHOOK_RECEIVER_URL: inject<string>("webhookReceiverUrl"),
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-                TRACING_KEY: "test-tracing-key-0123456789",
+                TRACING_KEY: TEST_TRACING_KEY,
                 TRACE_RECEIVER_URL: inject<string>("traceReceiverUrl"),
               },
             },
