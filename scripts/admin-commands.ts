@@ -112,11 +112,12 @@ const COMMANDS: Record<string, Command> = {
   },
   "rotate-key": { flags: ["--project ID", "--key KEY_ID"], build: (f) => ({ method: "POST", path: `${keyPath(f)}/rotate` }) },
   "delete-key": { flags: ["--project ID", "--key KEY_ID"], build: (f) => ({ method: "DELETE", path: keyPath(f) }) },
+  // Without --project: every project's events, newest first (the organization's log).
   audit: {
-    flags: ["--project ID", "?--limit N", "?--after AUDIT_ID", "?--since UNIX_SECONDS"],
+    flags: ["?--project ID", "?--limit N", "?--after AUDIT_ID", "?--since UNIX_SECONDS"],
     build: (f) => ({
       method: "GET",
-      path: `${projectPath(f)}/audit_logs${query({ limit: str(f, "limit"), after: str(f, "after"), "effective_at[gte]": str(f, "since") })}`,
+      path: `${str(f, "project") === undefined ? "/v1/organization" : projectPath(f)}/audit_logs${query({ limit: str(f, "limit"), after: str(f, "after"), "effective_at[gte]": str(f, "since") })}`,
     }),
   },
   usage: {

@@ -65,6 +65,11 @@ describe("admin CLI plan", () => {
     expect(call(["update-key", "--project", "proj_a", "--key", "key_b", "--expires-at", "1900000000"]).call.body).toEqual({ expires_at: 1_900_000_000 });
   });
 
+  it("reads one project's audit log, or every project's without --project", () => {
+    expect(call(["audit", "--project", "proj_a", "--limit", "5"]).call).toEqual({ method: "GET", path: "/v1/organization/projects/proj_a/audit_logs?limit=5" });
+    expect(call(["audit", "--limit", "5"]).call).toEqual({ method: "GET", path: "/v1/organization/audit_logs?limit=5" });
+  });
+
   it("refuses an update that changes nothing or an expiry that is not a time", () => {
     expect(usageError(["update-key", "--project", "proj_a", "--key", "key_b"])).toContain("needs at least one of");
     expect(usageError(["update-key", "--project", "proj_a", "--key", "key_b", "--expires-at", "soon"])).toContain("--expires-at must be Unix seconds");
