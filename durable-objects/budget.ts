@@ -9,7 +9,8 @@ import type { Returned } from "../src/budget/lease-holder.ts";
 import { monthOf, type Month } from "../src/budget/month.ts";
 import { sumEntries } from "../src/budget/settle-sum.ts";
 import type { BudgetLine, BudgetView, ReserveAnswer, ReserveInput, SetBudgetInput, SetBudgetOutcome, SettleBatchInput } from "../src/budget/types.ts";
-import { BUDGET_SCHEMA, BUDGET_SCHEMA_VERSION, PROJECT_SCOPE } from "../src/budget/schema.ts";
+import { BUDGET_MIGRATIONS, PROJECT_SCOPE } from "../src/budget/schema.ts";
+import { migrate } from "../src/storage/migrate.ts";
 import { projectStub } from "../src/projects/wire.ts";
 import { AlertOutbox } from "./budget-outbox.ts";
 import { bookSpend, seedMonth } from "./budget-spend.ts";
@@ -24,19 +25,8 @@ export class BudgetObject extends DurableObject<Env> {
 
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
-    state.blockConcurrencyWhile(async () => this.migrate());
+    state.blockConcurrencyWhile(async () => void migrate(state.storage, BUDGET_MIGRATIONS));
     this.outbox = new AlertOutbox(state, env, () => this.projectId());
-  }
-
-  private migrate(): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec(BUDGET_SCHEMA[0]![0]!);
-    const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
-    const from = row ? Number(row.value) : 0;
-    this.ctx.storage.transactionSync(() => {
-      for (let v = Math.max(from, 1); v < BUDGET_SCHEMA_VERSION; v++) for (const stmt of BUDGET_SCHEMA[v]!) sql.exec(stmt);
-      sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(BUDGET_SCHEMA_VERSION));
-    });
   }
 
   private budgets(): BudgetRow[] {

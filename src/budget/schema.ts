@@ -1,12 +1,25 @@
-// The BudgetObject's SQLite schema, one list of statements per version (docs/design/budgets.md).
+// The BudgetObject's SQLite schema in the shared migration shape (docs/design/budgets.md has
+// each table's meaning and units).
 
-export const BUDGET_SCHEMA_VERSION = 2;
+import type { Migration } from "../storage/migrate.ts";
+
 /** The `scope` of the project's own budget; every other scope is a key id. */
 export const PROJECT_SCOPE = "";
 
-export const BUDGET_SCHEMA: readonly (readonly string[])[] = [
-  ["CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"],
-  [
+/**
+ * Tables (money in micro-units of the catalog's currency, times in unix ms):
+ * - budgets: one per scope (the project "" or a key id): limit, alert thresholds, currency.
+ * - spend_rows: what was booked per (hour, key, model), priced as the usage API prices it.
+ * - spend: this month's total per scope, the sum of its rows.
+ * - holds: worst cases held by requests in flight and leases, until they settle or expire.
+ * - alerts: thresholds reached, once per month and scope, with their delivery state.
+ * - applied: settle batch ids already booked (an hour), so a retry books nothing.
+ * - webhook: at most one alert destination and its signing secret.
+ */
+export const BUDGET_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
     "CREATE TABLE budgets (scope TEXT PRIMARY KEY, limit_micros INTEGER NOT NULL, thresholds TEXT NOT NULL, currency TEXT NOT NULL)",
     `CREATE TABLE spend_rows (hour INTEGER NOT NULL, key_id TEXT NOT NULL, model TEXT NOT NULL, month TEXT NOT NULL,
        prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, micros INTEGER NOT NULL, PRIMARY KEY (hour, key_id, model))`,
@@ -18,5 +31,6 @@ export const BUDGET_SCHEMA: readonly (readonly string[])[] = [
     "CREATE TABLE applied (id TEXT PRIMARY KEY, at INTEGER NOT NULL)",
     "CREATE INDEX applied_by_time ON applied (at)",
     "CREATE TABLE webhook (id INTEGER PRIMARY KEY CHECK (id = 1), url TEXT NOT NULL, secret TEXT NOT NULL, created_at INTEGER NOT NULL)",
-  ],
+    ],
+  },
 ];
