@@ -7,23 +7,23 @@ import { ref, type Response, type Schema } from "./types.ts";
 export const ERROR_CODES = {
   // 400 also carries the code of an origin's own 400 (say, a prompt longer than the
   // context), or none: it is the one status whose code the schema leaves open.
-  400: ["invalid_json", "missing_required_parameter", "unknown_parameter", "unsupported_model", "request_exceeds_limit", "invalid_scope", "model_not_found", "expiry_in_past"],
+  400: ["invalid_json", "missing_required_parameter", "unknown_parameter", "unsupported_model", "request_exceeds_limit", "invalid_scope", "model_not_found", "expiry_in_past", "budget_above_project"],
   401: ["missing_api_key", "invalid_api_key", "expired_api_key"],
   403: ["insufficient_scope", "model_not_allowed", "project_suspended", "admin_only", "project_not_allowed"],
-  404: ["model_not_found", "unknown_url", "project_not_found", "api_key_not_found"],
+  404: ["model_not_found", "unknown_url", "project_not_found", "api_key_not_found", "webhook_not_found"],
   405: ["method_not_allowed", "cors_not_supported"],
   409: ["project_exists", "api_key_exists", "too_many_api_keys"],
   410: ["model_retired"],
   413: ["request_too_large"],
-  429: ["rate_limit_exceeded"],
+  429: ["rate_limit_exceeded", "insufficient_quota"],
   500: ["internal_error"],
   502: ["origin_error"],
-  503: ["origin_unreachable", "model_overloaded", "no_healthy_origin", "catalog_unavailable", "key_check_unavailable", "rate_limiter_unavailable", "usage_unavailable", "api_key_store_unavailable"],
+  503: ["origin_unreachable", "model_overloaded", "no_healthy_origin", "catalog_unavailable", "key_check_unavailable", "rate_limiter_unavailable", "usage_unavailable", "api_key_store_unavailable", "budget_unavailable"],
   504: ["origin_timeout"],
 } as const;
 export type ErrorStatus = keyof typeof ERROR_CODES;
 
-const TYPES = ["invalid_request_error", "authentication_error", "permission_error", "not_found_error", "rate_limit_error", "server_error", "api_error"];
+const TYPES = ["invalid_request_error", "authentication_error", "permission_error", "not_found_error", "rate_limit_error", "insufficient_quota", "server_error", "api_error"];
 
 export const errorSchemas: Record<string, Schema> = {
   Error: {
@@ -48,18 +48,18 @@ export const errorSchemas: Record<string, Schema> = {
 };
 
 const WHEN: Record<ErrorStatus, string> = {
-  400: "The request is malformed: bad JSON or UTF-8, nesting deeper than 64 levels, a wrong type (`param` names the field), an embedding model on a chat route or the reverse, a request larger than the project's whole per-minute limit, or an origin's own 400.",
+  400: "The request is malformed: bad JSON or UTF-8, nesting deeper than 64 levels, a wrong type (`param` names the field), an embedding model on a chat route or the reverse, a request larger than the project's whole per-minute limit, a key budget above its project's, or an origin's own 400.",
   401: "No key, a malformed or unknown key, or an expired one.",
   403: "The key lacks the scope, may not use the model or act on that project, its project is suspended, or only the admin token may do this.",
-  404: "Unknown model, path, project or key (another project's resources too).",
+  404: "Unknown model, path, project, key or budget webhook (another project's resources too).",
   405: "Known path, wrong method (`Allow` lists the right ones); CORS preflights.",
   409: "The project or the chosen key value exists already, or the project holds its maximum of keys.",
   410: "The model is past its sunset and has no successor.",
   413: "The body is larger than MAX_BODY_BYTES (64 KiB for management bodies).",
-  429: "The project's RPM or TPM for the model is spent.",
+  429: "The project's RPM or TPM for the model is spent (rate_limit_exceeded, retry later), or a monthly budget is (insufficient_quota, with x-should-retry: false: not before the budget resets or is raised).",
   500: "A bug of the router: nothing about it is revealed.",
   502: "The last origin tried failed (5xx, an empty or cut answer).",
-  503: "No origin could be reached, all are overloaded or known down, or the catalog, key check, limiter (in `closed` mode) or usage ledger is unavailable.",
+  503: "No origin could be reached, all are overloaded or known down, or the catalog, key check, limiter (in `closed` mode) usage ledger or budget is unavailable.",
   504: "No first byte from the origin within the model's `first_byte_ms`.",
 };
 

@@ -68,7 +68,7 @@ export interface Operation {
   responses: Record<string, Response | { $ref: string }>;
 }
 
-export type Method = "get" | "post" | "patch" | "delete";
+export type Method = "get" | "post" | "put" | "patch" | "delete";
 export type PathItem = { parameters?: Array<Parameter | { $ref: string }> } & { [M in Method]?: Operation };
 
 export interface Document {
