@@ -92,6 +92,7 @@ function LimitsFor({ me, models, project }: { me: PageProps["me"]; models: Model
     return new Map(models.map((m, i) => [m.id, results[i]!]));
   }, [tick, models]);
   const noInference = live.data !== null && [...live.data.values()].every((r) => r.kind === "no_inference");
+  const spent = live.data === null ? undefined : [...live.data.values()].find((r) => r.kind === "budget_spent");
   return (
     <section aria-labelledby="limits-title">
       <div class="section-head">
@@ -101,6 +102,7 @@ function LimitsFor({ me, models, project }: { me: PageProps["me"]; models: Model
       <p class="muted small">Limits are per minute and shared by all keys of the project, with a burst of ten seconds' worth. Reading them spends nothing.</p>
       {noInference && <p class="notice notice-info">This key has no <code>inference</code> scope, so the router shows the limits but not what remains of them.</p>}
       {live.error ? <ErrorNotice error={live.error} onRetry={live.reload} /> : null}
+      {spent && <div data-testid="budget-refusal"><ErrorNotice error={spent.failure} /></div>}
       <div class="limit-grid">
         {models.map((m) => {
           const r = live.data?.get(m.id);
@@ -115,7 +117,7 @@ function LimitsFor({ me, models, project }: { me: PageProps["me"]; models: Model
                   <Meter label="Tokens" remaining={r.reading.tokens.remaining} limit={r.reading.tokens.limit} reset={r.reading.tokens.reset} />
                 </>
               ) : (
-                <p class="small">{fmtInt(limits.rpm)} requests and {fmtInt(limits.tpm)} tokens per minute{r?.kind === "unavailable" ? ` · now: ${r.reason}` : live.loading ? " · reading…" : ""}</p>
+                <p class="small">{fmtInt(limits.rpm)} requests and {fmtInt(limits.tpm)} tokens per minute{r?.kind === "unavailable" ? ` · now: ${r.reason}` : r?.kind === "budget_spent" ? " · refused: monthly budget spent" : live.loading ? " · reading…" : ""}</p>
               )}
             </div>
           );
