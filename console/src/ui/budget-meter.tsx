@@ -23,6 +23,9 @@ export function BudgetMeter({ line, currency, label, resetsAt, testId }: { line:
         <span>resets {fmtDate(resetsAt)}</span>
       </div>
       {line.thresholds.length > 0 && <p class="small muted">Alerts at {line.thresholds.map((t) => `${t} %`).join(", ")}.</p>}
+      {!spentOut && remaining < line.limit * 0.01 && (
+        <p class="notice notice-warning" role="status">Nearly spent: a request whose worst case (its <code>max_tokens</code> at the model's price) is above what remains is refused with <code>insufficient_quota</code>.</p>
+      )}
       {spentOut && (
         <p class="notice notice-error" role="status" data-testid={`${testId}-spent-out`}>
           Spent: new requests are refused with <code>insufficient_quota</code> (HTTP 429) until {fmtDate(resetsAt)}, unless the budget is raised.
