@@ -1,6 +1,8 @@
 // npm run bench:limits: how exactly the rate limiter admits, and what it costs.
 //   1. The pure limiter in simulated time: 200 clients at 80 %, 100 % and 200 % of a
 //      project's limits for 10 simulated minutes; over- and under-admission, calls per request.
+//   1b. Chats without max_tokens, skewed answers (limits-chats.ts): usable share of the TPM,
+//      over-admission beyond the stated bound, share admitted after a wait, wait p50 / p99.
 //   2. The real router (npm start's stack: workerd, Durable Objects, simulated origin) under
 //      concurrent load for BENCH_SECONDS (default 20): the limiter's round trip as the
 //      Worker measured it (Server-Timing), p50 and p99.
@@ -9,6 +11,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../test/support/free-port.ts";
+import { LONG_SHARE, simulateChats } from "./limits-chats.ts";
 import { simulate } from "./limits-sim.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -29,10 +33,33 @@ for (const leases of [false, true]) {
   }
 }
 
+// ---- realistic chats: no max_tokens, skewed answers --------------------------------------
+
+const base = { rpm: 600, tpm: 200_000 };
+console.log(
+  `\n## Chats without max_tokens in simulated time: ${base.rpm} RPM, ${base.tpm} TPM (the Base plan), 200 clients over ${ISOLATES} isolates, 10 minutes per load; ` +
+    `answers ${(100 - LONG_SHARE * 100).toFixed(0)} % short (5-60 tokens), ${(LONG_SHARE * 100).toFixed(0)} % long (100-1500), 30 ms per token`,
+);
+console.log("Usable share: TPM units really used / (burst + limit x duration). Over the bound: the most any 60-s window held above limit + burst + X_end + F_start (docs/design/rate-limits.md).");
+console.log("| reservation | Prefer: wait | load | attempts | admitted | usable share | over limit + burst | over the bound | waited instead of 429 | wait p50 / p99 |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const learned of [false, true]) {
+  for (const waitMs of [0, 10_000]) {
+    for (const load of [0.8, 1, 2]) {
+      const r = simulateChats(base, load, { clients: 200, durationMs: 600_000, seed: 42, isolates: ISOLATES, learned, waitMs });
+      console.log(
+        `| ${learned ? "learned p99" : "fixed 256 (before)"} | ${waitMs > 0 ? `${waitMs / 1000} s` : "no"} | ${load * 100} % | ${r.attempts} | ${r.admitted} | ${pct(r.usableShare)} | ` +
+          `${r.overLimitBurst} | ${r.overBound} | ${waitMs > 0 ? pct(r.waitedShare) : "n/a"} | ${waitMs > 0 ? `${r.waitP50} / ${r.waitP99} ms` : "n/a"} |`,
+      );
+    }
+  }
+}
+
 // ---- the real round trip --------------------------------------------------------------
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
-const port = Number(process.env.BENCH_PORT ?? 8797);
+// A port free right now, unless one is asked for: fixed ports collide with other runs.
+const port = process.env.BENCH_PORT ? Number(process.env.BENCH_PORT) : await freePort();
 const state = mkdtempSync(join(tmpdir(), "bench-limits-"));
 const stack = spawn(process.execPath, [join(ROOT, "scripts/start.ts")], {
   cwd: ROOT,
@@ -40,7 +67,7 @@ const stack = spawn(process.execPath, [join(ROOT, "scripts/start.ts")], {
   // wrangler's own shutdown noise is not the benchmark's output.
   stdio: ["ignore", "pipe", "ignore"],
 });
-const base = `http://127.0.0.1:${port}`;
+const router = `http://127.0.0.1:${port}`;
 const key = "sk-eir-demo-local-development-key-0000";
 
 /**
@@ -79,7 +106,7 @@ async function drive(clients: number, secs: number, print = true): Promise<void>
   const client = async (): Promise<void> => {
     while (Date.now() < until) {
       const t0 = performance.now();
-      const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body });
+      const res = await fetch(`${router}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body });
       await res.arrayBuffer();
       totalMs.push(performance.now() - t0);
       status[res.status] = (status[res.status] ?? 0) + 1;

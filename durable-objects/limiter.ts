@@ -3,6 +3,8 @@
 // src/quota/rate-limiter.ts; its clock is the object's own.
 
 import { DurableObject } from "cloudflare:workers";
+import { addCounts, emptySketch, reservedPerChoice, type Sketch } from "../src/quota/completion-sketch.ts";
+import { COMPLETION_WEIGHT } from "../src/quota/estimate.ts";
 import { grantWithLease, returnLease } from "../src/quota/lease.ts";
 import type { Returned } from "../src/quota/lease-holder.ts";
 import { freshState, settleNet, snapshot, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "../src/quota/rate-limiter.ts";
@@ -24,7 +26,17 @@ export interface AcquireInput {
   /** Leases the isolate gives back (expired or superseded), settled before granting. */
   returned?: Returned[];
   want: Units;
+  /**
+   * A request whose completion the caller did not bound: `want` was made with the isolate's
+   * last copy of the learned reservation, and the object remakes it with its own.
+   */
+  unbounded?: { prompt: number; choices: number };
+  /** The caller may wait this long to be admitted (Prefer: wait, capped by the operator). */
+  maxWaitMs?: number;
 }
+
+/** The answer: the decision, the lease if one was granted, and the learned reservation. */
+export type AcquireAnswer = Decision & { lease?: Units; learned: number; startInMs?: number };
 
 /**
  * Tables (all counts are integers):
@@ -34,6 +46,8 @@ export interface AcquireInput {
  *   and completion tokens. The usage API reads it; nothing deletes it.
  * - settled: ids of applied settle batches and when (unix ms), kept an hour so a retry is
  *   recognised. WITHOUT ROWID: one b-tree to write per batch, not a table and an index.
+ * - completions: the learned reservation's histogram of completion tokens per choice of
+ *   requests without max_tokens (src/quota/completion-sketch.ts): bin, decayed weight.
  */
 export const LIMITER_MIGRATIONS: readonly Migration[] = [
   {
@@ -45,6 +59,8 @@ export const LIMITER_MIGRATIONS: readonly Migration[] = [
       "CREATE TABLE settled (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
     ],
   },
+  // What requests without max_tokens really generated: the learned reservation's histogram.
+  { version: 2, statements: ["CREATE TABLE completions (bin INTEGER PRIMARY KEY, weight REAL NOT NULL) WITHOUT ROWID"] },
 ];
 
 export const LIMITER_SCHEMA_VERSION = latestVersion(LIMITER_MIGRATIONS);
@@ -52,6 +68,7 @@ export const LIMITER_SCHEMA_VERSION = latestVersion(LIMITER_MIGRATIONS);
 export class LimiterObject extends DurableObject<Env> {
   private state: LimiterState | null = null;
   private lastPrune = 0;
+  private sketch: Sketch = emptySketch();
 
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
@@ -62,6 +79,9 @@ export class LimiterObject extends DurableObject<Env> {
       const t = rows.find((x) => x.name === "tokens");
       // Held leases are not stored: they live seconds, and an object restarts far less often.
       if (r && t) this.state = { requests: { credit: r.credit, at: r.at }, tokens: { credit: t.credit, at: t.at }, held: [] };
+      for (const row of state.storage.sql.exec<{ bin: number; weight: number }>("SELECT bin, weight FROM completions")) {
+        if (row.bin < this.sketch.length) this.sketch[row.bin] = row.weight;
+      }
     });
   }
 
@@ -73,16 +93,20 @@ export class LimiterObject extends DurableObject<Env> {
    * Grants capacity (units of requests and tokens) or refuses it, and with it an edge
    * lease when asked and there is room; leases given back are settled first.
    */
-  acquire(input: AcquireInput): Decision & { lease?: Units } {
+  acquire(input: AcquireInput): AcquireAnswer {
     const now = Date.now();
     let state = this.current(input.limits, now);
     // A lease's parts always come back together, so the first part's id names the return.
     const returned = input.returned ?? [];
     if (returned.length > 0 && this.firstTime(returned[0]!.id, now)) state = returnLease(input.limits, state, returned, now);
-    const { state: next, decision, lease } = grantWithLease(input.limits, state, input.want, input.lease, now);
+    const learned = reservedPerChoice(this.sketch);
+    const u = input.unbounded;
+    const want = u ? { requests: input.want.requests, tokens: u.prompt + COMPLETION_WEIGHT * learned * u.choices } : input.want;
+    const { state: next, decision, lease } = grantWithLease(input.limits, state, want, input.lease, now, input.maxWaitMs ?? 0);
     this.save(next);
     this.prune(now);
-    return lease ? { ...decision, lease } : decision;
+    const wait = decision.kind === "granted" && decision.startAt !== undefined ? { startInMs: decision.startAt - now } : {};
+    return { ...decision, ...(lease ? { lease } : {}), learned, ...wait };
   }
 
   /** The counters as they stand, spending nothing: for a request refused before admission. */
@@ -95,13 +119,14 @@ export class LimiterObject extends DurableObject<Env> {
    * Settles a batch of requests that ended together and books them, exactly once per
    * batch id: one statement to recognise it, one for the buckets, one per ledger row.
    */
-  settleBatch(batch: SettleBatch): { applied: boolean } {
+  settleBatch(batch: SettleBatch): { applied: boolean; learned: number } {
     const now = Date.now();
-    if (!this.firstTime(batch.id, now)) return { applied: false };
+    if (!this.firstTime(batch.id, now)) return { applied: false, learned: reservedPerChoice(this.sketch) };
     this.save(settleNet(batch.limits, this.current(batch.limits, now), batch.net, now));
     for (const row of batch.ledger) this.book(row);
+    if (batch.completions) this.learn(batch.completions);
     this.prune(now);
-    return { applied: true };
+    return { applied: true, learned: reservedPerChoice(this.sketch) };
   }
 
   /** Ledger rows with start hour in [fromHour, toHour). */
@@ -114,6 +139,23 @@ export class LimiterObject extends DurableObject<Env> {
       )
       .toArray()
       .map((r) => ({ hour: r.hour, keyId: r.key_id, requests: r.requests, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens }));
+  }
+
+  /** The learned reservation as it stands, and the histogram behind it: for tests and operators. */
+  learnedReservation(): { perChoice: number; sketch: Sketch } {
+    return { perChoice: reservedPerChoice(this.sketch), sketch: [...this.sketch] };
+  }
+
+  /**
+   * Adds a batch's completion samples to the histogram and writes the bins that changed:
+   * those the batch has samples in (a statement or two), every bin only when it halved.
+   */
+  private learn(counts: readonly number[]): void {
+    const before = this.sketch;
+    this.sketch = addCounts(before, counts);
+    this.sketch.forEach((w, bin) => {
+      if (w !== before[bin]) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO completions (bin, weight) VALUES (?, ?)", bin, w);
+    });
   }
 
   /** Records `id` as applied; false if it already was. */

@@ -5,9 +5,9 @@
 // consistent), and an isolate trusts that answer for KEY_TRUST_MS. KV alone can lag
 // ~60 s across locations; the confirmation is what bounds revocation.
 
-import { ApiError } from "../openai/errors.ts";
 import { keyIndexKey } from "../storage/kv-keys.ts";
 import { bearerToken, hashKey, isWellFormedKey } from "./api-key.ts";
+import { expiredApiKey, insufficientScope, invalidApiKey, keyCheckUnavailable, missingApiKey, projectSuspended } from "./errors.ts";
 import { parseKeyRecord, type KeyRecord, type Scope } from "./key-record.ts";
 
 /**
@@ -29,8 +29,6 @@ interface Entry {
 }
 const cache = new Map<string, Entry>();
 
-const unauthorized = (message: string, code = "invalid_api_key"): ApiError =>
-  new ApiError({ status: 401, type: "authentication_error", code, message });
 
 const expired = (r: KeyRecord, now: number): boolean => r.expires_at !== null && r.expires_at * 1000 <= now;
 
@@ -44,13 +42,7 @@ async function resolve(env: Env, hash: string, now: number): Promise<KeyRecord |
   } catch (err) {
     console.log(JSON.stringify({ level: "error", event: "key_confirm_failed", project_id: indexed.project_id, error: String(err) }));
     // Fail closed: without the authority's word a revoked key could slip through.
-    throw new ApiError({
-      status: 503,
-      type: "server_error",
-      code: "key_check_unavailable",
-      message: "The API key could not be checked right now; try again shortly.",
-      headers: { "retry-after": "1" },
-    });
+    throw keyCheckUnavailable();
   }
 }
 
@@ -86,27 +78,22 @@ async function lookup(env: Env, token: string, now: number): Promise<KeyRecord |
 export async function authenticate(request: Request, env: Env, now = Date.now()): Promise<KeyRecord> {
   const token = bearerToken(request);
   if (token === null) {
-    throw unauthorized("You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.", "missing_api_key");
+    throw missingApiKey();
   }
   // Malformed keys are refused before any hashing or storage read.
-  if (!isWellFormedKey(token)) throw unauthorized("Incorrect API key provided.");
+  if (!isWellFormedKey(token)) throw invalidApiKey();
   const record = await lookup(env, token, now);
-  if (record === null) throw unauthorized("Incorrect API key provided.");
-  if (expired(record, now)) throw unauthorized("The API key has expired.", "expired_api_key");
+  if (record === null) throw invalidApiKey();
+  if (expired(record, now)) throw expiredApiKey();
   if (record.project_status === "suspended") {
-    throw new ApiError({ status: 403, type: "permission_error", code: "project_suspended", message: "This API key's project is suspended." });
+    throw projectSuspended();
   }
   return record;
 }
 
 export function requireScope(record: KeyRecord, scope: Scope): void {
   if (!record.scopes.includes(scope)) {
-    throw new ApiError({
-      status: 403,
-      type: "permission_error",
-      code: "insufficient_scope",
-      message: `This API key lacks the '${scope}' scope.`,
-    });
+    throw insufficientScope(scope);
   }
 }
 

@@ -1,6 +1,9 @@
 // The key record the edge reads from KV by key hash, and that the project's Durable Object
 // confirms: who the key belongs to, what it may do, and its project's state.
 
+import { isObj } from "../openai/json.ts";
+import type { Limits } from "../quota/rate-limiter.ts";
+
 export type Scope = "inference" | "keys" | "usage";
 export const SCOPES: readonly Scope[] = ["inference", "keys", "usage"];
 
@@ -15,16 +18,14 @@ export interface KeyRecord {
   /** A suspended project's keys are refused. Absent in old records: active. */
   project_status?: "active" | "suspended";
   /** The project's per-model overrides of the catalog's limits. Absent: none. */
-  limits?: Record<string, { rpm: number; tpm: number }>;
+  limits?: Record<string, Limits>;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** The limits stored in a key record (trusted shape, written by us): null when malformed, never a throw. */
-function limitsOfRecord(v: unknown): Record<string, { rpm: number; tpm: number }> | null {
+function limitsOfRecord(v: unknown): Record<string, Limits> | null {
   if (v === undefined) return {};
   if (!isObj(v)) return null;
-  const out: Record<string, { rpm: number; tpm: number }> = {};
+  const out: Record<string, Limits> = {};
   for (const [model, lim] of Object.entries(v)) {
     if (!isObj(lim) || typeof lim.rpm !== "number" || typeof lim.tpm !== "number") return null;
     out[model] = { rpm: lim.rpm, tpm: lim.tpm };

@@ -3,9 +3,9 @@
 // A key whose project has no budget costs one call per NO_BUDGET_MS per isolate.
 
 import type { ModelEntry } from "../catalog/types.ts";
-import { ApiError } from "../openai/errors.ts";
+import { codedError, type ApiError } from "../openai/errors.ts";
 import type { InferenceRequest } from "../openai/inference-request.ts";
-import type { TokenUsage } from "../quota/estimate.ts";
+import type { Usage } from "../streaming/usage.ts";
 import { hourOf } from "../usage/ledger.ts";
 import { budgetHeaders, insufficientQuota } from "./headers.ts";
 import { BudgetLeaseHolder, type BudgetSnapshot } from "./lease-holder.ts";
@@ -46,13 +46,13 @@ export interface BudgetReservation {
   /** x-budget-*, once the key or its project has a budget. */
   headers: Record<string, string>;
   /** Books the real cost and gives back the rest of the hold; only the first call counts. */
-  book(usage: TokenUsage | null): Promise<void>;
+  book(usage: Usage | null): Promise<void>;
 }
 
 const NOTHING: BudgetReservation = { headers: {}, book: () => Promise.resolve() };
 
 const unavailable = (): ApiError =>
-  new ApiError({ status: 503, type: "server_error", code: "budget_unavailable", message: "The project's budget could not be checked right now; try again shortly.", headers: { "retry-after": "1" } });
+  codedError("budget_unavailable", "The project's budget could not be checked right now; try again shortly.", { headers: { "retry-after": "1" } });
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -2,7 +2,7 @@
 // commit, whether a request's worst case fits, when a lease may be handed to an isolate,
 // and which alert thresholds a new spend crosses. Amounts are integer micro-units.
 
-import type { TokenUsage } from "../quota/estimate.ts";
+import type { Usage } from "../streaming/usage.ts";
 import type { Pricing } from "../usage/report.ts";
 import { priceMicros } from "./price.ts";
 
@@ -78,7 +78,7 @@ export interface SpendRow {
 }
 
 /** Adds a request's tokens to its row; the spend grows by the change of the row's price. */
-export function bookRow(row: SpendRow | undefined, usage: TokenUsage, p: Pricing): { row: SpendRow; delta: number } {
+export function bookRow(row: SpendRow | undefined, usage: Usage, p: Pricing): { row: SpendRow; delta: number } {
   const promptTokens = (row?.promptTokens ?? 0) + usage.prompt_tokens;
   const completionTokens = (row?.completionTokens ?? 0) + usage.completion_tokens;
   const micros = priceMicros({ prompt_tokens: promptTokens, completion_tokens: completionTokens }, p);

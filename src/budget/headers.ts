@@ -1,6 +1,6 @@
 // The budget's response headers and its refusal: 429 insufficient_quota, not to be retried.
 
-import { ApiError } from "../openai/errors.ts";
+import { codedError, type ApiError } from "../openai/errors.ts";
 import type { BudgetSnapshot } from "./lease-holder.ts";
 import { monthOf } from "./month.ts";
 import { fromMicros } from "./price.ts";
@@ -38,18 +38,17 @@ export function insufficientQuota(r: Refusal): ApiError {
   const whose = r.scope === "project" ? "the project's monthly budget" : "this API key's monthly budget";
   const month = monthOf(r.reset - 1).id;
   const c = r.currency;
-  return new ApiError({
-    status: 429,
-    type: "insufficient_quota",
-    code: "insufficient_quota",
-    message:
-      `This request could cost up to ${amountText(r.worst)} ${c}, more than is left of ${whose}: ` +
+  return codedError(
+    "insufficient_quota",
+    `This request could cost up to ${amountText(r.worst)} ${c}, more than is left of ${whose}: ` +
       `${amountText(r.spent)} ${c} of ${amountText(r.limit)} ${c} spent in ${month}` +
       (held > 0 ? ` and ${amountText(held)} ${c} held by requests in flight` : "") +
       `. The budget resets at ${resetText(r.reset)}. A lower max_tokens lowers what a request can cost.`,
-    headers: {
-      "x-should-retry": "false",
-      ...budgetHeaders({ scope: r.scope, limit: r.limit, remaining: r.limit - r.spent - held, reset: r.reset }),
+    {
+      headers: {
+        "x-should-retry": "false",
+        ...budgetHeaders({ scope: r.scope, limit: r.limit, remaining: r.limit - r.spent - held, reset: r.reset }),
+      },
     },
-  });
+  );
 }

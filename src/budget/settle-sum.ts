@@ -3,7 +3,7 @@
 // tokens is priced exactly as one priced request by request: the row's price is a
 // function of its token totals.
 
-import type { TokenUsage } from "../quota/estimate.ts";
+import type { Usage } from "../streaming/usage.ts";
 import type { Pricing } from "../usage/report.ts";
 import type { SettleEntry } from "./types.ts";
 
@@ -11,7 +11,7 @@ export interface RowSum {
   hour: number;
   keyId: string;
   model: string;
-  usage: TokenUsage;
+  usage: Usage;
   pricing: Pricing;
 }
 

@@ -2,7 +2,7 @@
 // budget's view on the management API. Amounts are integer micro-units.
 
 import type { Actor } from "../projects/types.ts";
-import type { TokenUsage } from "../quota/estimate.ts";
+import type { Usage } from "../streaming/usage.ts";
 import type { Pricing } from "../usage/report.ts";
 import type { Refusal } from "./headers.ts";
 import type { BudgetSnapshot, Returned } from "./lease-holder.ts";
@@ -29,7 +29,7 @@ export interface SettleEntry {
   /** Start of the hour the request arrived in: the usage ledger's row, and its month. */
   hour: number;
   /** Billed usage; null when nothing is billed. */
-  usage: TokenUsage | null;
+  usage: Usage | null;
   pricing: Pricing;
   /** The request's own hold (released whole), or its lease and how much to take off it. */
   hold: { kind: "own"; id: string } | { kind: "lease"; id: string; release: number };

@@ -3,7 +3,7 @@
 
 import { settingsOf } from "../config/settings.ts";
 import { CATALOG_KEY } from "../storage/kv-keys.ts";
-import { ApiError } from "../openai/errors.ts";
+import { codedError } from "../openai/errors.ts";
 import type { Catalog, ModelEntry } from "./types.ts";
 import { validateCatalog } from "./validate.ts";
 
@@ -58,13 +58,7 @@ export async function getCatalog(env: Env, ctx: ExecutionContext, now = Date.now
     ctx.waitUntil(refresh(env.KV, now));
   }
   if (cached === null) {
-    throw new ApiError({
-      status: 503,
-      type: "server_error",
-      code: "catalog_unavailable",
-      message: "The model catalog is not available right now; try again shortly.",
-      headers: { "retry-after": "5" },
-    });
+    throw codedError("catalog_unavailable", "The model catalog is not available right now; try again shortly.", { headers: { "retry-after": "5" } });
   }
   return cached;
 }

@@ -1,5 +1,7 @@
 // The model catalog: one JSON document in KV, in the wire's snake_case.
 
+import type { Limits } from "../quota/rate-limiter.ts";
+
 export type ModelType = "chat" | "embedding";
 export type Plan = "Base" | "Plus" | "Premium";
 
@@ -46,7 +48,7 @@ export interface ModelEntry {
   license: { name: string; url: string };
   source_url: string;
   pricing: { input_per_million: number; output_per_million: number; currency: string };
-  limits: { rpm: number; tpm: number };
+  limits: Limits;
   lifecycle?: Lifecycle;
   origins: OriginSpec[];
   /** first_byte_ms: per attempt, connect to first byte; idle_ms: longest silence inside a stream. */

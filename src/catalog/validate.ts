@@ -1,6 +1,7 @@
 // Validates a catalog document; every problem is reported with the path of the bad field.
 
-import { CONTINENTS, type Catalog } from "./types.ts";
+import { isObj, type JsonObject } from "../openai/json.ts";
+import { CONTINENTS, type Catalog, type ModelEntry } from "./types.ts";
 
 export type CatalogResult = { ok: true; catalog: Catalog } | { ok: false; errors: string[] };
 
@@ -13,8 +14,7 @@ export const ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
 
 class Checker {
   readonly errors: string[] = [];

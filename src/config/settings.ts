@@ -2,6 +2,7 @@
 // the one place that knows their names, defaults and bounds (wrangler.toml documents them).
 
 import { DEFAULT_BREAKER } from "../origins/breaker.ts";
+import { DEFAULT_MAX_ADMISSION_WAIT_MS, operatorMaxWaitMs } from "../quota/prefer-wait.ts";
 
 export type LimiterFailureMode = "open" | "closed";
 
@@ -16,6 +17,8 @@ export interface Settings {
   breakerFailures: number;
   /** How long an open breaker skips its origin before one probe may try it. */
   breakerCooldownMs: number;
+  /** Longest a request with `Prefer: wait` is held for admission (0: never held). */
+  maxAdmissionWaitMs: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = {
@@ -24,6 +27,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = {
   limiterFailureMode: "open",
   breakerFailures: DEFAULT_BREAKER.failureThreshold,
   breakerCooldownMs: DEFAULT_BREAKER.cooldownMs,
+  maxAdmissionWaitMs: DEFAULT_MAX_ADMISSION_WAIT_MS,
 };
 
 /** A positive number from a var, or the default when it is unset or not one. */
@@ -40,6 +44,7 @@ export function readSettings(vars: Readonly<Record<string, unknown>>): Settings 
     limiterFailureMode: vars.LIMITER_FAILURE_MODE === "closed" ? "closed" : "open",
     breakerFailures: positive(vars.BREAKER_FAILURES, DEFAULT_SETTINGS.breakerFailures),
     breakerCooldownMs: positive(vars.BREAKER_COOLDOWN_MS, DEFAULT_SETTINGS.breakerCooldownMs),
+    maxAdmissionWaitMs: operatorMaxWaitMs(typeof vars.MAX_ADMISSION_WAIT_MS === "string" ? vars.MAX_ADMISSION_WAIT_MS : undefined),
   };
 }
 

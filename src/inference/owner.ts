@@ -26,6 +26,8 @@ export interface OwnerStart {
   key: KeyRecord;
   /** The model that serves the request (after lifecycle substitution). */
   model: ModelEntry;
+  /** The Prefer header (`wait=<s>`: the caller agrees to be held for admission). */
+  prefer?: string | null;
 }
 
 /** The origin that answers, and how its breaker learns how the body ended. */
@@ -60,7 +62,8 @@ export class InferenceOwner {
   async admit(steps: readonly AdmissionStep[]): Promise<void> {
     const { env, ctx, requestId, startedAt, req, key, model } = this.start;
     try {
-      const { reservations, headers } = await admitAll(steps, env, ctx, { requestId, key, model, req, startedAt, promptEstimate: this.promptEstimate });
+      const input = { requestId, key, model, req, startedAt, promptEstimate: this.promptEstimate, prefer: this.start.prefer ?? null, signal: this.start.signal, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) };
+      const { reservations, headers } = await admitAll(steps, env, ctx, input);
       this.reservations = reservations;
       this.admitted = headers;
     } catch (err) {

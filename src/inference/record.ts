@@ -4,7 +4,7 @@
 import type { KeyRecord } from "../auth/key-record.ts";
 import type { ModelEntry } from "../catalog/types.ts";
 import type { Endpoint, InferenceRequest } from "../openai/inference-request.ts";
-import type { TokenUsage } from "../quota/estimate.ts";
+import type { Usage } from "../streaming/usage.ts";
 
 /**
  * How an inference ended. The first four are how a body ended (the relay's words);
@@ -33,7 +33,7 @@ export interface InferenceRecord {
   status: number;
   errorCode: string | null;
   /** What is billed: null when nothing is (refused, or the origin failed before any work). */
-  usage: TokenUsage | null;
+  usage: Usage | null;
   /** The x-ratelimit-* headers the response carried (the limiter's snapshot at admission). */
   rateLimit: Readonly<Record<string, string>>;
 }
@@ -60,6 +60,12 @@ export interface AdmissionInput {
   startedAt: number;
   /** The owner's prompt estimate, computed once for every step. */
   promptEstimate: number;
+  /** The caller's Prefer header (a step may honour `wait=<s>`), or null. */
+  prefer: string | null;
+  /** Aborts when the client goes away (a step that holds the request stops holding it). */
+  signal: AbortSignal | undefined;
+  /** Keeps work alive after the response, as ctx.waitUntil (say, giving back a reservation). */
+  waitUntil: (p: Promise<unknown>) => void;
 }
 
 /**

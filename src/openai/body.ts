@@ -1,15 +1,13 @@
 // Reads a request body once, bounded in size, as strict UTF-8 JSON.
 
-import { ApiError, invalidRequest } from "./errors.ts";
+import { concat } from "../http/bytes.ts";
+import { codedError, type ApiError } from "./errors.ts";
+import { invalidJson } from "./request-errors.ts";
+import type { JsonObject } from "./json.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 
 export function payloadTooLarge(limit: number): ApiError {
-  return new ApiError({
-    status: 413,
-    type: "invalid_request_error",
-    code: "request_too_large",
-    message: `Request body is larger than the limit of ${limit} bytes.`,
-  });
+  return codedError("request_too_large", `Request body is larger than the limit of ${limit} bytes.`);
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -34,39 +32,32 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     }
     parts.push(value);
   }
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concat(parts);
 }
 
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject };
 
 /** Parses a body that must be one JSON object. */
 export function parseJsonObject(bytes: Uint8Array): JsonObject {
-  if (bytes.byteLength === 0) throw invalidRequest("Request body is empty; expected a JSON object.", null, "invalid_json");
+  if (bytes.byteLength === 0) throw invalidJson("Request body is empty; expected a JSON object.");
   let text: string;
   try {
     text = decoder.decode(bytes);
   } catch {
-    throw invalidRequest("Request body is not valid UTF-8.", null, "invalid_json");
+    throw invalidJson("Request body is not valid UTF-8.");
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     const detail = err instanceof SyntaxError ? `: ${err.message}` : "";
-    throw invalidRequest(`Request body is not valid JSON${detail}.`, null, "invalid_json");
+    throw invalidJson(`Request body is not valid JSON${detail}.`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalidRequest("Request body must be a JSON object.", null, "invalid_json");
+    throw invalidJson("Request body must be a JSON object.");
   }
   if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
-    throw invalidRequest(`Request body nests deeper than ${MAX_JSON_DEPTH} levels.`, null, "invalid_json");
+    throw invalidJson(`Request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   }
   return value as JsonObject;
 }

@@ -2,7 +2,8 @@
 // every other field passes through to the origin untouched.
 
 import { invalidRequest } from "./errors.ts";
-import type { JsonObject } from "./body.ts";
+import { missingParameter } from "./request-errors.ts";
+import { isObj, type JsonObject } from "./json.ts";
 
 export type Endpoint = "chat" | "completion" | "embedding";
 
@@ -21,8 +22,6 @@ export interface InferenceRequest {
 export const MAX_N = 16;
 const MAX_MODEL_ID = 256;
 
-const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
-
 function positiveInt(body: JsonObject, field: string, max: number): number | null {
   const v = body[field];
   if (v === undefined || v === null) return null;
@@ -33,7 +32,7 @@ function positiveInt(body: JsonObject, field: string, max: number): number | nul
 
 function checkModel(body: JsonObject): string {
   const model = body.model;
-  if (model === undefined) throw invalidRequest("You must provide a model parameter.", "model", "missing_required_parameter");
+  if (model === undefined) throw missingParameter("model", "You must provide a model parameter.");
   if (typeof model !== "string" || model.length === 0 || model.length > MAX_MODEL_ID) {
     throw invalidRequest("'model' must be a non-empty string.", "model");
   }
@@ -42,11 +41,11 @@ function checkModel(body: JsonObject): string {
 
 function checkMessages(body: JsonObject): void {
   const messages = body.messages;
-  if (messages === undefined) throw invalidRequest("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+  if (messages === undefined) throw missingParameter("messages");
   if (!Array.isArray(messages) || messages.length === 0) throw invalidRequest("'messages' must be a non-empty array.", "messages");
   for (let i = 0; i < messages.length; i++) {
     const m: unknown = messages[i];
-    if (!isObject(m)) throw invalidRequest(`'messages[${i}]' must be an object.`, `messages[${i}]`);
+    if (!isObj(m)) throw invalidRequest(`'messages[${i}]' must be an object.`, `messages[${i}]`);
     if (typeof m.role !== "string" || m.role.length === 0) {
       throw invalidRequest(`'messages[${i}].role' must be a non-empty string.`, `messages[${i}].role`);
     }
@@ -58,7 +57,7 @@ const isTokenArray = (v: unknown): boolean => Array.isArray(v) && v.length > 0 &
 /** prompt (completions) and input (embeddings): a string, strings, tokens, or token arrays. */
 function checkTextInput(body: JsonObject, field: "prompt" | "input"): void {
   const v = body[field];
-  if (v === undefined) throw invalidRequest(`Missing required parameter: '${field}'.`, field, "missing_required_parameter");
+  if (v === undefined) throw missingParameter(field);
   if (typeof v === "string") return;
   if (Array.isArray(v) && v.length > 0) {
     if (v.every((s) => typeof s === "string")) return;
@@ -82,7 +81,7 @@ export function parseInferenceRequest(endpoint: Endpoint, body: JsonObject, maxT
     const so = body.stream_options;
     if (so !== undefined && so !== null) {
       if (!stream) throw invalidRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options");
-      if (!isObject(so)) throw invalidRequest("'stream_options' must be an object.", "stream_options");
+      if (!isObj(so)) throw invalidRequest("'stream_options' must be an object.", "stream_options");
       if (so.include_usage !== undefined && typeof so.include_usage !== "boolean") {
         throw invalidRequest("'stream_options.include_usage' must be a boolean.", "stream_options.include_usage");
       }

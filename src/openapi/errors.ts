@@ -1,5 +1,5 @@
 // Every error the API answers, by status: OpenAI's body with the codes each status carries.
-// A code added in src/ without a line here fails the OpenAPI integration test.
+// A code added in src/ without a line here fails error-codes-unit (and the OpenAPI integration test).
 
 import { ref, type Response, type Schema } from "./types.ts";
 
@@ -9,7 +9,7 @@ export const ERROR_CODES = {
   // context), or none: it is the one status whose code the schema leaves open.
   400: ["invalid_json", "missing_required_parameter", "unknown_parameter", "unsupported_model", "request_exceeds_limit", "invalid_scope", "model_not_found", "expiry_in_past", "budget_above_project"],
   401: ["missing_api_key", "invalid_api_key", "expired_api_key"],
-  403: ["insufficient_scope", "model_not_allowed", "project_suspended", "admin_only", "project_not_allowed"],
+  403: ["insufficient_scope", "model_not_allowed", "project_suspended", "admin_only", "api_key_not_allowed", "scope_not_allowed", "expiry_not_allowed"],
   404: ["model_not_found", "unknown_url", "project_not_found", "api_key_not_found", "webhook_not_found"],
   405: ["method_not_allowed", "cors_not_supported"],
   409: ["project_exists", "api_key_exists", "too_many_api_keys"],
@@ -50,7 +50,7 @@ export const errorSchemas: Record<string, Schema> = {
 const WHEN: Record<ErrorStatus, string> = {
   400: "The request is malformed: bad JSON or UTF-8, nesting deeper than 64 levels, a wrong type (`param` names the field), an embedding model on a chat route or the reverse, a request larger than the project's whole per-minute limit, a key budget above its project's, or an origin's own 400.",
   401: "No key, a malformed or unknown key, or an expired one.",
-  403: "The key lacks the scope, may not use the model or act on that project, its project is suspended, or only the admin token may do this.",
+  403: "The key lacks the scope or may not use the model, its project is suspended, only the admin token may do this, or a key may not change a key wider than itself or grant more scopes, models or time than it has.",
   404: "Unknown model, path, project, key or budget webhook (another project's resources too).",
   405: "Known path, wrong method (`Allow` lists the right ones); CORS preflights.",
   409: "The project or the chosen key value exists already, or the project holds its maximum of keys.",

@@ -3,7 +3,8 @@
 // and a total time budget. Every outcome feeds the origin's breaker.
 
 import type { ModelEntry, OriginSpec } from "../catalog/types.ts";
-import { ApiError } from "../openai/errors.ts";
+import type { ApiError } from "../openai/errors.ts";
+import { clientClosed, modelOverloaded, noHealthyOrigin, originError, originTimeout, originUnreachable } from "../openai/upstream-errors.ts";
 import type { OriginBody } from "../streaming/origin-body.ts";
 import type { RelayEnd } from "../streaming/relay.ts";
 import type { BreakerConfig } from "./breaker.ts";
@@ -51,23 +52,19 @@ export interface Forwarded {
 
 type Failure = Extract<AttemptResult, { kind: "failed" }>;
 
-const unavailable = (code: string, message: string, retryAfter: number): ApiError =>
-  new ApiError({ status: 503, type: "server_error", code, message, headers: { "retry-after": String(retryAfter) } });
-
-const clientClosed = (): ApiError => new ApiError({ status: 499, type: "invalid_request_error", code: "client_closed", message: "The client closed the request." });
 
 /** What the client sees when the last attempt failed. */
 function finalError(last: Failure, retryAfter: number): ApiError {
   switch (last.reason) {
     case "timeout":
-      return new ApiError({ status: 504, type: "server_error", code: "origin_timeout", message: "The model origin did not answer in time." });
+      return originTimeout();
     case "overloaded":
-      return unavailable("model_overloaded", "The model is overloaded; retry shortly.", last.retryAfter ?? 1);
+      return modelOverloaded(last.retryAfter ?? 1);
     case "unreachable":
-      return unavailable("origin_unreachable", "No model origin could be reached; retry shortly.", retryAfter);
+      return originUnreachable(retryAfter);
     case "bad_status":
     case "empty_body":
-      return new ApiError({ status: 502, type: "server_error", code: "origin_error", message: `The model origin failed${last.status === null ? "" : ` (status ${last.status})`}.` });
+      return originError(`The model origin failed${last.status === null ? "" : ` (status ${last.status})`}.`);
   }
 }
 
@@ -152,6 +149,6 @@ export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: 
     }
   }
   const retryAfter = retryAfterSeconds(req.model.origins.map((o) => o.id), Date.now(), cfg);
-  if (last === null) throw unavailable("no_healthy_origin", "No origin serves this model right now; retry shortly.", retryAfter);
+  if (last === null) throw noHealthyOrigin(retryAfter);
   throw finalError(last, retryAfter);
 }

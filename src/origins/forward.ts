@@ -3,7 +3,8 @@
 // client from here, so origin URLs and raw origin errors never can.
 
 import type { OriginSpec } from "../catalog/types.ts";
-import { ApiError } from "../openai/errors.ts";
+import type { ApiError } from "../openai/errors.ts";
+import { originRejected } from "../openai/upstream-errors.ts";
 import type { OriginBody } from "../streaming/origin-body.ts";
 
 export const DEFAULT_FIRST_BYTE_MS = 30_000;
@@ -102,13 +103,7 @@ async function classifyStatus(res: Response): Promise<AttemptResult> {
     const detail = await readErrorMessage(res);
     return {
       kind: "rejected",
-      error: new ApiError({
-        status: res.status === 413 ? 413 : 400,
-        type: "invalid_request_error",
-        code: detail.code,
-        param: detail.param,
-        message: detail.message ?? "The model rejected the request.",
-      }),
+      error: originRejected(res.status === 413 ? 413 : 400, detail),
     };
   }
   await res.body?.cancel();

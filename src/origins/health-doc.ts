@@ -1,6 +1,8 @@
 // The active health check's result: one KV document written by the cron, read by every
 // isolate like the catalog. Pure: parsing and the "is it down" question, given `now`.
 
+import { isObj } from "../openai/json.ts";
+
 /** A document older than this is ignored: a cron that stopped must not pin origins down. */
 export const HEALTH_STALE_MS = 5 * 60_000;
 
@@ -18,7 +20,6 @@ export interface HealthDoc {
   origins: Record<string, OriginProbe>;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function parseHealthDoc(raw: unknown): HealthDoc | null {
   if (!isObj(raw) || raw.version !== 1 || typeof raw.checked_at !== "number" || !isObj(raw.origins)) return null;

@@ -1,7 +1,7 @@
 // The body an origin gets: the client's, with the origin's model name and usage always on.
 
 import type { ModelEntry, OriginSpec } from "../catalog/types.ts";
-import { invalidRequest } from "../openai/errors.ts";
+import { invalidJson } from "../openai/request-errors.ts";
 import type { InferenceRequest } from "../openai/inference-request.ts";
 
 export function originRequestBody(req: InferenceRequest, model: ModelEntry, origin: OriginSpec): string {
@@ -13,6 +13,6 @@ export function originRequestBody(req: InferenceRequest, model: ModelEntry, orig
   try {
     return JSON.stringify(body);
   } catch {
-    throw invalidRequest("Request body is nested too deeply.", null, "invalid_json");
+    throw invalidJson("Request body is nested too deeply.");
   }
 }

@@ -2,9 +2,10 @@
 // project key, which sees its own project only. Every check goes through auth/permissions.ts.
 // It lives with the projects: it authorizes over them, and auth/ stays below this folder.
 
-import { ApiError } from "../openai/errors.ts";
+import { codedError, type ApiError } from "../openai/errors.ts";
 import { isAdmin } from "../auth/admin.ts";
 import { authenticate } from "../auth/authenticate.ts";
+import { adminOnly, apiKeyNotAllowed, expiryNotAllowed, insufficientScope, modelNotAllowed, scopeNotAllowed } from "../auth/errors.ts";
 import type { KeyRecord } from "../auth/key-record.ts";
 import { authorize, type Action, type Authority, type Denial } from "../auth/permissions.ts";
 import type { Actor } from "./types.ts";
@@ -14,18 +15,17 @@ export type Principal = { kind: "admin" } | { kind: "key"; record: KeyRecord };
 
 /** The wire error of each denial of the permission rule. */
 export function denied(d: Denial): ApiError {
-  const forbid = (code: string, message: string, param: string | null = null): ApiError => new ApiError({ status: 403, type: "permission_error", code, param, message });
   switch (d.reason) {
     case "insufficient_scope":
-      return forbid("insufficient_scope", `This API key lacks the '${d.scope}' scope.`);
+      return insufficientScope(d.scope);
     case "api_key_not_allowed":
-      return forbid("api_key_not_allowed", "This API key may only change keys whose scopes, models and expiry are within its own.", "api_key_id");
+      return apiKeyNotAllowed();
     case "scope_not_allowed":
-      return forbid("scope_not_allowed", "This API key may only grant scopes it has itself.", "scopes");
+      return scopeNotAllowed();
     case "model_not_allowed":
-      return forbid("model_not_allowed", "This API key may only grant models it may use itself.", "models");
+      return modelNotAllowed("This API key may only grant models it may use itself.", "models");
     case "expiry_not_allowed":
-      return forbid("expiry_not_allowed", "This API key may only grant an expiry no later than its own ('expires_at').", "expires_at");
+      return expiryNotAllowed();
   }
 }
 
@@ -41,13 +41,7 @@ export async function managementPrincipal(request: Request, env: Env, action: Ac
 }
 
 export const projectNotFound = (id: string): ApiError =>
-  new ApiError({
-    status: 404,
-    type: "invalid_request_error",
-    code: "project_not_found",
-    param: "project_id",
-    message: PROJECT_ID.test(id) ? `No project '${id}'.` : "No such project.",
-  });
+  codedError("project_not_found", PROJECT_ID.test(id) ? `No project '${id}'.` : "No such project.", { param: "project_id" });
 
 /** Another project's resources look like they do not exist; a malformed id never reaches an object. */
 export function requireProject(p: Principal, projectId: string): void {
@@ -57,7 +51,7 @@ export function requireProject(p: Principal, projectId: string): void {
 
 export function requireAdmin(p: Principal): void {
   if (p.kind !== "admin") {
-    throw new ApiError({ status: 403, type: "permission_error", code: "admin_only", message: "Only an operator's admin token may do this." });
+    throw adminOnly();
   }
 }
 

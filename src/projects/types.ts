@@ -2,13 +2,14 @@
 // management API shows, in the wire's snake_case.
 
 import type { Scope } from "../auth/key-record.ts";
+import type { Limits } from "../quota/rate-limiter.ts";
 import type { AuditCursor, AuditSliceBound } from "./audit-page.ts";
 
 export type ProjectStatus = "active" | "suspended";
 export const PROJECT_STATUSES: readonly ProjectStatus[] = ["active", "suspended"];
 
 /** Per-model overrides for projects granted more (or less) than the catalog's limits. */
-export type ModelLimits = Record<string, { rpm: number; tpm: number }>;
+export type ModelLimits = Record<string, Limits>;
 
 export interface Project {
   id: string;

@@ -3,8 +3,9 @@
 
 import { isWellFormedKey } from "../auth/api-key.ts";
 import { SCOPES, type Scope } from "../auth/key-record.ts";
-import type { JsonObject } from "../openai/body.ts";
+import { isObj, type JsonObject } from "../openai/json.ts";
 import { invalidRequest } from "../openai/errors.ts";
+import { expiryInPast, invalidScope, unknownModelInList, unknownParameter } from "../openai/request-errors.ts";
 import { PROJECT_STATUSES, type ModelLimits, type ProjectStatus } from "./types.ts";
 
 export const NAME_MAX = 128;
@@ -42,11 +43,10 @@ export interface KeyPatch {
   expires_at?: number | null;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function onlyFields(body: JsonObject, allowed: readonly string[]): void {
   for (const k of Object.keys(body)) {
-    if (!allowed.includes(k)) throw invalidRequest(`Unknown field '${k}'; allowed: ${allowed.join(", ")}.`, k, "unknown_parameter");
+    if (!allowed.includes(k)) throw unknownParameter(k, `Unknown field '${k}'; allowed: ${allowed.join(", ")}.`);
   }
 }
 
@@ -64,7 +64,7 @@ export function parseScopes(v: unknown): Scope[] {
   if (!Array.isArray(v) || v.length === 0) throw invalidRequest(`'scopes' must be a non-empty array of ${SCOPES.join(", ")}.`, "scopes");
   const out: Scope[] = [];
   for (const s of v) {
-    if (!SCOPES.includes(s as Scope)) throw invalidRequest(`Unknown scope ${JSON.stringify(s)}; use ${SCOPES.join(", ")}.`, "scopes", "invalid_scope");
+    if (!SCOPES.includes(s as Scope)) throw invalidScope(`Unknown scope ${JSON.stringify(s)}; use ${SCOPES.join(", ")}.`);
     if (!out.includes(s as Scope)) out.push(s as Scope);
   }
   return out;
@@ -78,7 +78,7 @@ export function parseModels(v: unknown, ctx: Context): string[] | null {
   const out: string[] = [];
   for (const m of v) {
     if (typeof m !== "string" || !ctx.modelIds.has(m)) {
-      throw invalidRequest(`The model ${JSON.stringify(m)} does not exist.`, "models", "model_not_found");
+      throw unknownModelInList(`The model ${JSON.stringify(m)} does not exist.`, "models");
     }
     if (!out.includes(m)) out.push(m);
   }
@@ -88,7 +88,7 @@ export function parseModels(v: unknown, ctx: Context): string[] | null {
 export function parseExpiresAt(v: unknown, ctx: Context): number | null {
   if (v === null) return null;
   if (typeof v !== "number" || !Number.isSafeInteger(v)) throw invalidRequest("'expires_at' must be null or Unix seconds as an integer.", "expires_at");
-  if (v * 1000 <= ctx.now) throw invalidRequest("'expires_at' is in the past.", "expires_at", "expiry_in_past");
+  if (v * 1000 <= ctx.now) throw expiryInPast();
   return v;
 }
 
@@ -98,7 +98,7 @@ export function validateLimitsInput(v: unknown, ctx: Context): ModelLimits {
   const out: ModelLimits = {};
   for (const [model, lim] of Object.entries(v)) {
     const field = `limits.${model}`;
-    if (!ctx.modelIds.has(model)) throw invalidRequest(`The model '${model}' does not exist.`, field, "model_not_found");
+    if (!ctx.modelIds.has(model)) throw unknownModelInList(`The model '${model}' does not exist.`, field);
     if (!isObj(lim)) throw invalidRequest(`'${field}' must be an object {rpm, tpm}.`, field);
     onlyFields(lim, ["rpm", "tpm"]);
     const { rpm, tpm } = lim;

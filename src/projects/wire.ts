@@ -2,8 +2,9 @@
 // project's object, and the one mapping from its refusals to wire errors.
 
 import { denied, projectNotFound, requireProject, type Principal } from "./principal.ts";
-import { ApiError } from "../openai/errors.ts";
+import type { ApiError } from "../openai/errors.ts";
 import { auditId } from "./audit-page.ts";
+import { apiKeyExists, apiKeyNotFound, apiKeyStoreUnavailable, projectExists, tooManyApiKeys } from "./errors.ts";
 import type { AuditDetails, AuditEntry, Outcome, Project, Refusal, StoredKey } from "./types.ts";
 
 export const projectStub = (env: Env, projectId: string): ReturnType<Env["PROJECTS"]["get"]> =>
@@ -44,11 +45,11 @@ function refusal(reason: Refusal, projectId: string, keyId: string | null): ApiE
     case "project_not_found":
       return projectNotFound(projectId);
     case "key_not_found":
-      return new ApiError({ status: 404, type: "invalid_request_error", code: "api_key_not_found", param: "api_key_id", message: `No API key '${keyId}' in this project.` });
+      return apiKeyNotFound(keyId);
     case "project_exists":
-      return new ApiError({ status: 409, type: "invalid_request_error", code: "project_exists", param: "id", message: `The project '${projectId}' already exists.` });
+      return projectExists(projectId);
     case "key_exists":
-      return new ApiError({ status: 409, type: "invalid_request_error", code: "api_key_exists", param: "value", message: "This API key already exists." });
+      return apiKeyExists();
     case "insufficient_scope":
       // Only key writes are decided in the object, and they all need 'keys'.
       return denied({ reason, scope: "keys" });
@@ -58,9 +59,9 @@ function refusal(reason: Refusal, projectId: string, keyId: string | null): ApiE
     case "expiry_not_allowed":
       return denied({ reason });
     case "claim_unavailable":
-      return new ApiError({ status: 503, type: "server_error", code: "api_key_store_unavailable", message: "The key could not be stored right now; try again shortly.", headers: { "retry-after": "1" } });
+      return apiKeyStoreUnavailable();
     case "too_many_keys":
-      return new ApiError({ status: 409, type: "invalid_request_error", code: "too_many_api_keys", message: "This project has reached its maximum number of API keys; delete one first." });
+      return tooManyApiKeys();
   }
 }
 

@@ -2,16 +2,12 @@
 // units (prompt + 5 x completion; embeddings count the prompt only).
 
 import type { InferenceRequest } from "../openai/inference-request.ts";
+import type { Usage } from "../streaming/usage.ts";
 import type { Units } from "./rate-limiter.ts";
 
 export const COMPLETION_WEIGHT = 5;
-/** Generation reserved per choice when max_tokens does not bound it lower. */
+/** Generation reserved per choice without max_tokens before anything was learned (completion-sketch.ts). */
 export const EXPECTED_COMPLETION = 256;
-
-export interface TokenUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-}
 
 /** About four characters per token; the same rule as the simulated origin, so tests can be exact. */
 const textTokens = (s: string): number => Math.ceil(s.length / 4);
@@ -46,13 +42,22 @@ export function choicesOf(req: InferenceRequest): number {
   return req.n * items;
 }
 
-export const tpmUnits = (u: TokenUsage): number => u.prompt_tokens + COMPLETION_WEIGHT * u.completion_tokens;
+export const tpmUnits = (u: Usage): number => u.prompt_tokens + COMPLETION_WEIGHT * u.completion_tokens;
 
-/** The reservation at admission: the prompt estimate plus the expected generation, bounded by max_tokens. */
-export function reservationFor(req: InferenceRequest, promptTokens: number): Units {
-  const perChoice = Math.min(EXPECTED_COMPLETION, req.maxTokens ?? EXPECTED_COMPLETION);
+/**
+ * The reservation at admission: the prompt estimate plus the generation. With max_tokens
+ * that is the worst case, max_tokens per choice, so such a request can never turn out
+ * larger than it reserved (as OpenAI counts max_tokens against TPM). Without it, the
+ * completion has no bound the caller gave: `learned` is what the limiter object learned
+ * this project's answers need (a high quantile, see completion-sketch.ts).
+ */
+export function reservationFor(req: InferenceRequest, promptTokens: number, learned = EXPECTED_COMPLETION): Units {
+  const perChoice = req.maxTokens ?? learned;
   return { requests: 1, tokens: tpmUnits({ prompt_tokens: promptTokens, completion_tokens: perChoice * choicesOf(req) }) };
 }
+
+/** Whether a request's completion is bounded by the caller (its reservation is then exact or more). */
+export const isBounded = (req: InferenceRequest): boolean => req.endpoint === "embedding" || req.maxTokens !== null;
 
 /**
  * Completion tokens delivered when the origin sent no usage (client gone, stream cut):

@@ -2,6 +2,7 @@
 
 import { goDuration } from "./go-duration.ts";
 import type { Limits, Snapshot } from "./rate-limiter.ts";
+import { bucketOf } from "./token-bucket.ts";
 
 export function rateLimitHeaders(s: Snapshot): Record<string, string> {
   return {
@@ -20,7 +21,13 @@ export const retryAfterHeaders = (ms: number): Record<string, string> => ({
   "retry-after-ms": String(Math.max(1, Math.ceil(ms))),
 });
 
-/** Headers when the limiter could not be asked: the limits, and a full burst as remaining. */
+/**
+ * Headers when the limiter could not be asked: the limits, and a full burst as remaining.
+ * Remaining is never more than the burst: it says what could be spent at once, and a
+ * remaining equal to the limit would promise a minute's worth in one go.
+ */
 export function unknownLimitHeaders(l: Limits): Record<string, string> {
-  return rateLimitHeaders({ limitRequests: l.rpm, limitTokens: l.tpm, remainingRequests: l.rpm, remainingTokens: l.tpm, resetRequestsMs: 0, resetTokensMs: 0 });
+  const remainingRequests = bucketOf(l.rpm).burst;
+  const remainingTokens = bucketOf(l.tpm).burst;
+  return rateLimitHeaders({ limitRequests: l.rpm, limitTokens: l.tpm, remainingRequests, remainingTokens, resetRequestsMs: 0, resetTokensMs: 0 });
 }

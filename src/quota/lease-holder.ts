@@ -5,6 +5,9 @@
 import { LEASE_MS, leaseReturn, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "./lease.ts";
 import type { Decision, Limits, Snapshot, Units } from "./rate-limiter.ts";
 
+/** The object has requests waiting (Prefer: wait): this one waits too, or was refused behind them. */
+const isQueue = (d: Decision): boolean => (d.kind === "granted" && d.startAt !== undefined) || (d.kind === "limited" && d.waiting === true);
+
 export interface Returned {
   id: string;
   granted: Units;
@@ -28,6 +31,12 @@ export class LeaseHolder {
     this.newId = newId;
   }
 
+  /** Stops admitting from the held lease; it is given back with the next call. */
+  private close(name: string): void {
+    const lease = this.leases.get(name);
+    if (lease) lease.expiresAt = -Infinity;
+  }
+
   /** Admits from the held lease, without a call: the headers' counters, or null. */
   take(name: string, limits: Limits, want: Units, now: number): Snapshot | null {
     const lease = this.leases.get(name);
@@ -46,8 +55,9 @@ export class LeaseHolder {
     const busy = now - (this.lastAsked.get(name) ?? -Infinity) < LEASE_MS;
     this.lastAsked.set(name, now);
     if (this.lastAsked.size > 10_000) this.lastAsked.clear();
+    const ask = busy && worthLeasing(size);
     return {
-      ...(busy && worthLeasing(size) ? { lease: { id: this.newId(), want: size } } : {}),
+      ...(ask ? { lease: { id: this.newId(), want: size } } : {}),
       returned: old ? leaseReturn(old) : [],
     };
   }
@@ -57,6 +67,12 @@ export class LeaseHolder {
    * a refusal is served from such a lease, so leased capacity never idles while requests wait.
    */
   afterAcquire(name: string, limits: Limits, ask: LeaseAsk, want: Units, decision: Decision & { lease?: Units }, now: number): Decision {
+    if (isQueue(decision)) {
+      // Requests wait at the object: what this isolate holds goes back with its next call,
+      // to the waiters in their order, rather than to requests that come after them.
+      this.close(name);
+      return decision;
+    }
     if (decision.lease && ask.lease) {
       const fresh: Lease = { parts: [{ id: ask.lease.id, granted: decision.lease }], limits, left: decision.lease, snapshot: decision.snapshot, expiresAt: now + LEASE_MS };
       this.leases.set(name, mergeLease(this.leases.get(name), fresh));

@@ -87,7 +87,8 @@ export function leaseReturn(lease: Lease): Array<{ id: string; granted: Units; u
  * The object's side: grants `want`, and then as much of the lease asked for as the
  * buckets hold right now (never into debt), as one more grant, held out of the refill
  * under the lease's id until it comes back (returnLease) or LEASE_HOLD_MS pass.
- * Refusals change nothing.
+ * Refusals change nothing. A request that may wait (`maxWaitMs`) gets no lease: while
+ * anyone waits, capacity goes to the waiters in order, none to an isolate's lease.
  */
 export function grantWithLease(
   l: Limits,
@@ -95,9 +96,12 @@ export function grantWithLease(
   want: Units,
   lease: { id: string; want: Units } | undefined,
   now: number,
+  maxWaitMs = 0,
 ): { state: LimiterState; decision: Decision; lease: Units | null } {
-  const first = admit(l, state, want, now);
-  if (first.decision.kind !== "granted" || !lease) return { ...first, lease: null };
+  const first = admit(l, state, want, now, maxWaitMs);
+  // A caller that may wait gets no lease either: waits matter at saturation, where leased
+  // capacity would sit in one isolate while the waiters queue at the object.
+  if (first.decision.kind !== "granted" || maxWaitMs > 0 || !lease) return { ...first, lease: null };
   const room = first.decision.snapshot;
   const extra = { requests: Math.min(lease.want.requests, room.remainingRequests), tokens: Math.min(lease.want.tokens, room.remainingTokens) };
   if (extra.requests <= 0 || extra.tokens <= 0) return { ...first, lease: null };

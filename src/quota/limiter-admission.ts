@@ -5,14 +5,18 @@ import { settingsOf } from "../config/settings.ts";
 import type { AdmissionInput, AdmissionStep, InferenceRecord, Reservation } from "../inference/record.ts";
 import type { InferenceRequest } from "../openai/inference-request.ts";
 import { hourOf } from "../usage/ledger.ts";
+import { clientClosed } from "../openai/upstream-errors.ts";
 import { limiterUnavailable, rateLimited, tooLargeForLimit } from "./errors.ts";
-import { reservationFor } from "./estimate.ts";
+import { choicesOf, EXPECTED_COMPLETION, isBounded, reservationFor } from "./estimate.ts";
 import { rateLimitHeaders, unknownLimitHeaders } from "./headers.ts";
+import { learnedFor, rememberLearned } from "./learned-cache.ts";
 import { LeaseHolder } from "./lease-holder.ts";
 import { limiterName, limiterStub } from "./limiter-stub.ts";
 import { LIMITER_TIMEOUT_MS, withTimeout } from "./limiter-timeout.ts";
 import { effectiveLimits } from "./overrides.ts";
+import { admissionWaitMs, waitUnlessAborted } from "./prefer-wait.ts";
 import type { Decision, Limits, Units } from "./rate-limiter.ts";
+import type { SettleRecord } from "./settle-sum.ts";
 import { settleBatched } from "./settle-batch.ts";
 import { parkerFor } from "./settle-parking.ts";
 import { usedUnits } from "./settlement.ts";
@@ -32,24 +36,39 @@ interface AcquireArgs {
   name: string;
   limits: Limits;
   want: Units;
+  /** Set for a request without max_tokens: the object remakes `want` from its learned reservation. */
+  unbounded?: { prompt: number; choices: number };
+  maxWaitMs: number;
   now: number;
 }
 
+type Answer = Decision & { lease?: Units; learned?: number; startInMs?: number };
+
 /** One round trip: gives back a spent lease, asks for the reservation and, if busy, a new lease. */
-async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Decision> {
+async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Answer> {
   const ask = holder.beforeAcquire(a.name, a.limits, a.now);
-  const input = { limits: a.limits, want: a.want, ...(ask.lease ? { lease: ask.lease } : {}), ...(ask.returned.length ? { returned: ask.returned } : {}) };
-  const call = async (): Promise<Decision & { lease?: Units }> => (await limiterStub(env, a.projectId, a.modelId).acquire(input)) as Decision & { lease?: Units };
-  const decision = await withTimeout(call(), LIMITER_TIMEOUT_MS);
-  return holder.afterAcquire(a.name, a.limits, ask, a.want, decision, Date.now());
+  const input = {
+    limits: a.limits,
+    want: a.want,
+    ...(ask.lease ? { lease: ask.lease } : {}),
+    ...(ask.returned.length ? { returned: ask.returned } : {}),
+    ...(a.unbounded ? { unbounded: a.unbounded } : {}),
+    ...(a.maxWaitMs > 0 ? { maxWaitMs: a.maxWaitMs } : {}),
+  };
+  const call = async (): Promise<Answer> => (await limiterStub(env, a.projectId, a.modelId).acquire(input)) as Answer;
+  const answer = await withTimeout(call(), LIMITER_TIMEOUT_MS);
+  rememberLearned(a.name, answer.learned);
+  const decision = holder.afterAcquire(a.name, a.limits, ask, a.want, answer, Date.now());
+  return decision === answer ? answer : decision;
 }
 
 /** The limiter's reservation, or null if it could not be asked (open mode lets the request through). */
-async function decide(env: Env, projectId: string, modelId: string, name: string, limits: Limits, want: Units, asked: number): Promise<Decision | null> {
-  const fromLease = holder.take(name, limits, want, asked);
+async function decide(env: Env, a: AcquireArgs): Promise<Answer | null> {
+  const { projectId, modelId, name, limits, want } = a;
+  const fromLease = holder.take(name, limits, want, a.now);
   if (fromLease) return { kind: "granted", granted: want, snapshot: fromLease };
   try {
-    return await acquireWithLease(env, { projectId, modelId, name, limits, want, now: asked });
+    return await acquireWithLease(env, a);
   } catch (err) {
     console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: modelId, error: String(err) }));
     if (settingsOf(env).limiterFailureMode === "closed") throw limiterUnavailable();
@@ -57,27 +76,52 @@ async function decide(env: Env, projectId: string, modelId: string, name: string
   }
 }
 
+/** The settle record's sample: what a completed request without max_tokens generated per choice. */
+function sampleOf(req: InferenceRequest, record: InferenceRecord): { sample?: number } {
+  if (isBounded(req) || record.end !== "complete" || record.usage === null) return {};
+  return { sample: Math.ceil(record.usage.completion_tokens / Math.max(1, choicesOf(req))) };
+}
+
 /** Reserves the request's estimate or throws the refusal (429, 400 too large, 503 in closed mode). */
 export const limiterAdmission: AdmissionStep = async function limiterAdmission(env: Env, input: AdmissionInput): Promise<Reservation> {
   const { key, model, req } = input;
   const projectId = key.project_id;
   const limits = effectiveLimits(key.limits?.[model.id], model);
-  const want: Units = reservationFor(req, input.promptEstimate);
   const name = limiterName(projectId, model.id);
+  const want: Units = reservationFor(req, input.promptEstimate, learnedFor(name) ?? EXPECTED_COMPLETION);
+  const unbounded = isBounded(req) ? undefined : { prompt: input.promptEstimate, choices: choicesOf(req) };
+  const maxWaitMs = admissionWaitMs(input.prefer, settingsOf(env).maxAdmissionWaitMs);
   const asked = Date.now();
-  const decision = await decide(env, projectId, model.id, name, limits, want, asked);
+  const decision = await decide(env, { projectId, modelId: model.id, name, limits, want, ...(unbounded ? { unbounded } : {}), maxWaitMs, now: asked });
   // The limiter's round trip, for the benchmark and for anyone tracing latency (no content in it).
-  const timing = { "server-timing": `limiter;dur=${Date.now() - asked}` };
-  if (decision?.kind === "limited") throw rateLimited(decision, { project: projectId, model: model.id }, timing);
+  const limiterMs = Date.now() - asked;
+  if (decision?.kind === "limited") throw rateLimited(decision, { project: projectId, model: model.id }, { "server-timing": `limiter;dur=${limiterMs}` });
   if (decision?.kind === "too_large") throw tooLargeForLimit(decision, { model: model.id, param: paramFor(req) });
 
-  // What admission took for it: its reservation, or nothing if the limiter was not asked.
-  const granted = decision === null ? NOTHING : want;
+  // What admission took for it: the object's grant, or nothing if the limiter was not asked.
+  const granted = decision === null ? NOTHING : decision.granted;
   const hour = hourOf(input.startedAt);
+  const settle = (record: SettleRecord): Promise<void> => settleBatched(name, record, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS, parkerFor(env));
+  const giveBack = (): void => input.waitUntil(settle({ limits, granted, used: NOTHING, usage: null, keyId: key.key_id, hour }));
+  const waited = await waitForTurn(decision?.startInMs ?? 0, input.signal, giveBack);
+  const timing = { "server-timing": `limiter;dur=${limiterMs}${waited > 0 ? `, wait;dur=${waited}` : ""}` };
+  const applied: Record<string, string> = maxWaitMs > 0 ? { "preference-applied": `wait=${Math.floor(maxWaitMs / 1000)}` } : {};
   return {
-    headers: { ...(decision === null ? unknownLimitHeaders(limits) : rateLimitHeaders(decision.snapshot)), ...timing },
+    headers: { ...(decision === null ? unknownLimitHeaders(limits) : rateLimitHeaders(decision.snapshot)), ...timing, ...applied },
     // The batch's own promise, not one more async frame around it: one per request adds up.
-    book: (record: InferenceRecord) =>
-      settleBatched(name, { limits, granted, used: usedUnits(record.usage), usage: record.usage, keyId: key.key_id, hour }, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS, parkerFor(env)),
+    book: (record: InferenceRecord) => settle({ limits, granted, used: usedUnits(record.usage), usage: record.usage, keyId: key.key_id, hour, ...sampleOf(req, record) }),
   };
 };
+
+/**
+ * Holds a request the object admitted to start later until its turn: one idle timer, no
+ * polling. A caller that goes away meanwhile gets its whole reservation back (`giveBack`,
+ * in the background) and the request ends as a 499 that costs nothing. Returns the wait in ms.
+ */
+async function waitForTurn(ms: number, signal: AbortSignal | undefined, giveBack: () => void): Promise<number> {
+  if (ms <= 0) return 0;
+  const started = Date.now();
+  if (await waitUnlessAborted(ms, signal)) return Date.now() - started;
+  giveBack();
+  throw clientClosed();
+}

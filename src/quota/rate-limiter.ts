@@ -3,10 +3,11 @@
 
 import { adjust, bucketOf, canTake, fitsEver, fullBucket, refill, remaining, resetMs, take, waitMs, type Bucket, type BucketState } from "./token-bucket.ts";
 
-export interface Limits {
+// A type, not an interface: a record of them (a project's overrides) must fit the audit log's Json.
+export type Limits = {
   rpm: number;
   tpm: number;
-}
+};
 
 /** Capacity asked for or granted: requests and TPM units (prompt + 5 x completion). */
 export interface Units {
@@ -32,6 +33,11 @@ export interface LimiterState {
   tokens: BucketState;
   /** Leases out and not yet back, oldest first. Kept in memory: they live seconds. */
   held: readonly HeldLease[];
+  /**
+   * When the last request admitted to wait starts (ms; absent or past: nobody waits). Until
+   * then every later request waits behind it or is refused, so none overtakes a waiter.
+   */
+  waitUntil?: number;
 }
 
 export interface Snapshot {
@@ -44,9 +50,14 @@ export interface Snapshot {
 }
 
 export type Decision =
-  | { kind: "granted"; granted: Units; snapshot: Snapshot }
-  /** Over a limit now; `retryAfterMs` is when both buckets would grant it. */
-  | { kind: "limited"; limit: "requests" | "tokens"; retryAfterMs: number; requested: Units; burst: Units; snapshot: Snapshot }
+  /** `startAt`: admitted to wait, it may start then (its units are taken already). */
+  | { kind: "granted"; granted: Units; snapshot: Snapshot; startAt?: number }
+  /**
+   * Over a limit now; `retryAfterMs` is when both buckets would grant it (and every
+   * request waiting ahead of it has started). `waiting`: requests that chose to wait are
+   * ahead of it, which is why it is refused even if the counters show room.
+   */
+  | { kind: "limited"; limit: "requests" | "tokens"; retryAfterMs: number; requested: Units; burst: Units; snapshot: Snapshot; waiting?: boolean }
   /** Larger than the per-minute limit: it would never be granted. */
   | { kind: "too_large"; limit: "requests" | "tokens"; requested: Units; snapshot: Snapshot };
 
@@ -84,7 +95,8 @@ export function refilled(l: Limits, s: LimiterState, now: number): LimiterState 
     held = held.slice(1);
   }
   const cap = heldUnits(held);
-  return { requests: refill(b.requests, requests, now, cap.requests), tokens: refill(b.tokens, tokens, now, cap.tokens), held };
+  const waitUntil = s.waitUntil !== undefined && s.waitUntil > now ? { waitUntil: s.waitUntil } : {};
+  return { requests: refill(b.requests, requests, now, cap.requests), tokens: refill(b.tokens, tokens, now, cap.tokens), held, ...waitUntil };
 }
 
 function snapshotOf(l: Limits, s: LimiterState): Snapshot {
@@ -103,8 +115,14 @@ export function snapshot(l: Limits, s: LimiterState, now: number): Snapshot {
   return snapshotOf(l, refilled(l, s, now));
 }
 
-/** Grants `want` from both buckets at `now`, or explains why not. A refusal changes nothing. */
-export function admit(l: Limits, state: LimiterState, want: Units, now: number): { state: LimiterState; decision: Decision } {
+/**
+ * Grants `want` from both buckets at `now`, or explains why not. With `maxWaitMs` > 0 a
+ * request the buckets could grant within that wait (and after everyone waiting ahead) is
+ * granted now to start at `startAt`: its units are taken at once, into debt, so every
+ * later request sees them spent and waits behind it, in arrival order, with no queue to
+ * keep and no timer in the object. A refusal changes nothing.
+ */
+export function admit(l: Limits, state: LimiterState, want: Units, now: number, maxWaitMs = 0): { state: LimiterState; decision: Decision } {
   const b = buckets(l);
   const s = refilled(l, state, now);
   if (!fitsEver(b.requests, want.requests)) {
@@ -115,15 +133,19 @@ export function admit(l: Limits, state: LimiterState, want: Units, now: number):
   }
   const okRequests = canTake(b.requests, s.requests, want.requests);
   const okTokens = canTake(b.tokens, s.tokens, want.tokens);
-  if (!okRequests || !okTokens) {
-    const retryAfterMs = Math.max(waitMs(b.requests, s.requests, want.requests), waitMs(b.tokens, s.tokens, want.tokens));
+  const waiting = s.waitUntil !== undefined;
+  if (!okRequests || !okTokens || waiting) {
+    const ready = Math.max(waitMs(b.requests, s.requests, want.requests), waitMs(b.tokens, s.tokens, want.tokens), (s.waitUntil ?? now) - now);
+    const next = { requests: take(s.requests, want.requests), tokens: take(s.tokens, want.tokens), held: s.held, waitUntil: now + ready };
+    if (ready > 0 && ready <= maxWaitMs) return { state: next, decision: { kind: "granted", granted: want, snapshot: snapshotOf(l, next), startAt: now + ready } };
     const decision: Decision = {
       kind: "limited",
       limit: okRequests ? "tokens" : "requests",
-      retryAfterMs,
+      retryAfterMs: Math.max(1, ready),
       requested: want,
       burst: { requests: b.requests.burst, tokens: b.tokens.burst },
       snapshot: snapshotOf(l, s),
+      ...(waiting ? { waiting: true } : {}),
     };
     return { state: s, decision };
   }
@@ -171,5 +193,6 @@ export function settleNet(l: Limits, state: LimiterState, net: Units, now: numbe
     requests: adjust(b.requests, s.requests, net.requests, cap.requests),
     tokens: adjust(b.tokens, s.tokens, net.tokens, cap.tokens),
     held: s.held,
+    ...(s.waitUntil !== undefined ? { waitUntil: s.waitUntil } : {}),
   };
 }

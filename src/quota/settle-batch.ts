@@ -3,11 +3,13 @@
 // ledger row per (hour, key). Every request's waitUntil awaits the flush that carries its
 // record, so eviction cannot drop one.
 
+import { rememberLearned } from "./learned-cache.ts";
 import type { Limits } from "./rate-limiter.ts";
 import { SettleSum, type SettleBatch, type SettleRecord } from "./settle-sum.ts";
 
 export interface SettleTarget {
-  settleBatch(batch: SettleBatch): Promise<{ applied: boolean }>;
+  /** `learned`: the object's learned reservation after the batch (completion-sketch.ts). */
+  settleBatch(batch: SettleBatch): Promise<{ applied: boolean; learned?: number }>;
 }
 
 /** Long enough to gather the streams that end together, short against a request's life. */
@@ -26,8 +28,10 @@ const open = new Map<string, Open>();
 const sameLimits = (a: Limits, b: Limits): boolean => a.rpm === b.rpm && a.tpm === b.tpm;
 
 /** Sends one batch; the object applies a batch id once, so a retry is harmless. */
-export async function sendBatch(target: SettleTarget, batch: SettleBatch): Promise<void> {
-  await target.settleBatch(batch);
+export async function sendBatch(target: SettleTarget, batch: SettleBatch, name?: string): Promise<void> {
+  const answer = await target.settleBatch(batch);
+  // Lease-served requests reserve what the object learned: keep the isolate's copy fresh.
+  if (name !== undefined) rememberLearned(name, answer.learned);
 }
 
 /**
@@ -43,7 +47,7 @@ async function flush(name: string, batch: Open, target: () => SettleTarget, atte
   for (let attempt = 1; ; attempt++) {
     try {
       // The batch's id makes a retry harmless: the object applies it once.
-      await sendBatch(target(), sent);
+      await sendBatch(target(), sent, name);
       break;
     } catch (err) {
       if (attempt >= attempts) {

@@ -3,7 +3,8 @@
 // with the ledger rows it touches, not with the requests in it.
 
 import type { LedgerRow } from "../usage/ledger.ts";
-import type { TokenUsage } from "./estimate.ts";
+import type { Usage } from "../streaming/usage.ts";
+import { binOf, emptySketch } from "./completion-sketch.ts";
 import type { Limits, Units } from "./rate-limiter.ts";
 
 /** One finished request, as admission hands it over. */
@@ -14,10 +15,12 @@ export interface SettleRecord {
   /** Capacity really used, in requests and TPM units. */
   used: Units;
   /** What goes on the bill; null: nothing (the request produced nothing). */
-  usage: TokenUsage | null;
+  usage: Usage | null;
   keyId: string;
   /** The hour (ms since epoch, floored) the request is billed in. */
   hour: number;
+  /** Completion tokens per choice of a completed request without max_tokens: what the limiter learns from. */
+  sample?: number;
 }
 
 /** What the object applies, in one call and exactly once. */
@@ -29,6 +32,8 @@ export interface SettleBatch {
   net: Units;
   /** What the records add to the ledger: one row per (hour, key) among those with usage. */
   ledger: LedgerRow[];
+  /** Completion samples per bin of completion-sketch.ts, when the batch has any. */
+  completions?: number[];
 }
 
 /** A batch being filled: records of one limiter object under the same limits. */
@@ -39,6 +44,7 @@ export class SettleSum {
   private readonly net: Units = { requests: 0, tokens: 0 };
   private readonly rows = new Map<string, LedgerRow>();
   private last: LedgerRow | undefined;
+  private samples: number[] | null = null;
 
   constructor(id: string, limits: Limits) {
     this.id = id;
@@ -49,6 +55,7 @@ export class SettleSum {
     this.records++;
     this.net.requests += r.granted.requests - r.used.requests;
     this.net.tokens += r.granted.tokens - r.used.tokens;
+    if (r.sample !== undefined) (this.samples ??= emptySketch())[binOf(r.sample)]!++;
     // A request that produced nothing is not billed, and not counted as a request either.
     if (r.usage === null) return;
     // Most batches hold one key in one hour: try the row touched last before building a key.
@@ -66,6 +73,7 @@ export class SettleSum {
   }
 
   batch(): SettleBatch {
-    return { id: this.id, limits: this.limits, net: { ...this.net }, ledger: [...this.rows.values()].map((r) => ({ ...r })) };
+    const completions = this.samples ? { completions: [...this.samples] } : {};
+    return { id: this.id, limits: this.limits, net: { ...this.net }, ledger: [...this.rows.values()].map((r) => ({ ...r })), ...completions };
   }
 }

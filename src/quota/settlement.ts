@@ -3,16 +3,17 @@
 
 import type { InferenceRequest } from "../openai/inference-request.ts";
 import type { RelayResult } from "../streaming/relay.ts";
-import { deliveredCompletionTokens, tpmUnits, type TokenUsage } from "./estimate.ts";
+import type { Usage } from "../streaming/usage.ts";
+import { deliveredCompletionTokens, tpmUnits } from "./estimate.ts";
 import type { Units } from "./rate-limiter.ts";
 
 export interface Settlement {
   used: Units;
   /** Billed usage; null when the request is not billed at all. */
-  usage: TokenUsage | null;
+  usage: Usage | null;
 }
 
-const billed = (usage: TokenUsage): Settlement => ({ used: { requests: 1, tokens: tpmUnits(usage) }, usage });
+const billed = (usage: Usage): Settlement => ({ used: { requests: 1, tokens: tpmUnits(usage) }, usage });
 
 export function settlementFromRelay(req: InferenceRequest, promptEstimate: number, r: Pick<RelayResult, "usage" | "deltaEvents">): Settlement {
   if (r.usage !== null) {
@@ -33,4 +34,4 @@ export function settlementFromError(promptEstimate: number, code: string | null)
 }
 
 /** The limiter units a billed usage takes: one request and its TPM units, or nothing. */
-export const usedUnits = (usage: TokenUsage | null): Units => (usage === null ? { requests: 0, tokens: 0 } : { requests: 1, tokens: tpmUnits(usage) });
+export const usedUnits = (usage: Usage | null): Units => (usage === null ? { requests: 0, tokens: 0 } : { requests: 1, tokens: tpmUnits(usage) });

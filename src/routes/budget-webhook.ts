@@ -6,7 +6,7 @@ import { actorOf } from "../projects/principal.ts";
 import { budgetStub } from "../budget/admission.ts";
 import { parseWebhookUrl } from "../budget/validate.ts";
 import { jsonResponse } from "../http/json.ts";
-import { ApiError } from "../openai/errors.ts";
+import { codedError, type ApiError } from "../openai/errors.ts";
 import type { RouterRequest } from "./context.ts";
 import { budgetTarget } from "../budget/target.ts";
 import { readManagementBody } from "../projects/management-input.ts";
@@ -16,7 +16,7 @@ const newSecret = (): string => {
   return `whsec_${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
 };
 
-const noWebhook = (): ApiError => new ApiError({ status: 404, type: "invalid_request_error", code: "webhook_not_found", message: "This project has no budget webhook." });
+const noWebhook = (): ApiError => codedError("webhook_not_found", "This project has no budget webhook.");
 
 export async function setBudgetWebhook(request: RouterRequest, env: Env): Promise<Response> {
   const { principal, projectId } = await budgetTarget(request, env);

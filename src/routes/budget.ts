@@ -10,7 +10,8 @@ import type { BudgetLine, BudgetView, SetBudgetInput } from "../budget/types.ts"
 import { parseBudgetPut } from "../budget/validate.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
-import { ApiError } from "../openai/errors.ts";
+import { codedError } from "../openai/errors.ts";
+import { usageUnavailable } from "../usage/query.ts";
 import { limiterStub } from "../quota/limiter-stub.ts";
 import { monthOf } from "../budget/month.ts";
 import type { RouterRequest } from "./context.ts";
@@ -83,7 +84,7 @@ async function ledgerSeed(env: Env, ctx: ExecutionContext, projectId: string): P
     );
     return perModel.flat();
   } catch {
-    throw new ApiError({ status: 503, type: "server_error", code: "usage_unavailable", message: "This month's usage could not be read right now; try again shortly.", headers: { "retry-after": "1" } });
+    throw usageUnavailable();
   }
 }
 
@@ -99,13 +100,7 @@ async function change(request: RouterRequest, env: Env, ctx: ExecutionContext, w
   let outcome = await stub.setBudget(input);
   if (!outcome.ok && outcome.reason === "needs_seed") outcome = await stub.setBudget({ ...input, seed: await ledgerSeed(env, ctx, projectId) });
   if (!outcome.ok) {
-    throw new ApiError({
-      status: 400,
-      type: "invalid_request_error",
-      code: "budget_above_project",
-      param: "amount",
-      message: `A key's budget cannot be above its project's budget of ${fromMicros(outcome.limit ?? 0)} per month.`,
-    });
+    throw codedError("budget_above_project", `A key's budget cannot be above its project's budget of ${fromMicros(outcome.limit ?? 0)} per month.`, { param: "amount" });
   }
   resetBudgetCache();
   return respond(env, ctx, projectId, keyId, outcome.view);

@@ -3,7 +3,7 @@
 // Access-Control-* header: the API takes secret keys, and a browser page holding one
 // leaks it to every visitor. Servers never preflight, so they are unaffected.
 
-import { ApiError } from "../openai/errors.ts";
+import { codedError } from "../openai/errors.ts";
 import type { RouterRequest } from "./context.ts";
 
 export function fallbackRoute(allowed: ReadonlyArray<readonly [method: string, pattern: RegExp]>) {
@@ -11,17 +11,12 @@ export function fallbackRoute(allowed: ReadonlyArray<readonly [method: string, p
     const path = new URL(request.url).pathname;
     const methods = [...new Set(allowed.filter(([, re]) => re.test(path)).map(([m]) => m))];
     if (methods.length === 0) {
-      throw new ApiError({ status: 404, type: "invalid_request_error", code: "unknown_url", message: `Unknown request URL: ${request.method} ${path}.` });
+      throw codedError("unknown_url", `Unknown request URL: ${request.method} ${path}.`);
     }
-    const cors = request.method === "OPTIONS";
-    throw new ApiError({
-      status: 405,
-      type: "invalid_request_error",
-      code: cors ? "cors_not_supported" : "method_not_allowed",
-      message: cors
-        ? "This API does not answer cross-origin (CORS) requests: a browser would expose your secret API key. Call it from your server."
-        : `${request.method} is not allowed on ${path}; use ${methods.join(" or ")}.`,
-      headers: { allow: methods.join(", ") },
-    });
+    const headers = { allow: methods.join(", ") };
+    if (request.method === "OPTIONS") {
+      throw codedError("cors_not_supported", "This API does not answer cross-origin (CORS) requests: a browser would expose your secret API key. Call it from your server.", { headers });
+    }
+    throw codedError("method_not_allowed", `${request.method} is not allowed on ${path}; use ${methods.join(" or ")}.`, { headers });
   };
 }

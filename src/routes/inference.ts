@@ -46,7 +46,7 @@ export function inferenceRoute(endpoint: Endpoint) {
       throw err;
     }
 
-    const owner = new InferenceOwner({ env, ctx, requestId: state.requestId, startedAt: state.startedAt, log: state.log, signal: request.signal, req, key, model }, FINISHERS);
+    const owner = new InferenceOwner({ env, ctx, requestId: state.requestId, startedAt: state.startedAt, log: state.log, signal: request.signal, req, key, model, prefer: request.headers.get("prefer") }, FINISHERS);
     state.owner = owner;
     await owner.admit(ADMISSION_STEPS);
     try {

@@ -5,18 +5,19 @@
 import { managementPrincipal, type Principal } from "../projects/principal.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
-import { ApiError, invalidRequest } from "../openai/errors.ts";
+import { invalidRequest } from "../openai/errors.ts";
+import { missingParameter } from "../openai/request-errors.ts";
 import { visibleProject } from "../projects/wire.ts";
 import { limiterStub } from "../quota/limiter-stub.ts";
 import { usageCsv } from "../usage/csv.ts";
-import { parseUsageQuery, type UsageQuery } from "../usage/query.ts";
+import { parseUsageQuery, usageUnavailable, type UsageQuery } from "../usage/query.ts";
 import { usagePage, type UsageRow } from "../usage/report.ts";
 import type { RouterRequest } from "./context.ts";
 
 /** The admin must name the project; a key reads its own, named or not. */
 function projectOf(principal: Principal, q: UsageQuery): string {
   if (principal.kind === "key") return q.projectId ?? principal.record.project_id;
-  if (q.projectId === null) throw invalidRequest("The admin must name a project: pass 'project_id'.", "project_id", "missing_required_parameter");
+  if (q.projectId === null) throw missingParameter("project_id", "The admin must name a project: pass 'project_id'.");
   return q.projectId;
 }
 
@@ -41,7 +42,7 @@ export async function usageCompletions(request: RouterRequest, env: Env, ctx: Ex
       }),
     );
   } catch {
-    throw new ApiError({ status: 503, type: "server_error", code: "usage_unavailable", message: "Usage could not be read right now; try again shortly.", headers: { "retry-after": "1" } });
+    throw usageUnavailable();
   }
   const rows = perModel.flat();
   const pricing = (model: string) => byId.get(model)?.pricing;

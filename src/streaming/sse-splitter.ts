@@ -52,18 +52,7 @@ export class SseSplitter {
   }
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat } from "../http/bytes.ts";
 
 /** The joined `data:` lines of one raw event (SSE field parsing, one optional space). */
 export function eventData(raw: Uint8Array): string | null {

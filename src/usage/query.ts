@@ -1,7 +1,8 @@
 // The query of the usage API, checked once: time range, bucket width, grouping, filters, page.
 
 import { ID } from "../catalog/validate.ts";
-import { invalidRequest } from "../openai/errors.ts";
+import { codedError, invalidRequest, type ApiError } from "../openai/errors.ts";
+import { missingParameter } from "../openai/request-errors.ts";
 import { PROJECT_ID } from "../projects/validate.ts";
 
 export type BucketWidth = "1h" | "1d";
@@ -66,7 +67,7 @@ export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
   const widthS = WIDTH_S[width];
 
   const startRaw = seconds(p, "start_time");
-  if (startRaw === null) throw invalidRequest("Missing required parameter: 'start_time'.", "start_time", "missing_required_parameter");
+  if (startRaw === null) throw missingParameter("start_time");
   const endGiven = seconds(p, "end_time");
   // Checked before the range is widened to whole buckets, which would hide a reversed range inside one bucket.
   if (endGiven !== null && endGiven <= startRaw) throw invalidRequest("'end_time' must be after 'start_time'.", "end_time");
@@ -113,3 +114,6 @@ export function parseUsageQuery(url: URL, nowS: number): UsageQuery {
     format,
   };
 }
+
+/** A limiter object's ledger could not be read: the caller retries in a moment. */
+export const usageUnavailable = (): ApiError => codedError("usage_unavailable", "Usage could not be read right now; try again shortly.", { headers: { "retry-after": "1" } });

@@ -34,7 +34,7 @@ describe("the limiter object's storage", () => {
       tables: state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray().map((r) => r.name),
       version: state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").one().value,
     }));
-    expect(stored.tables).toEqual(expect.arrayContaining(["buckets", "meta", "settled", "usage"]));
+    expect(stored.tables).toEqual(expect.arrayContaining(["buckets", "completions", "meta", "settled", "usage"]));
     expect(stored).toMatchObject({ version: String(LIMITER_SCHEMA_VERSION) });
     expect(stored.tables).not.toContain("grants");
   });
@@ -47,8 +47,8 @@ describe("settling a batch", () => {
     const stub = limiter(uniq("proj_once"), "test-chat");
     expect((await stub.acquire({ limits, want: { requests: 1, tokens: 90 } })).kind).toBe("granted");
     const batch: SettleBatch = { id: "b1", limits, net: { requests: 0, tokens: 30 }, ledger: [{ hour: 0, keyId: "k", requests: 1, promptTokens: 5, completionTokens: 3 }] };
-    expect(await stub.settleBatch(batch)).toEqual({ applied: true });
-    expect(await stub.settleBatch(batch)).toEqual({ applied: false });
+    expect(await stub.settleBatch(batch)).toMatchObject({ applied: true });
+    expect(await stub.settleBatch(batch)).toMatchObject({ applied: false });
     expect(await stub.usage({ fromHour: 0, toHour: 1 })).toEqual([{ hour: 0, keyId: "k", requests: 1, promptTokens: 5, completionTokens: 3 }]);
     // 100 - 90 + 30 = 40 tokens, plus 10 a second of refill: twice applied would be 70.
     const left = (await stub.peek(limits)).remainingTokens;
@@ -85,7 +85,7 @@ describe("settling a batch", () => {
     const before = { summed: await creditAt(summed, big, t), single: await creditAt(single, big, t) };
     const batch = batchOf("all", big, rs);
     expect(batch.ledger).toHaveLength(3);
-    expect(await summed.settleBatch(batch)).toEqual({ applied: true });
+    expect(await summed.settleBatch(batch)).toMatchObject({ applied: true });
     for (const [i, r] of rs.entries()) await single.settleBatch(batchOf(`one-${i}`, big, [r]));
     const expected = [
       { hour: hourA, keyId: "key_a", requests: 2, promptTokens: 70, completionTokens: 20 },

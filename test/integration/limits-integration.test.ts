@@ -90,7 +90,8 @@ describe("429 when a limit is hit", () => {
     const err = await expectError(res, 429, "rate_limit_exceeded");
     expect(err.type).toBe("rate_limit_error");
     expect(err.message).toContain("requests per min (RPM)");
-    expect(err.message).toContain("Limit 6 per minute (burst 1), Used 1, Requested 1");
+    expect(err.message).toContain("Limit 6 per minute, of which at most 1 at once (the burst: ten seconds' worth, refilled continuously). In use: 1 of the burst");
+    expect(err.message).toContain("Requested 1.");
     expect(err.message).toMatch(/try again in [\d.]+s/);
     // Only the admitted request is on the books.
     const rows = await ledger(record.project_id, "slow-rpm", 1);
@@ -185,6 +186,8 @@ describe("when the limiter cannot be reached", () => {
     const res = await callWith("open", key);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-ratelimit-limit-requests")).toBe("1000");
+    // What could be spent at once: the burst (ceil(1000 / 6)), never the whole minute's limit.
+    expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("167");
     expect(res.headers.get("x-ratelimit-reset-requests")).toBe("0s");
   });
 

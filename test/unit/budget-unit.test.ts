@@ -8,7 +8,8 @@ import { priceMicros, upperMicros, worstCaseTokens } from "../../src/budget/pric
 import { sumEntries } from "../../src/budget/settle-sum.ts";
 import { parseBudgetPut, parseWebhookUrl } from "../../src/budget/validate.ts";
 import { parseInferenceRequest, type Endpoint } from "../../src/openai/inference-request.ts";
-import { estimatePromptTokens, type TokenUsage } from "../../src/quota/estimate.ts";
+import { estimatePromptTokens } from "../../src/quota/estimate.ts";
+import type { Usage } from "../../src/streaming/usage.ts";
 import { parseUsageQuery } from "../../src/usage/query.ts";
 import { usagePage, type Pricing } from "../../src/usage/report.ts";
 import { prng } from "../../sim/prng.ts";
@@ -115,7 +116,7 @@ class SimObject {
     if (h <= 0) this.holds.delete(id);
     else this.holds.set(id, h);
   }
-  settle(hold: { own: string } | { lease: string; release: number }, usage: TokenUsage, rowKey: string) {
+  settle(hold: { own: string } | { lease: string; release: number }, usage: Usage, rowKey: string) {
     if ("own" in hold) this.holds.delete(hold.own);
     else this.release(hold.lease, hold.release);
     const b = bookRow(this.rows.get(rowKey), usage, PRICE);

@@ -28,7 +28,11 @@ describe("reservation", () => {
   it("is the prompt plus 5 x the expected generation, bounded by max_tokens", () => {
     expect(reservationFor(chat({ max_tokens: 10 }), 20)).toEqual({ requests: 1, tokens: 20 + 5 * 10 });
     expect(reservationFor(chat(), 20)).toEqual({ requests: 1, tokens: 20 + 5 * 256 });
-    expect(reservationFor(chat({ max_tokens: 5000 }), 20)).toEqual({ requests: 1, tokens: 20 + 5 * 256 });
+    // max_tokens is the worst case and is reserved whole: such a request never exceeds it.
+    expect(reservationFor(chat({ max_tokens: 5000 }), 20)).toEqual({ requests: 1, tokens: 20 + 5 * 5000 });
+    expect(reservationFor(chat({ max_tokens: 5000 }), 20, 16)).toEqual({ requests: 1, tokens: 20 + 5 * 5000 });
+    // Without it, what the limiter learned.
+    expect(reservationFor(chat({ n: 2 }), 20, 16)).toEqual({ requests: 1, tokens: 20 + 5 * 32 });
     expect(reservationFor(chat({ max_completion_tokens: 7, n: 3 }), 20)).toEqual({ requests: 1, tokens: 20 + 5 * 21 });
   });
 

@@ -175,7 +175,7 @@ describe("admission steps compose", () => {
     const ctx = { waitUntil: (p: Promise<unknown>) => void kept.push(p) } as unknown as ExecutionContext;
     const refusal = new ApiError({ status: 402, type: "invalid_request_error", code: "budget_exhausted", message: "no budget" });
     const w = world();
-    const input = { requestId: "r3", key, model, req: chatReq(), startedAt: 0, promptEstimate: 5 };
+    const input = { requestId: "r3", key, model, req: chatReq(), startedAt: 0, promptEstimate: 5, prefer: null, signal: undefined, waitUntil: () => undefined };
     await expect(admitAll([grant("limit", a), async () => Promise.reject(refusal)], env, ctx, input)).rejects.toBe(refusal);
     expect(a).toHaveLength(1);
     expect(a[0]).toMatchObject({ end: "refused", status: 402, errorCode: "budget_exhausted", usage: null });

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { grantWithLease } from "../../src/quota/lease.ts";
+import { admit, freshState, settle, type Decision, type LimiterState, type Limits, type Units } from "../../src/quota/rate-limiter.ts";
+import { MINUTE_MS } from "../../src/quota/token-bucket.ts";
+import { prng } from "../../sim/prng.ts";
+
+// 60 RPM: one request per second, burst 10.
+const L: Limits = { rpm: 60, tpm: 6000 };
+const one: Units = { requests: 1, tokens: 1 };
+
+function spendBurst(s: LimiterState, now: number): LimiterState {
+  for (let i = 0; i < 10; i++) s = admit(L, s, one, now).state;
+  return s;
+}
+
+const startOf = (d: Decision): number | undefined => (d.kind === "granted" ? d.startAt : undefined);
+
+describe("Prefer: wait in the pure limiter", () => {
+  it("admits a request that fits within the wait, to start when capacity frees, in arrival order", () => {
+    let s = spendBurst(freshState(L, 0), 0);
+    const starts: Array<number | undefined> = [];
+    for (const at of [100, 100, 200, 300]) {
+      const r = admit(L, s, one, at, 10_000);
+      s = r.state;
+      starts.push(startOf(r.decision));
+    }
+    // One request per second frees: the first waiter starts at 1000, the next at 2000...
+    expect(starts).toEqual([1000, 2000, 3000, 4000]);
+  });
+
+  it("refuses with the time the queue clears when the wait would be longer than allowed", () => {
+    let s = spendBurst(freshState(L, 0), 0);
+    s = admit(L, s, one, 0, 1500).state; // starts at 1000
+    const r = admit(L, s, one, 0, 1500); // would start at 2000
+    expect(r.decision.kind).toBe("limited");
+    if (r.decision.kind === "limited") expect(r.decision.retryAfterMs).toBe(2000);
+    // A refusal takes nothing: the same request fits a longer wait exactly where it would have.
+    expect(startOf(admit(L, r.state, one, 0, 5000).decision)).toBe(2000);
+  });
+
+  it("lets no later request overtake a waiter, even when a refund frees capacity meanwhile", () => {
+    let s = spendBurst(freshState(L, 0), 0);
+    s = admit(L, s, one, 0, 10_000).state; // waits until 1000
+    s = admit(L, s, one, 0, 10_000).state; // waits until 2000
+    // Requests of the burst settle having used nothing: the buckets hold credit again.
+    s = settle(L, s, { requests: 5, tokens: 5 }, { requests: 0, tokens: 0 }, 100);
+    const noWait = admit(L, s, one, 200);
+    expect(noWait.decision.kind).toBe("limited");
+    if (noWait.decision.kind === "limited") {
+      expect(noWait.decision.waiting).toBe(true);
+      expect(noWait.decision.retryAfterMs).toBe(1800);
+    }
+    expect(startOf(admit(L, s, one, 200, 10_000).decision)).toBe(2000);
+    // Once the last waiter started, the queue is gone and the refund is usable at once.
+    const later = admit(L, s, one, 2000);
+    expect(later.decision.kind).toBe("granted");
+    expect(startOf(later.decision)).toBeUndefined();
+  });
+
+  it("grants no lease while anyone waits", () => {
+    let s = spendBurst(freshState(L, 0), 0);
+    s = settle(L, s, { requests: 10, tokens: 10 }, { requests: 0, tokens: 0 }, 0);
+    s = admit(L, admit(L, spendBurst(s, 0), one, 0, 10_000).state, one, 0).state;
+    const g = grantWithLease(L, s, one, { id: "l", want: { requests: 1, tokens: 1 } }, 0, 10_000);
+    expect(startOf(g.decision)).toBeGreaterThan(0);
+    expect(g.lease).toBeNull();
+  });
+
+  it("keeps every 60-second window of start times within limit + burst under random waiting load", () => {
+    const rnd = prng(3);
+    let s = freshState(L, 0);
+    const starts: number[] = [];
+    for (let t = 0; t < 10 * MINUTE_MS; t += Math.floor(rnd() * 400)) {
+      const r = admit(L, s, one, t, rnd() < 0.5 ? 10_000 : 0);
+      s = r.state;
+      if (r.decision.kind === "granted") starts.push(r.decision.startAt ?? t);
+    }
+    const sorted = [...starts].sort((a, b) => a - b);
+    // Starts are in arrival order already.
+    expect(starts).toEqual(sorted);
+    let worst = 0;
+    for (let i = 0, j = 0; i < sorted.length; i++) {
+      while (j < sorted.length && sorted[j]! < sorted[i]! + MINUTE_MS) j++;
+      worst = Math.max(worst, j - i);
+    }
+    expect(worst).toBeLessThanOrEqual(60 + 10);
+    // And the waiting load used the limit: within a few requests of burst + 10 minutes of it.
+    expect(starts.length).toBeGreaterThanOrEqual(600);
+  });
+});
