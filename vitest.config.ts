@@ -20,7 +20,7 @@ export default defineConfig({
   test: {
     reporters: json ? ["default", ["json", { outputFile: json }]] : ["default"],
     // Request logs are the product's output, not the tests'; keep the run readable.
-    onConsoleLog: (log) => !log.includes('"event":"request"') && !log.includes('"event":"origin_') && !log.includes('"event":"budget_'),
+    onConsoleLog: (log) => !log.includes('"event":"request"') && !log.includes('"event":"origin_') && !log.includes('"event":"budget_') && !log.includes('"event":"trace_export_'),
     projects: [
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
@@ -39,6 +39,8 @@ export default defineConfig({
                 WEBHOOK_RECEIVER_URL: inject<string>("webhookReceiverUrl"),
                 SIM_ORIGIN_TOKEN: "sim-secret-token",
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                TRACING_KEY: "test-tracing-key-0123456789",
+                TRACE_RECEIVER_URL: inject<string>("traceReceiverUrl"),
               },
             },
           })),
@@ -47,7 +49,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/integration/node/**"],
-          globalSetup: ["test/integration/global-setup.ts", "test/integration/meter-origin-setup.ts", "test/integration/webhook-receiver-setup.ts"],
+          globalSetup: ["test/integration/global-setup.ts", "test/integration/meter-origin-setup.ts", "test/integration/webhook-receiver-setup.ts", "test/integration/trace-receiver-setup.ts"],
           testTimeout: 20_000,
         },
       },

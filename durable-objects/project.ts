@@ -13,6 +13,8 @@ import { EXPIRED_RECORD_GRACE_S, MAX_KEYS_PER_PROJECT, MAX_KV_EXPIRATION_S, PROJ
 import type { AuditRow, KeyRow, ProjectRow } from "../src/projects/schema.ts";
 import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimits, Outcome, Project, ProjectStatus, Refusal, StoredKey } from "../src/projects/types.ts";
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
+import type { TracingInput, TracingView } from "../src/tracing/destination.ts";
+import { deleteTracing, edgeTracing, sealedCredential, tracingFlag, viewOf, writeTracing, type EdgeTracing } from "./project-tracing.ts";
 
 export { MAX_KEYS_PER_PROJECT, PROJECT_SCHEMA_VERSION };
 
@@ -229,7 +231,49 @@ export class ProjectObject extends DurableObject<Env> {
     const project = this.getProject();
     if (project === null) return null;
     const row = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ?", hash).toArray()[0];
-    return row ? keyRecordFor(toKey(row), project) : null;
+    return row ? { ...keyRecordFor(toKey(row), project), ...tracingFlag(this.ctx.storage.sql) } : null;
+  }
+
+  // --- tracing destination (durable-objects/project-tracing.ts) ---
+
+  getTracing(): Outcome<TracingView | null> {
+    if (this.getProject() === null) return { ok: false, reason: "project_not_found" };
+    return { ok: true, value: viewOf(this.ctx.storage.sql) };
+  }
+
+  /** The credential is sealed here and never leaves except as the edge's Authorization header. */
+  async setTracing(input: { tracing: TracingInput; actor: Actor }): Promise<Outcome<TracingView>> {
+    const project = this.getProject();
+    if (project === null) return { ok: false, reason: "project_not_found" };
+    const sealed = await sealedCredential(this.env.TRACING_KEY, project.id, input.tracing.credential);
+    this.ctx.storage.transactionSync(() => {
+      this.audit("tracing.updated", input.actor, writeTracing(this.ctx.storage.sql, project.id, input.tracing, sealed, nowSeconds()));
+    });
+    await this.reindexAll();
+    return { ok: true, value: viewOf(this.ctx.storage.sql)! };
+  }
+
+  async deleteTracing(input: { actor: Actor }): Promise<Outcome<{ deleted: boolean }>> {
+    const project = this.getProject();
+    if (project === null) return { ok: false, reason: "project_not_found" };
+    let deleted = false;
+    this.ctx.storage.transactionSync(() => {
+      deleted = deleteTracing(this.ctx.storage.sql);
+      if (deleted) this.audit("tracing.deleted", input.actor, { id: project.id });
+    });
+    if (deleted) await this.reindexAll();
+    return { ok: true, value: { deleted } };
+  }
+
+  /** For the edge only, once per isolate and tracing version. */
+  tracingForEdge(): Promise<EdgeTracing | null> {
+    return edgeTracing(this.ctx.storage.sql, this.env.TRACING_KEY, this.getProject()?.id ?? "");
+  }
+
+  /** Every key's record carries the tracing version: rewrite them all. */
+  private async reindexAll(): Promise<void> {
+    const rows = this.ctx.storage.sql.exec<KeyRow>("SELECT hash FROM api_keys").toArray();
+    await this.kvIndex.sync(rows.map((r) => keyIndexKey(r.hash)));
   }
 
   // --- audit log ---
@@ -270,7 +314,7 @@ export class ProjectObject extends DurableObject<Env> {
     const row = hash === null ? undefined : this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ?", hash).toArray()[0];
     if (row === undefined) return null;
     const key = toKey(row);
-    const entry: KvEntry = { value: JSON.stringify(keyRecordFor(key, project)) };
+    const entry: KvEntry = { value: JSON.stringify({ ...keyRecordFor(key, project), ...tracingFlag(this.ctx.storage.sql) }) };
     // KV's expiration only tidies up (the edge refuses an expired key by its record), and it
     // holds 32-bit seconds: a key that outlives 2038 keeps its record until it is deleted.
     const expiration = key.expires_at === null ? null : Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);

@@ -10,6 +10,9 @@
 //   DEMO_API_KEY       the demo key (default below)
 //   STATE_DIR          where local KV and Durable Object state live (.wrangler/state)
 //   ADMIN_TOKEN        the operators' management credential (local default below; never deploy it)
+//   TRACING_KEY        seals the projects' MLflow credentials (local default below)
+//   TRACE_RECEIVER     1: start a local MLflow-like trace receiver (TRACE_RECEIVER_PORT, default free)
+//                      and trace the demo project into it (TRACE_CAPTURE: metadata or full)
 
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
@@ -20,6 +23,7 @@ import { buildConsole } from "./console-build.ts";
 import { DEMO_PROJECT_ID, ensureDemo } from "./demo-project.ts";
 import { loadCatalogFile, putKv } from "./catalog-push.ts";
 import { ROOT, spawnWrangler } from "./wrangler.ts";
+import { startTraceReceiver } from "../test/support/trace-receiver.ts";
 
 export const DEFAULT_DEMO_KEY = "sk-eir-demo-local-development-key-0000";
 /** For local use only: anyone reading this file knows it. */
@@ -41,6 +45,8 @@ if (adminToken.length < 16) {
 }
 
 const sim2Port = process.env.SIM_ORIGIN_2_PORT;
+const tracingKey = process.env.TRACING_KEY || "eir-local-tracing-key-do-not-deploy";
+const receiver = process.env.TRACE_RECEIVER === "1" ? await startTraceReceiver({ port: Number(process.env.TRACE_RECEIVER_PORT ?? 0), log: (l) => console.log(l) }) : null;
 // Until the router runs, a Ctrl-C exits at once (through "exit", so temporary files go too).
 const exitEarly = (): void => process.exit(130);
 process.once("SIGINT", exitEarly);
@@ -81,12 +87,12 @@ const dev = spawnWrangler(
     "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--test-scheduled",
     "--inspector-port", String(inspectorPort),
     // "log": the Worker's own lines (the request log) reach this console; wrangler's chatter stays out.
-    "--show-interactive-dev-session=false", "--log-level", "log", "--var", `ADMIN_TOKEN:${adminToken}`,
+    "--show-interactive-dev-session=false", "--log-level", "log", "--var", `ADMIN_TOKEN:${adminToken}`, "--var", `TRACING_KEY:${tracingKey}`,
     // Worker settings given in the environment override wrangler.toml's, for local experiments and tests.
     ...PASSED_VARS.flatMap((name) => (process.env[name] ? ["--var", `${name}:${process.env[name]}`] : [])),
   ],
   // Also in the environment, where wrangler looks for required secrets before it warns.
-  { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ADMIN_TOKEN: adminToken } },
+  { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ADMIN_TOKEN: adminToken, TRACING_KEY: tracingKey } },
 );
 forwardOutput(dev.stdout);
 
@@ -102,6 +108,7 @@ async function announceWhenReady(): Promise<void> {
     // The demo project and key go through the management API, like any other.
     try {
       await ensureDemo(`http://127.0.0.1:${port}`, adminToken, demoKey);
+      if (receiver !== null) await traceDemoInto(receiver.url);
     } catch (err) {
       console.error(`start: could not create the demo project and key: ${(err as Error).message}`);
       return stop(1);
@@ -116,6 +123,7 @@ async function announceWhenReady(): Promise<void> {
         `  inspector:        127.0.0.1:${inspectorPort} (devtools)`,
         `  demo key:         ${demoKey} (project ${DEMO_PROJECT_ID})`,
         `  admin token:      ${adminToken === DEFAULT_ADMIN_TOKEN ? `${adminToken} (local default; set ADMIN_TOKEN to change)` : "from ADMIN_TOKEN"}`,
+        ...(receiver === null ? [] : [`  trace receiver:   ${receiver.url} (experiment 0; see ${receiver.url}/_recv/received?experiment=0)`]),
         "",
       ].join("\n"),
     );
@@ -124,12 +132,23 @@ async function announceWhenReady(): Promise<void> {
 }
 void announceWhenReady();
 
+/** Points the demo project's tracing at the local receiver, as a customer would at their MLflow. */
+async function traceDemoInto(url: string): Promise<void> {
+  const capture = process.env.TRACE_CAPTURE === "full" ? "full" : "metadata";
+  const res = await fetch(`http://127.0.0.1:${port}/v1/organization/projects/${DEMO_PROJECT_ID}/tracing`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ tracking_uri: url, experiment_id: "0", capture }),
+  });
+  if (!res.ok) throw new Error(`tracing setup: ${res.status} ${await res.text()}`);
+}
+
 let stopping = false;
 const stop = async (code: number): Promise<void> => {
   if (stopping) return;
   stopping = true;
   dev.kill("SIGTERM");
-  await Promise.all([sim.close(), sim2?.close()]);
+  await Promise.all([sim.close(), sim2?.close(), receiver?.close()]);
   process.exit(code);
 };
 dev.on("exit", (code) => void stop(code ?? 1));

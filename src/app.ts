@@ -17,6 +17,7 @@ import { inferenceRoute } from "./routes/inference.ts";
 import { getModel, listModels } from "./routes/models.ts";
 import { getOpenApiDocument } from "./routes/openapi.ts";
 import { createProject, getProject, listProjects, updateProject } from "./routes/projects.ts";
+import { deleteTracing, getTracing, putTracing } from "./routes/tracing.ts";
 import { usageCompletions } from "./routes/usage.ts";
 
 function begin(request: RouterRequest): void {
@@ -87,6 +88,9 @@ const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
   ["GET", "/v1/organization/projects/:project_id/api_keys/:key_id/budget", getBudget],
   ["PUT", "/v1/organization/projects/:project_id/api_keys/:key_id/budget", putBudget],
   ["DELETE", "/v1/organization/projects/:project_id/api_keys/:key_id/budget", deleteBudget],
+  ["GET", "/v1/organization/projects/:project_id/tracing", getTracing],
+  ["PUT", "/v1/organization/projects/:project_id/tracing", putTracing],
+  ["DELETE", "/v1/organization/projects/:project_id/tracing", deleteTracing],
   ["GET", "/v1/organization/audit_logs", listAuditLogs],
   ["GET", "/v1/organization/usage/completions", usageCompletions],
 ];

@@ -19,6 +19,8 @@ export interface KeyRecord {
   project_status?: "active" | "suspended";
   /** The project's per-model overrides of the catalog's limits. Absent: none. */
   limits?: Record<string, Limits>;
+  /** The project's tracing version when it traces; absent: it does not (and pays nothing for it). */
+  tracing?: number;
 }
 
 /** The limits stored in a key record (trusted shape, written by us): null when malformed, never a throw. */
@@ -44,6 +46,7 @@ export function parseKeyRecord(v: unknown): KeyRecord | null {
   if (project_status !== undefined && project_status !== "active" && project_status !== "suspended") return null;
   const limits = limitsOfRecord(v.limits);
   if (limits === null) return null;
+  const tracing = typeof v.tracing === "number" && Number.isSafeInteger(v.tracing) ? { tracing: v.tracing } : {};
   return {
     project_id,
     key_id,
@@ -52,5 +55,6 @@ export function parseKeyRecord(v: unknown): KeyRecord | null {
     expires_at,
     project_status: project_status ?? "active",
     limits,
+    ...tracing,
   };
 }

@@ -18,7 +18,7 @@ export interface Grant {
 
 export type Authority = { kind: "admin" } | { kind: "key"; grant: Grant };
 
-export type Action = "create" | "list" | "get" | "update" | "rotate" | "delete" | "audit_read" | "usage_read" | "project_read" | "models_read";
+export type Action = "create" | "list" | "get" | "update" | "rotate" | "delete" | "audit_read" | "usage_read" | "project_read" | "models_read" | "tracing_read" | "tracing_write";
 
 /**
  * The scope each action needs (null: any valid key); key writes need coverage too. The
@@ -36,6 +36,9 @@ export const ACTION_SCOPE: Record<Action, Scope | null> = {
   usage_read: "usage",
   project_read: "keys",
   models_read: null,
+  // The project's MLflow destination: its keys' managers set where its traces go.
+  tracing_read: "keys",
+  tracing_write: "keys",
 };
 
 export type Denial =

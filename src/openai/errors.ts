@@ -79,6 +79,7 @@ export const ERRORS = {
   project_not_found: { status: 404, type: "invalid_request_error" },
   api_key_not_found: { status: 404, type: "invalid_request_error" },
   webhook_not_found: { status: 404, type: "invalid_request_error" },
+  tracing_not_configured: { status: 404, type: "invalid_request_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   cors_not_supported: { status: 405, type: "invalid_request_error" },
   project_exists: { status: 409, type: "invalid_request_error" },
@@ -101,6 +102,7 @@ export const ERRORS = {
   usage_unavailable: { status: 503, type: "server_error" },
   api_key_store_unavailable: { status: 503, type: "server_error" },
   budget_unavailable: { status: 503, type: "server_error" },
+  tracing_key_missing: { status: 503, type: "server_error" },
   origin_timeout: { status: 504, type: "server_error" },
 } as const satisfies Record<string, { status: number | readonly number[]; type: ErrorType }>;
 

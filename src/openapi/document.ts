@@ -7,6 +7,7 @@ import { errorResponses, errorSchemas } from "./errors.ts";
 import { headers } from "./headers.ts";
 import { inferencePaths } from "./paths-inference.ts";
 import { managementPaths } from "./paths-management.ts";
+import { tracingPaths, tracingSchemas } from "./paths-tracing.ts";
 import { inferenceSchemas } from "./schemas-inference.ts";
 import { managementSchemas } from "./schemas-management.ts";
 import type { Document } from "./types.ts";
@@ -28,11 +29,12 @@ export const openApiDocument: Document = {
     { name: "audit_logs", description: "Every change to a project and its keys." },
     { name: "usage", description: "Metered tokens and their cost." },
     { name: "budgets", description: "Monthly spend caps per project and key, and their alert webhook." },
+    { name: "tracing", description: "Each inference as a span in the project's own MLflow experiment." },
     { name: "meta", description: "This document." },
   ],
-  paths: { ...inferencePaths, ...managementPaths, ...budgetPaths },
+  paths: { ...inferencePaths, ...managementPaths, ...budgetPaths, ...tracingPaths },
   components: {
-    schemas: { ...errorSchemas, ...inferenceSchemas, ...managementSchemas, ...budgetSchemas },
+    schemas: { ...errorSchemas, ...inferenceSchemas, ...managementSchemas, ...budgetSchemas, ...tracingSchemas },
     responses: errorResponses,
     headers,
     parameters: {

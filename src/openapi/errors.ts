@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   400: ["invalid_json", "missing_required_parameter", "unknown_parameter", "unsupported_model", "request_exceeds_limit", "invalid_scope", "model_not_found", "expiry_in_past", "budget_above_project"],
   401: ["missing_api_key", "invalid_api_key", "expired_api_key"],
   403: ["insufficient_scope", "model_not_allowed", "project_suspended", "admin_only", "api_key_not_allowed", "scope_not_allowed", "expiry_not_allowed"],
-  404: ["model_not_found", "unknown_url", "project_not_found", "api_key_not_found", "webhook_not_found"],
+  404: ["model_not_found", "unknown_url", "project_not_found", "api_key_not_found", "webhook_not_found", "tracing_not_configured"],
   405: ["method_not_allowed", "cors_not_supported"],
   409: ["project_exists", "api_key_exists", "too_many_api_keys"],
   410: ["model_retired"],
@@ -18,7 +18,7 @@ export const ERROR_CODES = {
   429: ["rate_limit_exceeded", "insufficient_quota"],
   500: ["internal_error"],
   502: ["origin_error"],
-  503: ["origin_unreachable", "model_overloaded", "no_healthy_origin", "catalog_unavailable", "key_check_unavailable", "rate_limiter_unavailable", "usage_unavailable", "api_key_store_unavailable", "budget_unavailable"],
+  503: ["origin_unreachable", "model_overloaded", "no_healthy_origin", "catalog_unavailable", "key_check_unavailable", "rate_limiter_unavailable", "usage_unavailable", "api_key_store_unavailable", "budget_unavailable", "tracing_key_missing"],
   504: ["origin_timeout"],
 } as const;
 export type ErrorStatus = keyof typeof ERROR_CODES;

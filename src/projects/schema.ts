@@ -22,6 +22,9 @@ export const MAX_KV_EXPIRATION_S = 2 ** 31 - 1;
  * - audit_log: every change, append-only: type (api_key.created, ...), effective_at,
  *   actor (JSON), details (JSON, secrets redacted). Nothing deletes it.
  * - kv_sync: KV entries (by name) this object still has to write, and how often it tried.
+ * - tracing: at most one row, the MLflow destination: tracking_uri, experiment_id, capture
+ *   (metadata|full), credential_type and credential_box (AES-GCM under TRACING_KEY, never
+ *   plaintext), updated_at. meta's tracing_version grows on every change and delete.
  */
 export const PROJECT_MIGRATIONS: readonly Migration[] = [
   {
@@ -37,6 +40,14 @@ export const PROJECT_MIGRATIONS: readonly Migration[] = [
   },
   // KV entries whose write failed after the SQL commit, until the alarm rewrites them.
   { version: 2, statements: [KV_SYNC_TABLE] },
+  // The tracing destination (durable-objects/project-tracing.ts): one row; the credential sealed.
+  {
+    version: 3,
+    statements: [
+      `CREATE TABLE tracing (id INTEGER PRIMARY KEY CHECK (id = 1), tracking_uri TEXT NOT NULL, experiment_id TEXT NOT NULL,
+         capture TEXT NOT NULL, credential_type TEXT, credential_box TEXT, updated_at INTEGER NOT NULL)`,
+    ],
+  },
 ];
 export const PROJECT_SCHEMA_VERSION = latestVersion(PROJECT_MIGRATIONS);
 

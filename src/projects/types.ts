@@ -47,7 +47,9 @@ export type AuditType =
   | "api_key.deleted"
   | "budget.updated"
   | "budget.deleted"
-  | "budget.threshold_reached";
+  | "budget.threshold_reached"
+  | "tracing.updated"
+  | "tracing.deleted";
 export const AUDIT_TYPES: readonly AuditType[] = [
   "project.created",
   "project.updated",
@@ -60,6 +62,8 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   "budget.updated",
   "budget.deleted",
   "budget.threshold_reached",
+  "tracing.updated",
+  "tracing.deleted",
 ];
 
 /** Plain JSON: what crosses the RPC boundary and lands in the audit table. */

@@ -18,6 +18,7 @@ import { forwardWithFailover } from "../origins/failover.ts";
 import { callerLocation } from "../origins/location.ts";
 import { originRequestBody } from "../origins/request-body.ts";
 import { peekHeaders } from "../quota/peek.ts";
+import { RequestTrace } from "../tracing/request-trace.ts";
 import type { RouterRequest } from "./context.ts";
 
 export function inferenceRoute(endpoint: Endpoint) {
@@ -46,7 +47,10 @@ export function inferenceRoute(endpoint: Endpoint) {
       throw err;
     }
 
-    const owner = new InferenceOwner({ env, ctx, requestId: state.requestId, startedAt: state.startedAt, log: state.log, signal: request.signal, req, key, model, prefer: request.headers.get("prefer") }, FINISHERS);
+    // Null unless the key's project traces: then its span is one more finisher.
+    const trace = RequestTrace.begin(env, request, key, json);
+    const finishers = trace === null ? FINISHERS : [...FINISHERS, trace.finisher(model)];
+    const owner = new InferenceOwner({ env, ctx, requestId: state.requestId, startedAt: state.startedAt, log: state.log, signal: request.signal, req, key, model, prefer: request.headers.get("prefer") }, finishers);
     state.owner = owner;
     await owner.admit(ADMISSION_STEPS);
     try {
@@ -60,7 +64,8 @@ export function inferenceRoute(endpoint: Endpoint) {
       });
       owner.forwarded(forwarded);
       const headersFor = responseHeadersFor(resolved, now, state.requestId, forwarded.origin.region, owner.headers);
-      return await answer(owner, forwarded, { ctx, req, model, signal: request.signal, headersFor });
+      const response = await answer(owner, forwarded, { ctx, req, model, signal: request.signal, headersFor });
+      return trace === null ? response : await trace.observe(response);
     } catch (err) {
       throw owner.failed(err);
     }

@@ -16,6 +16,7 @@ declare module "vitest" {
     simUrl: string;
     sim2Url: string;
     adminToken: string;
+    traceReceiverUrl: string;
   }
 }
 
@@ -42,13 +43,15 @@ function waitForReady(child: ChildProcess, log: string[]): Promise<void> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [port, simPort, sim2Port] = [await freePort(), await freePort(), await freePort()];
+  const [port, simPort, sim2Port, tracePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const stateDir = mkdtempSync(join(tmpdir(), "eir-e2e-"));
   const demoKey = `sk-eir-e2e${crypto.randomUUID().replaceAll("-", "")}`;
   const adminToken = `e2e-admin-${crypto.randomUUID()}`;
   const child = spawn(process.execPath, [join(ROOT, "scripts/start.ts")], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), SIM_ORIGIN_PORT: String(simPort), SIM_ORIGIN_2_PORT: String(sim2Port), STATE_DIR: stateDir, DEMO_API_KEY: demoKey, ADMIN_TOKEN: adminToken,
+      // The demo project traces into npm start's local receiver, as a user would try it.
+      TRACE_RECEIVER: "1", TRACE_RECEIVER_PORT: String(tracePort),
       // Short, so the failover file can watch a down origin being tried again soon.
       BREAKER_COOLDOWN_MS: "300" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -61,6 +64,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("simUrl", `http://127.0.0.1:${simPort}`);
   project.provide("sim2Url", `http://127.0.0.1:${sim2Port}`);
   project.provide("adminToken", adminToken);
+  project.provide("traceReceiverUrl", `http://127.0.0.1:${tracePort}`);
   return async () => {
     child.removeAllListeners("exit");
     const exited = new Promise((r) => child.once("exit", r));

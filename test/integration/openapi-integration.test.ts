@@ -209,6 +209,29 @@ describe("budgets", () => {
   });
 });
 
+describe("tracing", () => {
+  it("sets, reads and removes a project's MLflow destination, with the refusals documented", async () => {
+    const project = await createProject();
+    const path = `/v1/organization/projects/${project.id}/tracing`;
+    expect((await asAdmin("GET", path)).status).toBe(404);
+    const set = { tracking_uri: "https://mlflow.example.com", experiment_id: "7", credential: { type: "bearer", token: "t0ken" } };
+    expect((await send("PUT", path, { key: ADMIN_TOKEN, json: set })).status).toBe(200);
+    expect((await send("PUT", path, { key: ADMIN_TOKEN, json: { ...set, tracking_uri: "http://mlflow.example.com" } })).status).toBe(400);
+    expect((await asAdmin("GET", path)).status).toBe(200);
+    // A keys key of the project may do the same; an inference-only key may not, and a
+    // credential is never in an answer.
+    const manager = await createApiKey(project.id, { scopes: ["inference", "keys"] });
+    const worker = await createApiKey(project.id, { scopes: ["inference"] });
+    const byKey = await send("PUT", path, { key: manager.value, json: { ...set, capture: "full" } });
+    expect(byKey.status).toBe(200);
+    expect(await byKey.text()).not.toContain("t0ken");
+    expect((await send("PUT", path, { key: manager.value, json: { ...set, capture: "everything" } })).status).toBe(400);
+    expect((await send("GET", path, { key: worker.value })).status).toBe(403);
+    expect((await asAdmin("DELETE", path)).status).toBe(200);
+    expect((await asAdmin("DELETE", path)).status).toBe(404);
+  });
+});
+
 describe("coverage", () => {
   // Runs last (tests in a file run in order): every operation answered once with success
   // and once with an error, so a new endpoint without cases here fails.
