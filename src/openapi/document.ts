@@ -1,6 +1,8 @@
 // The OpenAPI 3.1 description of the whole public API, served at GET /v1/openapi.json and
 // checked against real responses by test/integration/openapi-integration.test.ts.
 
+import { budgetPaths } from "./paths-budget.ts";
+import { budgetSchemas } from "./schemas-budget.ts";
 import { errorResponses, errorSchemas } from "./errors.ts";
 import { headers } from "./headers.ts";
 import { inferencePaths } from "./paths-inference.ts";
@@ -16,7 +18,7 @@ export const openApiDocument: Document = {
     title: "Edge inference router",
     version: "0.1.0",
     description:
-      "OpenAI-compatible inference (models, chat completions, completions, embeddings) with project API keys, per-model rate limits and metered usage, plus the management API for projects, keys, the audit log and usage. Every error has OpenAI's shape; every response carries x-request-id.",
+      "OpenAI-compatible inference (models, chat completions, completions, embeddings) with project API keys, per-model rate limits and metered usage, plus the management API for projects, keys, the audit log, usage and monthly budgets. Every error has OpenAI's shape; every response carries x-request-id.",
   },
   servers: [{ url: "http://127.0.0.1:8787", description: "npm start" }],
   tags: [
@@ -26,12 +28,13 @@ export const openApiDocument: Document = {
     { name: "api_keys", description: "A project's API keys." },
     { name: "audit_logs", description: "Every change to a project and its keys." },
     { name: "usage", description: "Metered tokens and their cost." },
+    { name: "budgets", description: "Monthly spend caps per project and key, and their alert webhook." },
     { name: "tracing", description: "Each inference as a span in the project's own MLflow experiment." },
     { name: "meta", description: "This document." },
   ],
-  paths: { ...inferencePaths, ...managementPaths, ...tracingPaths },
+  paths: { ...inferencePaths, ...managementPaths, ...budgetPaths, ...tracingPaths },
   components: {
-    schemas: { ...errorSchemas, ...inferenceSchemas, ...managementSchemas, ...tracingSchemas },
+    schemas: { ...errorSchemas, ...inferenceSchemas, ...managementSchemas, ...budgetSchemas, ...tracingSchemas },
     responses: errorResponses,
     headers,
     parameters: {

@@ -23,7 +23,7 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorStatus = keyof typeof ERROR_CODES;
 
-const TYPES = ["invalid_request_error", "authentication_error", "permission_error", "not_found_error", "rate_limit_error", "server_error", "api_error"];
+const TYPES = ["invalid_request_error", "authentication_error", "permission_error", "not_found_error", "rate_limit_error", "insufficient_quota", "server_error", "api_error"];
 
 export const errorSchemas: Record<string, Schema> = {
   Error: {
@@ -48,18 +48,18 @@ export const errorSchemas: Record<string, Schema> = {
 };
 
 const WHEN: Record<ErrorStatus, string> = {
-  400: "The request is malformed: bad JSON or UTF-8, nesting deeper than 64 levels, a wrong type (`param` names the field), an embedding model on a chat route or the reverse, a request larger than the project's whole per-minute limit, or an origin's own 400.",
+  400: "The request is malformed: bad JSON or UTF-8, nesting deeper than 64 levels, a wrong type (`param` names the field), an embedding model on a chat route or the reverse, a request larger than the project's whole per-minute limit, a key budget above its project's, or an origin's own 400.",
   401: "No key, a malformed or unknown key, or an expired one.",
   403: "The key lacks the scope or may not use the model, its project is suspended, only the admin token may do this, or a key may not change a key wider than itself or grant more scopes, models or time than it has.",
-  404: "Unknown model, path, project or key (another project's resources too).",
+  404: "Unknown model, path, project, key or budget webhook (another project's resources too).",
   405: "Known path, wrong method (`Allow` lists the right ones); CORS preflights.",
   409: "The project or the chosen key value exists already, or the project holds its maximum of keys.",
   410: "The model is past its sunset and has no successor.",
   413: "The body is larger than MAX_BODY_BYTES (64 KiB for management bodies).",
-  429: "The project's RPM or TPM for the model is spent.",
+  429: "The project's RPM or TPM for the model is spent (rate_limit_exceeded, retry later), or a monthly budget is (insufficient_quota, with x-should-retry: false: not before the budget resets or is raised).",
   500: "A bug of the router: nothing about it is revealed.",
   502: "The last origin tried failed (5xx, an empty or cut answer).",
-  503: "No origin could be reached, all are overloaded or known down, or the catalog, key check, limiter (in `closed` mode) or usage ledger is unavailable.",
+  503: "No origin could be reached, all are overloaded or known down, or the catalog, key check, limiter (in `closed` mode) usage ledger or budget is unavailable.",
   504: "No first byte from the origin within the model's `first_byte_ms`.",
 };
 

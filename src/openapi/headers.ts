@@ -1,9 +1,10 @@
 // The response headers of the API: rate limits in OpenAI's formats, retry hints, the
-// model lifecycle (RFC 9745 / RFC 8594) and the request id.
+// model lifecycle (RFC 9745 / RFC 8594), monthly budgets and the request id.
 
 import { ref, type Header } from "./types.ts";
 
 const GO_DURATION = "^(0s|([0-9]+h)?([0-9]+m)?([0-9]+(\\.[0-9]+)?(ms|s))?)$";
+const AMOUNT = "^[0-9]+(\\.[0-9]{1,6})?$";
 const int = (description: string): Header => ({ description, required: true, schema: { type: "string", pattern: "^[0-9]+$" } });
 const reset = (what: string): Header => ({ description: `Time until the ${what} bucket is full again, Go-style: 0s, 120ms, 8.64s, 1m0s.`, required: true, schema: { type: "string", pattern: GO_DURATION } });
 
@@ -21,6 +22,11 @@ export const headers: Record<string, Header> = {
   Sunset: { description: "RFC 8594: when the model retires (HTTP date). Only on a deprecated model.", schema: { type: "string" } },
   Link: { description: "The successor model: </v1/models/{id}>; rel=\"successor-version\".", schema: { type: "string" } },
   ModelSubstituted: { description: "`<requested> -> <served>` when a retired model's successor served the request.", schema: { type: "string" } },
+  BudgetLimit: { description: "Once a budget applies: the monthly limit of the budget that binds (the one with the least headroom), in currency units.", schema: { type: "string", pattern: AMOUNT } },
+  BudgetRemaining: { description: "What could still be reserved when the request was admitted: limit − spent − held, before this request.", schema: { type: "string", pattern: AMOUNT } },
+  BudgetReset: { description: "When the budget resets: the first instant of next month, RFC 3339 UTC.", schema: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-01T00:00:00Z$" } },
+  BudgetScope: { description: "Whose budget binds: the project's or the key's.", schema: { type: "string", enum: ["project", "key"] } },
+  ShouldRetry: { description: "false on insufficient_quota: the openai client does not retry it.", schema: { type: "string", enum: ["true", "false"] } },
   OriginRegion: { description: "The region of the origin that answered.", schema: { type: "string" } },
 };
 
@@ -34,9 +40,18 @@ export const rateLimitHeaders = {
   "x-ratelimit-reset-tokens": ref("headers", "ResetTokens"),
 };
 
-/** A served inference: rate limits, request id, origin region and the model's lifecycle. */
+/** Every inference of a project with a budget (its own or its key's): x-budget-*. */
+export const budgetHeaders = {
+  "x-budget-limit": ref("headers", "BudgetLimit"),
+  "x-budget-remaining": ref("headers", "BudgetRemaining"),
+  "x-budget-reset": ref("headers", "BudgetReset"),
+  "x-budget-scope": ref("headers", "BudgetScope"),
+};
+
+/** A served inference: rate limits, budget, request id, origin region and the model's lifecycle. */
 export const inferenceHeaders = {
   ...rateLimitHeaders,
+  ...budgetHeaders,
   "x-request-id": ref("headers", "RequestId"),
   "x-origin-region": ref("headers", "OriginRegion"),
   "x-model-substituted": ref("headers", "ModelSubstituted"),

@@ -19,7 +19,11 @@ function served(body: string, chunk: string | null): Response {
   };
 }
 
-const rateLimited = { description: "The project's RPM or TPM for the model is spent.", headers: { ...inferenceHeaders, "retry-after": ref("headers", "RetryAfter"), "retry-after-ms": ref("headers", "RetryAfterMs") }, content: json("Error") };
+const rateLimited = {
+  description: "The project's RPM or TPM for the model is spent (`rate_limit_exceeded`, with retry-after), or a monthly budget would be exceeded by the request's worst case (`insufficient_quota`, type insufficient_quota, x-should-retry: false; the message names the budget, spend and reset).",
+  headers: { ...inferenceHeaders, "retry-after": ref("headers", "RetryAfter"), "retry-after-ms": ref("headers", "RetryAfterMs"), "x-should-retry": ref("headers", "ShouldRetry") },
+  content: json("Error"),
+};
 
 function inference(operationId: string, summary: string, request: string, body: string, chunk: string | null): Operation {
   return {

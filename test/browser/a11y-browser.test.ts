@@ -36,7 +36,7 @@ describe("the accessibility check itself", () => {
     }));
 });
 
-const KEY_PAGES = ["Overview", "Models", "API keys", "Usage", "Audit log"];
+const KEY_PAGES = ["Overview", "Models", "API keys", "Usage", "Budgets", "Tracing", "Audit log"];
 
 describe("accessibility", () => {
   it("every page and dialog of a project key passes axe", () =>
@@ -71,7 +71,7 @@ describe("accessibility", () => {
       await page.keyboard.press("Escape");
       await page.getByLabel("Open by id").fill(owner.projectId);
       await page.getByRole("button", { name: "Open", exact: true }).click();
-      for (const title of ["Overview", "API keys", "Usage", "Audit log"]) {
+      for (const title of ["Overview", "API keys", "Usage", "Budgets", "Tracing", "Audit log"]) {
         await openPage(page, title);
         await page.waitForLoadState("networkidle");
         await expectAccessible(page, `admin ${title}`);

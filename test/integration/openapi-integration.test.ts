@@ -157,6 +157,58 @@ describe("audit logs and usage", () => {
   });
 });
 
+describe("budgets", () => {
+  it("are read, set and deleted for a project and its keys, with every refusal documented", async () => {
+    const project = await createProject();
+    const base = `/v1/organization/projects/${project.id}`;
+    const manager = await createApiKey(project.id, { scopes: ["inference", "keys"] });
+    const worker = await createApiKey(project.id, { scopes: ["inference"] });
+    expect((await send("GET", `${base}/budget`, { key: manager.value })).status).toBe(200);
+    expect((await asAdmin("PUT", `${base}/budget`, { amount: 10, thresholds: [50, 100] })).status).toBe(200);
+    expect((await send("PUT", `${base}/budget`, { key: manager.value, json: { amount: 5 } })).status).toBe(403);
+    expect((await asAdmin("PUT", `${base}/budget`, { amount: -1 })).status).toBe(400);
+    expect((await asAdmin("GET", "/v1/organization/projects/proj_oa_nobudget/budget")).status).toBe(404);
+    const keyBudget = `${base}/api_keys/${worker.id}/budget`;
+    expect((await send("PUT", keyBudget, { key: manager.value, json: { amount: 2 } })).status).toBe(200);
+    expect((await asAdmin("PUT", keyBudget, { amount: 11 })).status).toBe(400);
+    expect((await send("GET", keyBudget, { key: manager.value })).status).toBe(200);
+    expect((await send("GET", keyBudget, { key: worker.value })).status).toBe(403);
+    expect((await asAdmin("DELETE", `${base}/api_keys/key_missing/budget`)).status).toBe(404);
+    expect((await asAdmin("DELETE", keyBudget)).status).toBe(200);
+    expect((await send("DELETE", `${base}/budget`, { key: manager.value })).status).toBe(403);
+    expect((await asAdmin("DELETE", `${base}/budget`)).status).toBe(200);
+  });
+
+  it("put x-budget-* on inferences and refuse a spent budget with insufficient_quota", async () => {
+    const project = await createProject();
+    const base = `/v1/organization/projects/${project.id}`;
+    const own = await createApiKey(project.id, { scopes: ["inference"] });
+    expect((await asAdmin("PUT", `${base}/budget`, { amount: 100 })).status).toBe(200);
+    const served = await post("/v1/chat/completions", chatBody({ max_tokens: 2 }), own.value);
+    expect(served.status).toBe(200);
+    expect(served.headers.get("x-budget-scope")).toBe("project");
+    await served.text();
+    expect((await asAdmin("PUT", `${base}/api_keys/${own.id}/budget`, { amount: 0.000001 })).status).toBe(200);
+    const refused = await post("/v1/chat/completions", chatBody({ max_tokens: 2 }), own.value);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("insufficient_quota");
+    expect(refused.headers.get("x-should-retry")).toBe("false");
+  });
+
+  it("send alerts to a webhook whose secret is shown once", async () => {
+    const project = await createProject();
+    const hook = `/v1/organization/projects/${project.id}/budget/webhook`;
+    expect((await asAdmin("GET", hook)).status).toBe(404);
+    expect((await asAdmin("POST", hook, { url: "ftp://example.com/x" })).status).toBe(400);
+    const set = await asAdmin("POST", hook, { url: "https://example.com/alerts" });
+    expect(set.status).toBe(200);
+    expect(((await set.json()) as { secret: string }).secret).toMatch(/^whsec_/);
+    expect((await asAdmin("GET", hook)).status).toBe(200);
+    expect((await asAdmin("DELETE", hook)).status).toBe(200);
+    expect((await asAdmin("DELETE", hook)).status).toBe(404);
+  });
+});
+
 describe("tracing", () => {
   it("sets, reads and removes a project's MLflow destination, with the refusals documented", async () => {
     const project = await createProject();
@@ -166,6 +218,15 @@ describe("tracing", () => {
     expect((await send("PUT", path, { key: ADMIN_TOKEN, json: set })).status).toBe(200);
     expect((await send("PUT", path, { key: ADMIN_TOKEN, json: { ...set, tracking_uri: "http://mlflow.example.com" } })).status).toBe(400);
     expect((await asAdmin("GET", path)).status).toBe(200);
+    // A keys key of the project may do the same; an inference-only key may not, and a
+    // credential is never in an answer.
+    const manager = await createApiKey(project.id, { scopes: ["inference", "keys"] });
+    const worker = await createApiKey(project.id, { scopes: ["inference"] });
+    const byKey = await send("PUT", path, { key: manager.value, json: { ...set, capture: "full" } });
+    expect(byKey.status).toBe(200);
+    expect(await byKey.text()).not.toContain("t0ken");
+    expect((await send("PUT", path, { key: manager.value, json: { ...set, capture: "everything" } })).status).toBe(400);
+    expect((await send("GET", path, { key: worker.value })).status).toBe(403);
     expect((await asAdmin("DELETE", path)).status).toBe(200);
     expect((await asAdmin("DELETE", path)).status).toBe(404);
   });

@@ -150,7 +150,7 @@ export class OpenApiChecker {
   uncovered(): string[] {
     const missing: string[] = [];
     for (const item of Object.values(this.#doc.paths)) {
-      for (const op of [item.get, item.post, item.patch, item.delete]) {
+      for (const op of [item.get, item.post, item.put, item.patch, item.delete]) {
         if (op === undefined) continue;
         const seen = [...(this.#seen.get(op.operationId) ?? [])];
         const errorsDocumented = Object.keys(op.responses).some((s) => s >= "400");

@@ -4,7 +4,7 @@
 export type Credential = { kind: "admin" | "key"; token: string };
 
 export type FailureKind =
-  | "network" | "invalid_key" | "expired_key" | "suspended" | "forbidden" | "rate_limited" | "not_found" | "invalid" | "server";
+  | "network" | "invalid_key" | "expired_key" | "suspended" | "forbidden" | "rate_limited" | "budget_spent" | "not_found" | "invalid" | "server";
 
 export class ApiFailure extends Error {
   constructor(
@@ -29,6 +29,7 @@ function kindOf(status: number, code: string | null): FailureKind {
   if (code === "project_suspended") return "suspended";
   if (status === 403) return "forbidden";
   if (status === 404) return "not_found";
+  if (code === "insufficient_quota") return "budget_spent";
   if (status === 429) return "rate_limited";
   if (status >= 500) return "server";
   return "invalid";
@@ -105,7 +106,7 @@ export async function getJson<T>(cred: Credential, path: string, opts: CallOptio
   return (await (await request(cred, "GET", path, opts)).json()) as T;
 }
 
-export async function sendJson<T>(cred: Credential, method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
+export async function sendJson<T>(cred: Credential, method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
   return (await (await request(cred, method, path, body === undefined ? {} : { body })).json()) as T;
 }
 

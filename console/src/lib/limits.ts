@@ -14,7 +14,7 @@ export interface LimitReading {
   tokens: { limit: number; remaining: number; reset: string };
 }
 
-export type LimitResult = { kind: "ok"; reading: LimitReading } | { kind: "no_inference" } | { kind: "unavailable"; reason: string };
+export type LimitResult = { kind: "ok"; reading: LimitReading } | { kind: "no_inference" } | { kind: "budget_spent"; failure: ApiFailure } | { kind: "unavailable"; reason: string };
 
 function probeBody(m: ModelCard): { path: string; body: unknown } {
   return m.type === "embedding"
@@ -40,5 +40,7 @@ export async function readLimits(cred: Credential, m: ModelCard): Promise<LimitR
   }
   const f: ApiFailure = await failureFrom(res);
   if (f.code === "insufficient_scope") return { kind: "no_inference" };
+  // The budget is asked before the limiter: a spent one refuses even this probe.
+  if (f.code === "insufficient_quota") return { kind: "budget_spent", failure: f };
   return { kind: "unavailable", reason: f.message };
 }

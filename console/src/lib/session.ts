@@ -50,7 +50,7 @@ async function keyIdentity(cred: Credential): Promise<Identity> {
       if (refusedFor(f, ["insufficient_scope"])) return null;
       throw f;
     }),
-    getJson<UsagePage>(cred, `/v1/organization/usage/completions${query({ start_time: hourAgo, bucket_width: "1h", limit: 1, group_by: "project_id" })}`, { probe: true }).catch((f: unknown) => {
+    getJson<UsagePage>(cred, `/v1/organization/usage/completions${query({ start_time: hourAgo, bucket_width: "1h", limit: 2, group_by: "project_id" })}`, { probe: true }).catch((f: unknown) => {
       if (refusedFor(f, ["insufficient_scope"])) return null;
       throw f;
     }),
@@ -58,7 +58,8 @@ async function keyIdentity(cred: Credential): Promise<Identity> {
   if (audit === null && usage === null) {
     throw new ApiFailure("forbidden", "This key has neither the 'keys' nor the 'usage' scope, so there is nothing the console can show for it. Sign in with a management key or the admin token.", 403, "insufficient_scope");
   }
-  let projectId = audit?.data[0]?.project.id ?? usage?.data[0]?.results[0]?.project_id ?? null;
+  // An hour back spans two hourly buckets; a request this minute is in the second.
+  let projectId = audit?.data[0]?.project.id ?? usage?.data.flatMap((b) => b.results).find((r) => r.project_id)?.project_id ?? null;
   let project: Project | null = null;
   let keyId: string | null = null;
   if (audit !== null && projectId !== null) {

@@ -1,13 +1,15 @@
-// Overview: this month's requests, tokens and cost per model, and each model's per-minute
-// limits with what remains of them right now.
+// Overview: this month's requests, tokens and cost per model, the monthly budget, and each
+// model's per-minute limits with what remains of them right now.
 
 import { useState } from "preact/hooks";
 import { getJson } from "../lib/api.ts";
+import { getProjectBudget } from "../lib/budget.ts";
 import { fmtCompact, fmtInt, fmtMoney } from "../lib/format.ts";
 import { readLimits, type LimitResult } from "../lib/limits.ts";
 import type { ModelCard, Project } from "../lib/types.ts";
 import { fetchUsage, monthStart } from "../lib/usage-fetch.ts";
 import { totals, totalsByGroup } from "../lib/usage-series.ts";
+import { BudgetMeter } from "../ui/budget-meter.tsx";
 import { ErrorNotice, Loading, PageHeader } from "../ui/notice.tsx";
 import { useLoad } from "../ui/use-load.ts";
 import type { PageProps } from "./types.ts";
@@ -90,6 +92,7 @@ function LimitsFor({ me, models, project }: { me: PageProps["me"]; models: Model
     return new Map(models.map((m, i) => [m.id, results[i]!]));
   }, [tick, models]);
   const noInference = live.data !== null && [...live.data.values()].every((r) => r.kind === "no_inference");
+  const spent = live.data === null ? undefined : [...live.data.values()].find((r) => r.kind === "budget_spent");
   return (
     <section aria-labelledby="limits-title">
       <div class="section-head">
@@ -99,6 +102,7 @@ function LimitsFor({ me, models, project }: { me: PageProps["me"]; models: Model
       <p class="muted small">Limits are per minute and shared by all keys of the project, with a burst of ten seconds' worth. Reading them spends nothing.</p>
       {noInference && <p class="notice notice-info">This key has no <code>inference</code> scope, so the router shows the limits but not what remains of them.</p>}
       {live.error ? <ErrorNotice error={live.error} onRetry={live.reload} /> : null}
+      {spent && <div data-testid="budget-refusal"><ErrorNotice error={spent.failure} /></div>}
       <div class="limit-grid">
         {models.map((m) => {
           const r = live.data?.get(m.id);
@@ -113,7 +117,7 @@ function LimitsFor({ me, models, project }: { me: PageProps["me"]; models: Model
                   <Meter label="Tokens" remaining={r.reading.tokens.remaining} limit={r.reading.tokens.limit} reset={r.reading.tokens.reset} />
                 </>
               ) : (
-                <p class="small">{fmtInt(limits.rpm)} requests and {fmtInt(limits.tpm)} tokens per minute{r?.kind === "unavailable" ? ` · now: ${r.reason}` : live.loading ? " · reading…" : ""}</p>
+                <p class="small">{fmtInt(limits.rpm)} requests and {fmtInt(limits.tpm)} tokens per minute{r?.kind === "unavailable" ? ` · now: ${r.reason}` : r?.kind === "budget_spent" ? " · refused: monthly budget spent" : live.loading ? " · reading…" : ""}</p>
               )}
             </div>
           );
@@ -139,6 +143,21 @@ function AdminLimits({ me, projectId }: PageProps) {
   );
 }
 
+/** The project's budget at a glance; the Budgets page has the rest. Needs `keys` (or the admin). */
+function BudgetSummary({ me, projectId }: PageProps) {
+  const budget = useLoad((signal) => getProjectBudget(me.cred, projectId ?? "", signal), [projectId]);
+  if (budget.error) return <ErrorNotice error={budget.error} onRetry={budget.reload} compact />;
+  if (!budget.data) return <Loading label="Loading the budget" />;
+  const own = me.keyId === null ? null : budget.data.api_keys.find((k) => k.api_key_id === me.keyId) ?? null;
+  return (
+    <section aria-labelledby="budget-title">
+      <div class="section-head"><h2 id="budget-title">Budget this month</h2><a href="#/budgets">Budgets</a></div>
+      <BudgetMeter line={budget.data} currency={budget.data.currency} label="The project" resetsAt={budget.data.resets_at} testId="overview-budget" />
+      {own && <BudgetMeter line={own} currency={budget.data.currency} label="This key" resetsAt={budget.data.resets_at} testId="overview-key-budget" />}
+    </section>
+  );
+}
+
 export function Overview(props: PageProps) {
   const { me } = props;
   const name = me.project?.name ?? props.projectId ?? "your project";
@@ -146,6 +165,7 @@ export function Overview(props: PageProps) {
     <>
       <PageHeader title="Overview" lead={<>Usage and limits of <strong>{name}</strong>{props.projectId && name !== props.projectId ? <> (<span class="mono">{props.projectId}</span>)</> : null}.</>} />
       <MonthUsage {...props} />
+      {me.canKeys && <BudgetSummary {...props} />}
       {me.models ? <LimitsFor me={me} models={me.models} project={me.project} /> : <AdminLimits {...props} />}
     </>
   );

@@ -10,6 +10,7 @@ const TITLES: Record<ApiFailure["kind"], string> = {
   suspended: "Project suspended",
   forbidden: "Not allowed",
   rate_limited: "Too many requests",
+  budget_spent: "Monthly budget spent",
   not_found: "Not found",
   invalid: "The router refused the request",
   server: "The router had a problem",
@@ -20,6 +21,7 @@ const HINTS: Partial<Record<ApiFailure["kind"], string>> = {
   invalid_key: "Check that you pasted the whole key, or ask an owner of the project for a new one.",
   expired_key: "Ask an owner of the project to extend it or to create a new key.",
   suspended: "An operator suspended this project: its keys are refused until it is activated again.",
+  budget_spent: "Waiting does not help: requests are refused until the budget resets next month, or until whoever manages the budget raises it (Budgets page).",
   server: "This is on our side. If it persists, quote the request id below.",
 };
 

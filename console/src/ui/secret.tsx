@@ -2,7 +2,9 @@
 
 import { useState } from "preact/hooks";
 
-export function SecretReveal({ secret, onDone }: { secret: string; onDone: () => void }) {
+const KEY_NOTE = "It is shown only once. The router keeps only a hash of it; if you lose it, rotate the key.";
+
+export function SecretReveal({ secret, onDone, label = "Secret key", note = KEY_NOTE }: { secret: string; onDone: () => void; label?: string; note?: string }) {
   const [copied, setCopied] = useState<"yes" | "no" | null>(null);
   const copy = async (): Promise<void> => {
     try {
@@ -16,10 +18,10 @@ export function SecretReveal({ secret, onDone }: { secret: string; onDone: () =>
     <div class="secret">
       <div class="notice notice-warning" role="note">
         <strong class="notice-title">Copy this secret now</strong>
-        <p class="notice-message">It is shown only once. The router keeps only a hash of it; if you lose it, rotate the key.</p>
+        <p class="notice-message">{note}</p>
       </div>
       <label class="field">
-        <span class="label">Secret key</span>
+        <span class="label">{label}</span>
         <div class="copy-row">
           <input class="mono" type="text" readOnly value={secret} data-testid="new-secret" onFocus={(e) => (e.currentTarget as HTMLInputElement).select()} />
           <button type="button" class="btn btn-primary" onClick={() => void copy()}>Copy</button>
