@@ -1,24 +1,20 @@
 // Accessibility and small screens: axe-core finds no serious or critical violation on any
 // page or dialog, the navigation works from the keyboard, and a phone needs no sideways scroll.
 
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiJson, axeViolations, chat, describeViolations, launch, newProject, openPage, signIn, withPage } from "./support/console.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { apiJson, axeViolations, chat, describeViolations, newProject, openPage, signIn, useBrowser, withPage } from "./support/console.ts";
 
 const base = inject("routerUrl");
 const admin = inject("adminToken");
-let browser: Browser;
+const browser = useBrowser();
 let owner: { projectId: string; key: string };
 
 beforeAll(async () => {
-  browser = await launch();
   owner = await newProject(base, admin, "proj_browser_a11y");
   await apiJson(base, owner.key, "POST", `/v1/organization/projects/${owner.projectId}/api_keys`, { name: "expiring", scopes: ["inference"], expires_at: Math.floor(Date.now() / 1000) + 86_400 });
   // Some usage, so the charts and tables are drawn.
   for (const model of ["llama-3.1-8b-instruct", "mistral-small-3.2-24b-instruct"]) await (await chat(base, owner.key, model)).text();
-});
-afterAll(async () => {
-  await browser?.close();
 });
 
 async function expectAccessible(page: Page, where: string): Promise<void> {
@@ -27,7 +23,7 @@ async function expectAccessible(page: Page, where: string): Promise<void> {
 
 describe("the accessibility check itself", () => {
   it("reports a serious violation when there is one", () =>
-    withPage(browser, base, "a11y-self-check", async ({ page }) => {
+    withPage(browser(), base, "a11y-self-check", async ({ page }) => {
       await page.goto("/");
       await page.getByLabel("API key or admin token").waitFor();
       await page.evaluate("document.querySelector('form').append(Object.assign(document.createElement('input'), { type: 'text' }))");
@@ -40,7 +36,7 @@ const KEY_PAGES = ["Overview", "Models", "API keys", "Usage", "Budgets", "Tracin
 
 describe("accessibility", () => {
   it("every page and dialog of a project key passes axe", () =>
-    withPage(browser, base, "a11y-key", async ({ page }) => {
+    withPage(browser(), base, "a11y-key", async ({ page }) => {
       await page.goto("/");
       await page.getByLabel("API key or admin token").waitFor();
       await expectAccessible(page, "sign-in");
@@ -61,7 +57,7 @@ describe("accessibility", () => {
     }));
 
   it("the operators' pages pass axe", () =>
-    withPage(browser, base, "a11y-admin", async ({ page }) => {
+    withPage(browser(), base, "a11y-admin", async ({ page }) => {
       await signIn(page, admin);
       await openPage(page, "Projects");
       await page.getByTestId("projects-table").waitFor();
@@ -79,7 +75,7 @@ describe("accessibility", () => {
     }));
 
   it("works from the keyboard and on a phone", () =>
-    withPage(browser, base, "a11y-phone", async ({ page }) => {
+    withPage(browser(), base, "a11y-phone", async ({ page }) => {
       await page.goto("/");
       // Keyboard only: type the key, submit with Enter.
       await page.getByLabel("API key or admin token").focus();

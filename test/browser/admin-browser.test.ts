@@ -1,24 +1,16 @@
 // The operator in the console: creates a project, suspends it (its keys stop working, for
 // the API and for the console), activates it again, and sets limit overrides.
 
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiJson, chat, launch, openPage, signIn, withPage } from "./support/console.ts";
+import { describe, expect, inject, it } from "vitest";
+import { apiJson, chat, openPage, signIn, useBrowser, withPage } from "./support/console.ts";
 
 const base = inject("routerUrl");
 const admin = inject("adminToken");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe("the operators' view", () => {
   it("creates a project, suspends it so its keys stop working, and activates it again", () =>
-    withPage(browser, base, "admin-suspend", async ({ page }) => {
+    withPage(browser(), base, "admin-suspend", async ({ page }) => {
       const id = `proj_browser_admin_${crypto.randomUUID().slice(0, 8)}`;
       await signIn(page, admin);
       await openPage(page, "Projects");
@@ -75,7 +67,7 @@ describe("the operators' view", () => {
     }));
 
   it("sets a project's limit overrides, which its keys then see in their headers", () =>
-    withPage(browser, base, "admin-limits", async ({ page }) => {
+    withPage(browser(), base, "admin-limits", async ({ page }) => {
       const id = `proj_browser_limits_${crypto.randomUUID().slice(0, 8)}`;
       await apiJson(base, admin, "POST", "/v1/organization/projects", { id, name: "Limits Browser" });
       const key = await apiJson<{ value: string }>(base, admin, "POST", `/v1/organization/projects/${id}/api_keys`, { name: "app", scopes: ["inference"] });

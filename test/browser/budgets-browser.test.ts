@@ -2,20 +2,13 @@
 // the meters follow real spend, and a spent budget is shown with the insufficient_quota
 // its requests get, not as a rate limit to wait out.
 
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { api, apiJson, chat, launch, newProject, openPage, signIn, withPage } from "./support/console.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
+import { api, apiJson, chat, newProject, openPage, signIn, useBrowser, withPage } from "./support/console.ts";
 
 const base = inject("routerUrl");
 const admin = inject("adminToken");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 interface Budget { limit: number | null; spent: number; api_keys: Array<{ api_key_id: string | null; limit: number | null; spent: number }> }
 const budgetOf = (projectId: string): Promise<Budget> => apiJson<Budget>(base, admin, "GET", `/v1/organization/projects/${projectId}/budget`);
@@ -33,7 +26,7 @@ describe("budgets in the console", () => {
     const owner = await newProject(base, admin, "proj_browser_budget");
     const worker = await apiJson<{ id: string; value: string }>(base, admin, "POST", `/v1/organization/projects/${owner.projectId}/api_keys`, { name: "worker", scopes: ["inference", "usage"] });
 
-    await withPage(browser, base, "budget-admin", async ({ page }) => {
+    await withPage(browser(), base, "budget-admin", async ({ page }) => {
       await signIn(page, admin);
       await openPage(page, "Projects");
       await page.getByLabel("Open by id").fill(owner.projectId);
@@ -46,7 +39,7 @@ describe("budgets in the console", () => {
       await expect.poll(() => page.getByTestId("project-meter").textContent()).toContain("Alerts at 50 %, 90 %");
     });
 
-    await withPage(browser, base, "budget-key", async ({ page }) => {
+    await withPage(browser(), base, "budget-key", async ({ page }) => {
       await signIn(page, owner.key);
       await expect.poll(() => page.getByTestId("current-project").textContent()).toBe(owner.projectId);
       await openPage(page, "Budgets");
@@ -93,7 +86,7 @@ describe("budgets in the console", () => {
   });
 
   it("sets the alert webhook, shows its secret once, and deletes it", () =>
-    withPage(browser, base, "budget-webhook", async ({ page }) => {
+    withPage(browser(), base, "budget-webhook", async ({ page }) => {
       const owner = await newProject(base, admin, "proj_browser_hook");
       await signIn(page, owner.key);
       await expect.poll(() => page.getByTestId("current-project").textContent()).toBe(owner.projectId);

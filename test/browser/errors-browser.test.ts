@@ -2,20 +2,13 @@
 // revoked mid-session, a 429, a lost connection and a server error; and the page's own
 // defences (CSP, text-only rendering, a credential kept out of URLs and cookies).
 
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { api, apiJson, launch, newProject, openPage, signIn, withPage } from "./support/console.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
+import { api, apiJson, newProject, openPage, signIn, useBrowser, withPage } from "./support/console.ts";
 
 const base = inject("routerUrl");
 const admin = inject("adminToken");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function signInFails(page: Page, token: string): Promise<{ kind: string | null; text: string }> {
   await page.goto("/");
@@ -28,7 +21,7 @@ async function signInFails(page: Page, token: string): Promise<{ kind: string | 
 
 describe("error states", () => {
   it("says clearly when a key is wrong, expired or lacks the scopes", () =>
-    withPage(browser, base, "errors-sign-in", async ({ page }) => {
+    withPage(browser(), base, "errors-sign-in", async ({ page }) => {
       const wrong = await signInFails(page, "sk-eir-thisisnotakeythisisnotakey000");
       expect(wrong).toMatchObject({ kind: "invalid_key" });
       expect(wrong.text).toContain("Credential not accepted");
@@ -50,7 +43,7 @@ describe("error states", () => {
     }));
 
   it("shows a 429, a lost connection and a server error, and recovers", () =>
-    withPage(browser, base, "errors-api", async ({ page }) => {
+    withPage(browser(), base, "errors-api", async ({ page }) => {
       const owner = await newProject(base, admin, "proj_browser_api_errors");
       await signIn(page, owner.key);
       await page.route("**/v1/organization/usage/completions**", (route) =>
@@ -83,7 +76,7 @@ describe("error states", () => {
     }));
 
   it("notices a credential revoked mid-session, and signing out forgets it", () =>
-    withPage(browser, base, "errors-revoked", async ({ page }) => {
+    withPage(browser(), base, "errors-revoked", async ({ page }) => {
       const owner = await newProject(base, admin, "proj_browser_revoked");
       await signIn(page, owner.key);
       // A reload in the same tab keeps the session (sessionStorage), never via URL or cookie.
@@ -107,7 +100,7 @@ describe("error states", () => {
     }));
 
   it("serves a strict CSP and renders data only as text", () =>
-    withPage(browser, base, "errors-security", async ({ page }) => {
+    withPage(browser(), base, "errors-security", async ({ page }) => {
       const shell = await fetch(new URL("/", base));
       const csp = shell.headers.get("content-security-policy") ?? "";
       for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"]) {

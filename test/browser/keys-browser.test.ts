@@ -2,20 +2,12 @@
 // the API, watches the usage totals become exactly the usage API's, then rotates and deletes
 // the key and finds both in the audit log.
 
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { api, apiJson, chat, launch, newProject, openPage, signIn, withPage } from "./support/console.ts";
+import { describe, expect, inject, it } from "vitest";
+import { api, apiJson, chat, newProject, openPage, signIn, useBrowser, withPage } from "./support/console.ts";
 
 const base = inject("routerUrl");
 const admin = inject("adminToken");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 interface UsagePage { data: Array<{ results: Array<{ num_model_requests: number; input_tokens: number; output_tokens: number; amount: { value: number }; api_key_id: string | null }> }> }
 
@@ -33,7 +25,7 @@ async function apiTotals(key: string, start: string, end: string) {
 
 describe("keys, usage and audit in the console", () => {
   it("creates a key, shows its secret once, meters its use, rotates and deletes it", () =>
-    withPage(browser, base, "keys-lifecycle", async ({ page }) => {
+    withPage(browser(), base, "keys-lifecycle", async ({ page }) => {
       const owner = await newProject(base, admin, "proj_browser_keys");
       await signIn(page, owner.key);
       await expect.poll(() => page.getByTestId("current-project").textContent()).toBe(owner.projectId);
@@ -137,7 +129,7 @@ describe("keys, usage and audit in the console", () => {
     }));
 
   it("edits a key's name and scopes and exports the audit log as JSON", () =>
-    withPage(browser, base, "keys-edit-export", async ({ page }) => {
+    withPage(browser(), base, "keys-edit-export", async ({ page }) => {
       const owner = await newProject(base, admin, "proj_browser_edit");
       const k = await apiJson<{ id: string }>(base, owner.key, "POST", `/v1/organization/projects/${owner.projectId}/api_keys`, { name: "ci", scopes: ["inference"] });
       await signIn(page, owner.key);

@@ -2,24 +2,16 @@
 // credential the page never shows again, changes the capture keeping the credential, and
 // stops tracing.
 
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiJson, launch, newProject, openPage, signIn, withPage } from "./support/console.ts";
+import { describe, expect, inject, it } from "vitest";
+import { apiJson, newProject, openPage, signIn, useBrowser, withPage } from "./support/console.ts";
 
 const base = inject("routerUrl");
 const admin = inject("adminToken");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe("tracing settings in the console", () => {
   it("sets a destination with a write-only credential, keeps it on a change, and stops tracing", () =>
-    withPage(browser, base, "tracing-settings", async ({ page }) => {
+    withPage(browser(), base, "tracing-settings", async ({ page }) => {
       const owner = await newProject(base, admin, "proj_browser_trace");
       const token = `mlflow-token-${crypto.randomUUID()}`;
       await signIn(page, owner.key);
