@@ -8,6 +8,7 @@ import { fmtDateTime } from "../lib/format.ts";
 import { ErrorNotice, Loading } from "../ui/notice.tsx";
 import { SecretReveal } from "../ui/secret.tsx";
 import { useLoad } from "../ui/use-load.ts";
+import { useAction } from "../ui/use-action.ts";
 
 const NOTE = "It is shown only once. Your receiver checks x-budget-signature (sha256=HMAC-SHA256 of the body with this secret); if you lose it, set the webhook again for a new one.";
 
@@ -15,20 +16,7 @@ export function WebhookSection({ cred, projectId }: { cred: Credential; projectI
   const hook = useLoad(() => getWebhook(cred, projectId), [projectId]);
   const [url, setUrl] = useState("");
   const [secret, setSecret] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
-  const act = async (fn: () => Promise<void>): Promise<void> => {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await fn();
-      hook.reload();
-    } catch (e) {
-      setFailure(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, failure, act } = useAction(() => hook.reload());
   const save = (e: Event): void => {
     e.preventDefault();
     void act(async () => {

@@ -10,24 +10,12 @@ import { useLoad } from "../ui/use-load.ts";
 import { WebhookSection } from "./budget-webhook.tsx";
 import { KeyBudgets } from "./key-budgets.tsx";
 import type { PageProps } from "./types.ts";
+import { useAction } from "../ui/use-action.ts";
 
 function ProjectBudgetForm({ cred, projectId, budget, onChanged }: { cred: Credential; projectId: string; budget: ProjectBudget; onChanged: () => void }) {
   const [amount, setAmount] = useState(budget.limit === null ? "" : String(budget.limit));
   const [thresholds, setThresholds] = useState((budget.thresholds.length > 0 ? budget.thresholds : [50, 80, 100]).join(", "));
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
-  const act = async (fn: () => Promise<unknown>): Promise<void> => {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await fn();
-      onChanged();
-    } catch (e) {
-      setFailure(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, failure, act } = useAction(() => onChanged());
   const t = parseThresholds(thresholds);
   const save = (e: Event): void => {
     e.preventDefault();

@@ -8,24 +8,12 @@ import type { ApiKey, List } from "../lib/types.ts";
 import { BudgetMeter } from "../ui/budget-meter.tsx";
 import { ErrorNotice, Loading } from "../ui/notice.tsx";
 import { useLoad } from "../ui/use-load.ts";
+import { useAction } from "../ui/use-action.ts";
 
 function KeyRow({ cred, projectId, apiKey, budget, onChanged }: { cred: Credential; projectId: string; apiKey: ApiKey; budget: ProjectBudget; onChanged: () => void }) {
   const line = budget.api_keys.find((k) => k.api_key_id === apiKey.id) ?? null;
   const [amount, setAmount] = useState(line?.limit === null || line === null ? "" : String(line.limit));
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
-  const act = async (fn: () => Promise<unknown>): Promise<void> => {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await fn();
-      onChanged();
-    } catch (e) {
-      setFailure(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, failure, act } = useAction(() => onChanged());
   const save = (e: Event): void => {
     e.preventDefault();
     void act(() => setKeyBudget(cred, projectId, apiKey.id, Number(amount)));

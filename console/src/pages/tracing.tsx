@@ -7,6 +7,7 @@ import { fmtDateTime } from "../lib/format.ts";
 import { ErrorNotice, Loading, PageHeader } from "../ui/notice.tsx";
 import { useLoad } from "../ui/use-load.ts";
 import type { PageProps } from "./types.ts";
+import { useAction } from "../ui/use-action.ts";
 
 interface Tracing { tracking_uri: string; experiment_id: string; capture: "metadata" | "full"; credential: { type: "bearer" | "basic" } | null; updated_at: number }
 type CredChoice = "keep" | "none" | "bearer" | "basic";
@@ -37,22 +38,11 @@ function TracingForm({ cred, projectId, current, onSaved }: { cred: Credential; 
   const [token, setToken] = useState("");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
-  const act = async (fn: () => Promise<unknown>): Promise<void> => {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await fn();
-      setToken("");
-      setPassword("");
-      onSaved();
-    } catch (e) {
-      setFailure(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, failure, act } = useAction(() => {
+    setToken("");
+    setPassword("");
+    onSaved();
+  });
   const save = (e: Event): void => {
     e.preventDefault();
     void act(() => sendJson(cred, "PUT", path(projectId), { tracking_uri: uri.trim(), experiment_id: experiment.trim(), capture, ...credentialBody(choice, token, username, password) }));
