@@ -31,13 +31,20 @@ const apiKeyFields = {
   project_id: { type: "string" },
 } satisfies Record<string, Schema>;
 const apiKeyRequired = ["object", "id", "name", "redacted_value", "scopes", "models", "created_at", "expires_at", "project_id"];
+/** In a single project or key read: this month's budget, or null where none is set. */
+const budget: Schema = {
+  type: ["object", "null"],
+  required: ["limit", "spent", "remaining", "currency", "resets_at"],
+  additionalProperties: false,
+  properties: { limit: { type: "number", minimum: 0 }, spent: { type: "number", minimum: 0 }, remaining: { type: "number", minimum: 0 }, currency: { type: "string" }, resets_at: unix("The first instant of next month (UTC), unix seconds.") },
+};
 
 export const managementSchemas: Record<string, Schema> = {
   Project: {
     type: "object",
     required: ["object", "id", "name", "status", "limits", "created_at"],
     additionalProperties: false,
-    properties: { object: { const: "organization.project" }, id: { type: "string", pattern: "^proj_" }, name: { type: "string" }, status: { type: "string", enum: [...PROJECT_STATUSES] }, limits, created_at: unix("Unix seconds.") },
+    properties: { object: { const: "organization.project" }, id: { type: "string", pattern: "^proj_" }, name: { type: "string" }, status: { type: "string", enum: [...PROJECT_STATUSES] }, limits, created_at: unix("Unix seconds."), budget },
   },
   ProjectList: list("Project"),
   ProjectCreate: {
@@ -52,7 +59,7 @@ export const managementSchemas: Record<string, Schema> = {
     additionalProperties: false,
     properties: { name: { type: "string", minLength: 1, maxLength: 128 }, status: { type: "string", enum: [...PROJECT_STATUSES], description: "suspended: every key of the project is refused." }, limits },
   },
-  ApiKey: { type: "object", required: apiKeyRequired, additionalProperties: false, properties: apiKeyFields },
+  ApiKey: { type: "object", required: apiKeyRequired, additionalProperties: false, properties: { ...apiKeyFields, budget } },
   ApiKeyWithSecret: {
     type: "object",
     description: "A key with its secret, returned once: at creation and at rotation.",

@@ -11,6 +11,7 @@ import { readManagementBody, validationContext } from "../projects/management-in
 import { parseAfter, parseLimit } from "../projects/query.ts";
 import { parseKeyCreate, parseKeyPatch } from "../projects/validate.ts";
 import { keyObject, listObject, projectStub, unwrap } from "../projects/wire.ts";
+import { budgetSummary } from "../budget/summary.ts";
 import type { RouterRequest } from "./context.ts";
 
 const newKeyId = (): string => `key_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
@@ -57,7 +58,8 @@ export async function listKeys(request: RouterRequest, env: Env): Promise<Respon
 
 export async function getKey(request: RouterRequest, env: Env): Promise<Response> {
   const { projectId, keyId } = await begin(request, env, "get");
-  return jsonResponse(keyObject(projectId, unwrap(await projectStub(env, projectId).getKey(keyId), projectId, keyId)));
+  const key = unwrap(await projectStub(env, projectId).getKey(keyId), projectId, keyId);
+  return jsonResponse({ ...keyObject(projectId, key), budget: await budgetSummary(env, projectId, keyId) });
 }
 
 export async function updateKey(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {

@@ -9,6 +9,7 @@ import { parseAfter, parseLimit } from "../projects/query.ts";
 import { readManagementBody, validationContext } from "../projects/management-input.ts";
 import { parseProjectCreate, parseProjectPatch } from "../projects/validate.ts";
 import { listObject, projectObject, projectStub, unwrap, visibleProject } from "../projects/wire.ts";
+import { budgetSummary } from "../budget/summary.ts";
 import type { RouterRequest } from "./context.ts";
 
 const newProjectId = (): string => `proj_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
@@ -35,7 +36,8 @@ export async function listProjects(request: RouterRequest, env: Env): Promise<Re
 export async function getProject(request: RouterRequest, env: Env): Promise<Response> {
   const id = request.params.project_id ?? "";
   const principal = await managementPrincipal(request, env, "project_read");
-  return jsonResponse(projectObject(await visibleProject(env, principal, id)));
+  const project = await visibleProject(env, principal, id);
+  return jsonResponse({ ...projectObject(project), budget: await budgetSummary(env, id, null) });
 }
 
 export async function updateProject(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {

@@ -56,6 +56,10 @@ describe("budget management", () => {
     await spend(p.id, other.id, 1_250_000);
     const read = (await (await call(`${base}/budget`, { key: keysKey.value })).json()) as Record<string, unknown>;
     expect(read).toMatchObject({ limit: 10, spent: 1.25, remaining: 8.75, api_keys: [{ api_key_id: other.id, limit: 2.5, spent: 1.25, remaining: 1.25 }] });
+    // The project and key objects show the same figures.
+    expect(await (await call(base, { key: keysKey.value })).json()).toMatchObject({ id: p.id, budget: { limit: 10, spent: 1.25, remaining: 8.75, currency: "EUR" } });
+    expect(await (await call(`${base}/api_keys/${other.id}`, { key: keysKey.value })).json()).toMatchObject({ id: other.id, budget: { limit: 2.5, spent: 1.25, remaining: 1.25 } });
+    expect(await (await call(`${base}/api_keys/${keysKey.id}`, { key: keysKey.value })).json()).toMatchObject({ id: keysKey.id, budget: null });
 
     expect((await call(`${base}/api_keys/${other.id}/budget`, { method: "DELETE", key: keysKey.value })).status).toBe(200);
     const log = (await (await call(`${base}/audit_logs?event_types[]=budget.updated&event_types[]=budget.deleted`, { key: ADMIN_TOKEN })).json()) as { data: Array<{ type: string; actor: unknown }> };
