@@ -6,7 +6,6 @@ import type { EdgeTracing } from "./destination.ts";
 import type { KeyRecord } from "../auth/key-record.ts";
 import type { ModelEntry } from "../catalog/types.ts";
 import { invalidRequest } from "../openai/errors.ts";
-import type { Endpoint } from "../openai/inference-request.ts";
 import { StreamAssembler } from "./assemble-output.ts";
 import { destinationFor } from "./destination-cache.ts";
 import { isExperimentId } from "./destination.ts";
@@ -14,27 +13,8 @@ import { exportSpan } from "./exporter.ts";
 import { buildSpan } from "./span-build.ts";
 import { captureJson, captureStream } from "./stream-capture.ts";
 import { parseTraceparent, randomId, type TraceContext } from "./traceparent.ts";
-import type { AssembledChoice, TraceEnd, TracedInference } from "./traced-inference.ts";
-
-/** The fields of the inference owner's record a span needs. */
-export interface EndedInference {
-  endpoint: Endpoint;
-  stream: boolean;
-  requestId: string;
-  projectId: string;
-  keyId: string;
-  requestedModel: string;
-  servedModel: string;
-  originRegion: string | null;
-  startedAt: number;
-  firstByteAt: number | null;
-  endedAt: number;
-  end: TraceEnd;
-  status: number;
-  errorCode: string | null;
-  usage: { prompt_tokens: number; completion_tokens: number } | null;
-  rateLimit: Record<string, string>;
-}
+import type { AssembledChoice, TracedInference } from "./traced-inference.ts";
+import type { InferenceRecord } from "../inference/record.ts";
 
 export const EXPERIMENT_HEADER = "x-mlflow-experiment-id";
 /** How long the span waits for a full-capture tap to see the body's end (a cut body never does). */
@@ -93,9 +73,9 @@ export class RequestTrace {
   }
 
   /** The inference owner's finisher for this request. */
-  finisher(model: ModelEntry): (record: EndedInference, env: Env, ctx: ExecutionContext) => Promise<void> {
+  finisher(model: ModelEntry): (record: InferenceRecord, env: Env, ctx: ExecutionContext) => Promise<void> {
     // Named: the owner's finisher_failed log line carries it.
-    const traceSpan = async (record: EndedInference, _env: Env, ctx: ExecutionContext): Promise<void> => {
+    const traceSpan = async (record: InferenceRecord, _env: Env, ctx: ExecutionContext): Promise<void> => {
       const d = await this.destination;
       if (d === null) return;
       // An answer went out (200): wait for the tap to have read it, or for observe to have passed.
@@ -107,7 +87,7 @@ export class RequestTrace {
     return traceSpan;
   }
 
-  private traced(r: EndedInference, model: ModelEntry, full: boolean): TracedInference {
+  private traced(r: InferenceRecord, model: ModelEntry, full: boolean): TracedInference {
     const failed = r.status >= 400 && r.end !== "client_closed";
     const sse = this.assembler.choices();
     return {

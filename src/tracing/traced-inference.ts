@@ -1,6 +1,7 @@
 // What the trace span of one ended inference is built from: plain data the inference's owner
 // hands over once, however the request ended (answered, refused, failed, client left).
 
+import type { InferenceEnd } from "../inference/record.ts";
 import type { Endpoint } from "../openai/inference-request.ts";
 
 export type Capture = "metadata" | "full";
@@ -9,7 +10,8 @@ export type Capture = "metadata" | "full";
  * How the inference ended (the inference owner's words): how the body ended, or `refused`
  * (a limit said no) or `rejected` (the origin judged the request bad).
  */
-export type TraceEnd = "complete" | "client_closed" | "origin_error" | "origin_stalled" | "refused" | "rejected";
+/** How the inference ended, as its owner records it. */
+export type TraceEnd = InferenceEnd;
 
 /** One choice of the answer, assembled from a whole body or from a stream's deltas. */
 export interface AssembledChoice {
