@@ -4,24 +4,10 @@ import { lifecycleHeaders, lifecycleStatus, resolveModel } from "../../src/catal
 import { modelCard } from "../../src/catalog/model-card.ts";
 import type { Catalog, ModelEntry } from "../../src/catalog/types.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
+import { modelEntry } from "../support/model-entry.ts";
 
 const devCatalog = (): Catalog => JSON.parse(readFileSync(new URL("../../catalog/dev-catalog.json", import.meta.url).pathname, "utf8")) as Catalog;
 
-function entry(over: Partial<ModelEntry> = {}): ModelEntry {
-  return {
-    id: "m",
-    type: "chat",
-    plan: "Base",
-    owned_by: "o",
-    context_length: 4096,
-    license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
-    source_url: "https://huggingface.co/o/m",
-    pricing: { input_per_million: 1, output_per_million: 2, currency: "EUR" },
-    limits: { rpm: 10, tpm: 1000 },
-    origins: [{ id: "a", url: "https://gpu.example/v1", region: "eu" }],
-    ...over,
-  };
-}
 const catalogOf = (...models: ModelEntry[]): unknown => ({ version: 1, models });
 const errorsOf = (input: unknown): string[] => {
   const r = validateCatalog(input);
@@ -42,26 +28,26 @@ describe("validateCatalog", () => {
 
   const cases: Array<[string, unknown, string]> = [
     ["not an object", [], "catalog: must be a JSON object"],
-    ["wrong version", { version: 2, models: [entry()] }, "catalog.version: must be 1"],
+    ["wrong version", { version: 2, models: [modelEntry()] }, "catalog.version: must be 1"],
     ["no models", { version: 1, models: [] }, "catalog.models: must be a non-empty array"],
-    ["unknown top-level field", { version: 1, models: [entry()], extra: 1 }, "catalog.extra: is not a known field"],
-    ["bad type", catalogOf(entry({ type: "image" as "chat" })), "models[0].type: must be one of chat, embedding"],
-    ["bad plan", catalogOf(entry({ plan: "Gold" as "Base" })), "models[0].plan: must be one of Base, Plus, Premium"],
-    ["bad context length", catalogOf(entry({ context_length: 0 })), "models[0].context_length: must be an integer >= 1"],
-    ["bad source url", catalogOf(entry({ source_url: "ftp://x" })), "models[0].source_url: must be an http(s) URL"],
-    ["negative price", catalogOf(entry({ pricing: { input_per_million: -1, output_per_million: 0, currency: "EUR" } })), "models[0].pricing.input_per_million: must be a number >= 0"],
-    ["bad currency", catalogOf(entry({ pricing: { input_per_million: 1, output_per_million: 0, currency: "euro" } })), "models[0].pricing.currency: has an invalid format"],
-    ["fractional rpm", catalogOf(entry({ limits: { rpm: 1.5, tpm: 10 } })), "models[0].limits.rpm: must be an integer >= 1"],
-    ["no origins", catalogOf(entry({ origins: [] })), "models[0].origins: must be a non-empty array"],
-    ["bad origin url", catalogOf(entry({ origins: [{ id: "a", url: "not a url", region: "eu" }] })), "models[0].origins[0].url: must be an http(s) URL"],
-    ["duplicate origin", catalogOf(entry({ origins: [{ id: "a", url: "https://x/v1", region: "eu" }, { id: "a", url: "https://y/v1", region: "us" }] })), "models[0].origins[1].id: duplicates origin id"],
-    ["credential that is not a secret name", catalogOf(entry({ origins: [{ id: "a", url: "https://x/v1", region: "eu", credential: "sk-live-123" }] })), "models[0].origins[0].credential: has an invalid format"],
-    ["unknown model field", catalogOf({ ...entry(), secret: 1 } as ModelEntry), "models[0].secret: is not a known field"],
-    ["duplicate model", catalogOf(entry(), entry()), "models[1].id: duplicates model id"],
-    ["unknown successor", catalogOf(entry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-12-01", successor: "x" } })), "models[0].lifecycle.successor: names unknown model"],
-    ["successor of another type", catalogOf(entry({ lifecycle: { successor: "e" } }), entry({ id: "e", type: "embedding" })), "models[0].lifecycle.successor: is an embedding model, not a chat model"],
-    ["sunset without deprecation", catalogOf(entry({ lifecycle: { sunset: "2027-01-01" } })), "models[0].lifecycle.deprecated: is required when a sunset is set"],
-    ["bad date", catalogOf(entry({ lifecycle: { deprecated: "soon" } })), "models[0].lifecycle.deprecated: has an invalid format"],
+    ["unknown top-level field", { version: 1, models: [modelEntry()], extra: 1 }, "catalog.extra: is not a known field"],
+    ["bad type", catalogOf(modelEntry({ type: "image" as "chat" })), "models[0].type: must be one of chat, embedding"],
+    ["bad plan", catalogOf(modelEntry({ plan: "Gold" as "Base" })), "models[0].plan: must be one of Base, Plus, Premium"],
+    ["bad context length", catalogOf(modelEntry({ context_length: 0 })), "models[0].context_length: must be an integer >= 1"],
+    ["bad source url", catalogOf(modelEntry({ source_url: "ftp://x" })), "models[0].source_url: must be an http(s) URL"],
+    ["negative price", catalogOf(modelEntry({ pricing: { input_per_million: -1, output_per_million: 0, currency: "EUR" } })), "models[0].pricing.input_per_million: must be a number >= 0"],
+    ["bad currency", catalogOf(modelEntry({ pricing: { input_per_million: 1, output_per_million: 0, currency: "euro" } })), "models[0].pricing.currency: has an invalid format"],
+    ["fractional rpm", catalogOf(modelEntry({ limits: { rpm: 1.5, tpm: 10 } })), "models[0].limits.rpm: must be an integer >= 1"],
+    ["no origins", catalogOf(modelEntry({ origins: [] })), "models[0].origins: must be a non-empty array"],
+    ["bad origin url", catalogOf(modelEntry({ origins: [{ id: "a", url: "not a url", region: "eu" }] })), "models[0].origins[0].url: must be an http(s) URL"],
+    ["duplicate origin", catalogOf(modelEntry({ origins: [{ id: "a", url: "https://x/v1", region: "eu" }, { id: "a", url: "https://y/v1", region: "us" }] })), "models[0].origins[1].id: duplicates origin id"],
+    ["credential that is not a secret name", catalogOf(modelEntry({ origins: [{ id: "a", url: "https://x/v1", region: "eu", credential: "sk-live-123" }] })), "models[0].origins[0].credential: has an invalid format"],
+    ["unknown model field", catalogOf({ ...modelEntry(), secret: 1 } as ModelEntry), "models[0].secret: is not a known field"],
+    ["duplicate model", catalogOf(modelEntry(), modelEntry()), "models[1].id: duplicates model id"],
+    ["unknown successor", catalogOf(modelEntry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-12-01", successor: "x" } })), "models[0].lifecycle.successor: names unknown model"],
+    ["successor of another type", catalogOf(modelEntry({ lifecycle: { successor: "e" } }), modelEntry({ id: "e", type: "embedding" })), "models[0].lifecycle.successor: is an embedding model, not a chat model"],
+    ["sunset without deprecation", catalogOf(modelEntry({ lifecycle: { sunset: "2027-01-01" } })), "models[0].lifecycle.deprecated: is required when a sunset is set"],
+    ["bad date", catalogOf(modelEntry({ lifecycle: { deprecated: "soon" } })), "models[0].lifecycle.deprecated: has an invalid format"],
   ];
   for (const [name, input, message] of cases) {
     it(`rejects ${name}, naming the field`, () => {
@@ -70,23 +56,23 @@ describe("validateCatalog", () => {
   }
 
   it("enforces the notice periods: 6 months without a successor, 3 months with one", () => {
-    const short = entry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-05-01" } });
+    const short = modelEntry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-05-01" } });
     expect(errorsOf(catalogOf(short)).join()).toContain("must be at least 182 days after deprecated");
-    const withSuccessor = entry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-04-02", successor: "n" } });
-    expect(errorsOf(catalogOf(withSuccessor, entry({ id: "n" })))).toEqual([]);
-    const tooSoon = entry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-03-01", successor: "n" } });
-    expect(errorsOf(catalogOf(tooSoon, entry({ id: "n" }))).join()).toContain("at least 91 days");
+    const withSuccessor = modelEntry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-04-02", successor: "n" } });
+    expect(errorsOf(catalogOf(withSuccessor, modelEntry({ id: "n" })))).toEqual([]);
+    const tooSoon = modelEntry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-03-01", successor: "n" } });
+    expect(errorsOf(catalogOf(tooSoon, modelEntry({ id: "n" }))).join()).toContain("at least 91 days");
   });
 
   it("reports every problem at once", () => {
-    expect(errorsOf(catalogOf(entry({ plan: "x" as "Base", context_length: -1, source_url: "" }))).length).toBe(3);
+    expect(errorsOf(catalogOf(modelEntry({ plan: "x" as "Base", context_length: -1, source_url: "" }))).length).toBe(3);
   });
 
   it("reports cross-model problems in the same round as field errors", () => {
     const errors = errorsOf(
       catalogOf(
-        entry({ plan: "Gold" as "Base", lifecycle: { deprecated: "2026-01-01", sunset: "2026-02-01", successor: "nowhere" } }),
-        entry({ source_url: "not a url" }),
+        modelEntry({ plan: "Gold" as "Base", lifecycle: { deprecated: "2026-01-01", sunset: "2026-02-01", successor: "nowhere" } }),
+        modelEntry({ source_url: "not a url" }),
       ),
     );
     expect(errors).toEqual(
@@ -110,11 +96,11 @@ describe("validateCatalog", () => {
 describe("model lifecycle", () => {
   const now = Date.parse("2026-06-01T00:00:00Z");
   const models = new Map<string, ModelEntry>([
-    ["live", entry({ id: "live" })],
-    ["old", entry({ id: "old", lifecycle: { deprecated: "2026-05-01", sunset: "2026-09-01", successor: "live" } })],
-    ["gone-to-live", entry({ id: "gone-to-live", lifecycle: { deprecated: "2025-01-01", sunset: "2026-01-01", successor: "old" } })],
-    ["gone", entry({ id: "gone", lifecycle: { deprecated: "2025-01-01", sunset: "2025-08-01" } })],
-    ["chain-dead", entry({ id: "chain-dead", lifecycle: { deprecated: "2025-01-01", sunset: "2025-08-01", successor: "gone" } })],
+    ["live", modelEntry({ id: "live" })],
+    ["old", modelEntry({ id: "old", lifecycle: { deprecated: "2026-05-01", sunset: "2026-09-01", successor: "live" } })],
+    ["gone-to-live", modelEntry({ id: "gone-to-live", lifecycle: { deprecated: "2025-01-01", sunset: "2026-01-01", successor: "old" } })],
+    ["gone", modelEntry({ id: "gone", lifecycle: { deprecated: "2025-01-01", sunset: "2025-08-01" } })],
+    ["chain-dead", modelEntry({ id: "chain-dead", lifecycle: { deprecated: "2025-01-01", sunset: "2025-08-01", successor: "gone" } })],
   ]);
 
   it("serves active and deprecated models as themselves", () => {

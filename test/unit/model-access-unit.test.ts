@@ -6,20 +6,10 @@ import { checkModelAccess } from "../../src/catalog/model-access.ts";
 import type { ModelEntry } from "../../src/catalog/types.ts";
 import { ApiError } from "../../src/openai/errors.ts";
 import type { Endpoint, InferenceRequest } from "../../src/openai/inference-request.ts";
+import { modelEntry } from "../support/model-entry.ts";
 
 const key: KeyRecord = { project_id: "proj_access_unit", key_id: "key_access_unit", scopes: ["inference"], models: null, expires_at: null };
-const model = (id: string, type: ModelEntry["type"]): ModelEntry => ({
-  id,
-  type,
-  plan: "Base",
-  owned_by: "o",
-  context_length: 4096,
-  license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
-  source_url: "https://huggingface.co/o/m",
-  pricing: { input_per_million: 1, output_per_million: 2, currency: "EUR" },
-  limits: { rpm: 10, tpm: 1000 },
-  origins: [{ id: "a", url: "https://gpu.example/v1", region: "eu" }],
-});
+const model = (id: string, type: ModelEntry["type"]): ModelEntry => modelEntry({ id, type });
 const request = (endpoint: Endpoint, id: string): InferenceRequest => ({ endpoint, model: id, stream: false, includeUsage: false, maxTokens: null, n: 1, body: { model: id } });
 const refusal = (endpoint: Endpoint, m: ModelEntry): ApiError => {
   try {
