@@ -5,13 +5,16 @@
 // Started on loopback only, pointed at the simulated origin by its custom-host headers.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../scripts/wrangler.ts";
 
 const PEERS = join(ROOT, "bench/.peers");
 const ENTRY = join(PEERS, "node_modules/@portkey-ai/gateway/build/start-server.js");
-const PACKAGES = ["@portkey-ai/gateway@1.15.2", "hono@4.9.7", "@hono/node-server@1.13.5"];
+/** A nested copy here means the overrides did not hold (an install from before they existed). */
+const NESTED = join(PEERS, "node_modules/@portkey-ai/gateway/node_modules/@hono/node-server");
+const PINS = { "@portkey-ai/gateway": "1.15.2", hono: "4.9.7", "@hono/node-server": "1.13.5" };
+const PACKAGES = Object.entries(PINS).map(([name, v]) => `${name}@${v}`);
 
 export interface Peer {
   url: string;
@@ -23,13 +26,18 @@ export interface Peer {
 
 /** Installs the peer if it is missing; returns why not if it cannot be. */
 function ensureInstalled(say: (s: string) => void): string | null {
-  if (existsSync(ENTRY)) return null;
+  if (existsSync(ENTRY) && !existsSync(NESTED)) return null;
   say(`installing the peer into bench/.peers: ${PACKAGES.join(" ")}`);
+  // Exact pins, and overrides: without them the gateway pulls its own nested
+  // @hono/node-server (1.19.x), and every streamed completion answers 500.
+  mkdirSync(PEERS, { recursive: true });
+  writeFileSync(join(PEERS, "package.json"), JSON.stringify({ private: true, dependencies: PINS, overrides: PINS }, null, 2) + "\n");
   try {
-    execFileSync("npm", ["install", "--prefix", PEERS, "--no-audit", "--no-fund", "--ignore-scripts", ...PACKAGES], { stdio: ["ignore", "ignore", "pipe"], timeout: 300_000 });
+    execFileSync("npm", ["install", "--prefix", PEERS, "--no-audit", "--no-fund", "--ignore-scripts"], { stdio: ["ignore", "ignore", "pipe"], timeout: 300_000 });
   } catch (err) {
     return `npm install failed: ${String(err).slice(0, 300)}`;
   }
+  if (existsSync(NESTED)) return `the gateway still has its own @hono/node-server (${NESTED})`;
   return existsSync(ENTRY) ? null : `no ${ENTRY} after install`;
 }
 
