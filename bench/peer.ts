@@ -5,7 +5,7 @@
 // Started on loopback only, pointed at the simulated origin by its custom-host headers.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../scripts/wrangler.ts";
 
@@ -30,6 +30,8 @@ function ensureInstalled(say: (s: string) => void): string | null {
   say(`installing the peer into bench/.peers: ${PACKAGES.join(" ")}`);
   // Exact pins, and overrides: without them the gateway pulls its own nested
   // @hono/node-server (1.19.x), and every streamed completion answers 500.
+  // A stale tree or lock would keep the nested copy: start from nothing.
+  rmSync(PEERS, { recursive: true, force: true });
   mkdirSync(PEERS, { recursive: true });
   writeFileSync(join(PEERS, "package.json"), JSON.stringify({ private: true, dependencies: PINS, overrides: PINS }, null, 2) + "\n");
   try {
