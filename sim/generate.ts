@@ -25,6 +25,8 @@ export interface Ctx {
   b: ResolvedBehaviour;
   signal: AbortSignal;
   outcome: "completed" | "cancelled" | "failed" | null;
+  /** Resolves once the client has reported `count` tokens received (sim.gate), false if cancelled. */
+  seen(count: number): Promise<boolean>;
 }
 
 export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -158,6 +160,10 @@ export async function stream(ctx: Ctx, job: Job, includeUsage: boolean): Promise
     if (k > 0 && b.itlMs > 0) {
       if (!(await flush())) return;
       if (!(await sleep(b.itlMs, signal))) return;
+    }
+    if (k > 0 && b.gate !== "") {
+      if (!(await flush())) return;
+      if (!(await ctx.seen(k * job.choices))) return;
     }
     for (let i = 0; i < job.choices && written + pending < limit; i++) {
       buf += w.token(i, k);

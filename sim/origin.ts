@@ -23,6 +23,7 @@ import type { IncomingMessage, ServerResponse, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_BEHAVIOUR, chatPromptTokens, errorBody, itemTokens, overlay, promptItems, sanitizeBehaviour } from "./protocol.ts";
 import { embeddings, fail, send, sleep, stream, unary } from "./generate.ts";
+import { gates } from "./gates.ts";
 import type { Counters, Ctx, Kind } from "./generate.ts";
 import type { ResolvedBehaviour, SimBehaviour } from "./protocol.ts";
 
@@ -100,6 +101,7 @@ export async function startSimOrigin(opts: SimOriginOptions = {}): Promise<SimOr
   let seq = 0;
   const models = new Set<string>();
   const live = new Set<Ctx>();
+  const gate = gates();
   const fresh = (): Counters => ({ requests: 0, completed: 0, cancelled: 0, promptTokens: 0, completionTokens: 0, byPath: {}, connections: 0 });
   // Requests keep a reference to the counters they started under, so reset() is not polluted by stragglers.
   let st = fresh();
@@ -114,6 +116,7 @@ export async function startSimOrigin(opts: SimOriginOptions = {}): Promise<SimOr
     global = { ...initial };
     healthy = true;
     models.clear();
+    gate.clear();
   };
   const stats = (): SimStats => ({ ...st, byPath: { ...st.byPath }, inFlight: live.size });
 
@@ -178,7 +181,7 @@ export async function startSimOrigin(opts: SimOriginOptions = {}): Promise<SimOr
     models.add(model);
 
     const ac = new AbortController();
-    const ctx: Ctx = { res, st: counters, b, signal: ac.signal, outcome: null };
+    const ctx: Ctx = { res, st: counters, b, signal: ac.signal, outcome: null, seen: (count) => gate.seen(b.gate, count, ac.signal) };
     live.add(ctx);
     res.on("close", () => {
       if (ctx.outcome === null) {
@@ -232,6 +235,11 @@ export async function startSimOrigin(opts: SimOriginOptions = {}): Promise<SimOr
       if (typeof clean === "string") return send(res, 400, errorBody(400, clean));
       global = overlay(global, clean);
       return send(res, 200, JSON.stringify(overlay(DEFAULT_BEHAVIOUR, global)));
+    }
+    if (path === "/_sim/gate") {
+      if (!isObj(body) || typeof body.gate !== "string" || typeof body.seen !== "number") return send(res, 400, errorBody(400, 'expected {"gate": string, "seen": number}', "gate"));
+      gate.report(body.gate, body.seen);
+      return send(res, 200, JSON.stringify({ ok: true }));
     }
     if (path === "/_sim/health") {
       if (!isObj(body) || typeof body.healthy !== "boolean") return send(res, 400, errorBody(400, "expected {\"healthy\": boolean}", "healthy"));

@@ -20,6 +20,8 @@ export interface SimBehaviour {
   status?: number;
   cutAfter?: number;
   usageShape?: UsageShape;
+  /** Lock-step stream (sim/gates.ts): token k waits for the client's report of k tokens. "" is off. */
+  gate?: string;
 }
 
 export type ResolvedBehaviour = Required<SimBehaviour>;
@@ -32,6 +34,7 @@ export const DEFAULT_BEHAVIOUR: ResolvedBehaviour = {
   status: 500,
   cutAfter: 2,
   usageShape: "plain",
+  gate: "",
 };
 
 const FAIL_MODES: readonly string[] = ["none", "status", "reset", "cut", "stall", "malformed", "stall_mid"];
@@ -61,6 +64,10 @@ export function sanitizeBehaviour(raw: unknown): SimBehaviour | string {
   if (r.usageShape !== undefined && r.usageShape !== null) {
     if (typeof r.usageShape !== "string" || !USAGE_SHAPES.includes(r.usageShape)) return `sim.usageShape must be one of ${USAGE_SHAPES.join(", ")}`;
     out.usageShape = r.usageShape as UsageShape;
+  }
+  if (r.gate !== undefined && r.gate !== null) {
+    if (typeof r.gate !== "string" || r.gate.length > 200) return "sim.gate must be a string of at most 200 characters";
+    out.gate = r.gate;
   }
   return out;
 }
