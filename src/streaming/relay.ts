@@ -4,6 +4,7 @@
 // cancels the origin's body.
 
 import { EventStreamTap } from "./event-stream-tap.ts";
+import { nativeRelay } from "./native-relay.ts";
 import { chunkReads, preferByob, type ChunkReader } from "./origin-reads.ts";
 import { JsonUsageScanner, type Usage } from "./usage.ts";
 
@@ -115,11 +116,30 @@ function jsonTap(): Tap {
  */
 export type RelaySource = ReadableStream<Uint8Array> | { first: Uint8Array; reader: ChunkReader; stream?: ReadableStream<Uint8Array> };
 
+/**
+ * A fetch body (a byte stream). Only its tee() was shown to keep every chunk read before
+ * an origin error in the client's branch; a JS stream's tee drops what its branch had queued.
+ */
+function isByteStream(stream: ReadableStream<Uint8Array>): boolean {
+  try {
+    stream.getReader({ mode: "byob" }).releaseLock();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function relay(
   origin: RelaySource,
   kind: "event-stream" | "json",
   opts: RelayOptions,
 ): { body: ReadableStream<Uint8Array>; done: Promise<RelayResult> } {
+  // Nothing to strip: the client's copy can bypass JavaScript (see native-relay.ts).
+  if (kind === "event-stream" && opts.includeUsage && !(origin instanceof ReadableStream) && origin.stream !== undefined) {
+    origin.reader.releaseLock();
+    if (isByteStream(origin.stream)) return nativeRelay({ first: origin.first, stream: origin.stream, idleTimeoutMs: opts.idleTimeoutMs, errorEvent });
+    origin = { first: origin.first, reader: origin.stream.getReader(), stream: origin.stream };
+  }
   const reader = origin instanceof ReadableStream ? preferByob(origin, undefined) : preferByob(origin.stream, origin.reader);
   const read = chunkReads(reader);
   let first: Uint8Array | null = origin instanceof ReadableStream ? null : origin.first;

@@ -1,0 +1,90 @@
+// The event-stream relay for a client that asked for usage itself: nothing needs
+// stripping, so the client's copy of the origin's bytes never crosses JavaScript (a tee()
+// branch piped natively into an identity stream), while JavaScript reads the other branch
+// only to account the tokens and watch for a stall. The pipe leaves the client's stream
+// open at its end, so that the relay can still end a failure with an explicit error event.
+
+import { EventStreamTap } from "./event-stream-tap.ts";
+import { accountingReads } from "./accounting-reads.ts";
+import type { RelayEnd, RelayResult } from "./relay.ts";
+
+/** workerd's native pass-through stream; a standard TransformStream where there is none (Node, in unit tests). */
+function identity(): TransformStream<Uint8Array, Uint8Array> {
+  const native = (globalThis as { IdentityTransformStream?: new () => TransformStream<Uint8Array, Uint8Array> }).IdentityTransformStream;
+  return native ? new native() : new TransformStream<Uint8Array, Uint8Array>();
+}
+
+export interface NativeRelayInput {
+  /** The origin's first chunk, already read. */
+  first: Uint8Array;
+  /** The origin's body, a byte stream, unlocked (its reader released). */
+  stream: ReadableStream<Uint8Array>;
+  idleTimeoutMs: number;
+  errorEvent(end: RelayEnd): Uint8Array;
+}
+
+/** Like relay() for an event stream with includeUsage: the same results and the same ends. */
+export function nativeRelay(input: NativeRelayInput): { body: ReadableStream<Uint8Array>; done: Promise<RelayResult> } {
+  const { first, stream, idleTimeoutMs } = input;
+  const [toClient, toTap] = stream.tee();
+  const pass = identity();
+  const writer = pass.writable.getWriter();
+  const stop = new AbortController();
+  const firstByteAt = Date.now();
+
+  // The first chunk goes in from JS (it was read to know the origin produces); the rest by the native pipe.
+  const piped = writer.write(first).then(() => {
+    writer.releaseLock();
+    return toClient.pipeTo(pass.writable, { preventClose: true, preventAbort: true, signal: stop.signal });
+  });
+  // The pipe fails when either end does; only an errored client side means the client left.
+  const clientGone = piped.then(
+    () => false,
+    () => !stop.signal.aborted && destinationErrored(pass.writable),
+  );
+  const tap = new EventStreamTap(true);
+  tap.chunk(first);
+
+  const done = (async (): Promise<RelayResult> => {
+    let end = await accountingReads(toTap, tap, idleTimeoutMs, clientGone);
+    // Complete only once the client's copy is all written too.
+    if (end === "complete" && (await clientGone)) end = "client_closed";
+    if (end === "origin_error" || end === "origin_stalled") {
+      stop.abort();
+      await piped.catch(() => {});
+    }
+    // workerd cancels the origin from either branch, so a client that left can also look
+    // like a failed read: the error event it can no longer take tells the two apart.
+    if (!(await finishClient(pass.writable, end, tap.rest() !== null, input.errorEvent)) && end !== "complete") end = "client_closed";
+    return { ...tap.result, end, firstByteAt };
+  })();
+  return { body: pass.readable, done };
+}
+
+/** Whether the client's side failed (the client went away), as its writer's null desiredSize says. */
+function destinationErrored(writable: WritableStream<Uint8Array>): boolean {
+  const writer = writable.getWriter();
+  const errored = writer.desiredSize === null;
+  writer.releaseLock();
+  return errored;
+}
+
+/** Closes the client's stream, after an error event when the origin failed; false if the client was gone. */
+async function finishClient(writable: WritableStream<Uint8Array>, end: RelayEnd, halfEvent: boolean, errorEvent: (end: RelayEnd) => Uint8Array): Promise<boolean> {
+  const writer = writable.getWriter();
+  try {
+    if (end === "client_closed") {
+      await writer.abort("client closed");
+      return false;
+    }
+    if (end !== "complete") {
+      // A half event already went out natively: end it, so the error event stands on its own.
+      if (halfEvent) await writer.write(new Uint8Array([10, 10]));
+      await writer.write(errorEvent(end));
+    }
+    await writer.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
