@@ -1,18 +1,42 @@
 // Reads the accounting copy of a natively relayed stream: every byte goes through the tap
 // (usage, token estimate, [DONE]), and a silence longer than the idle timeout ends it as a
 // stall. Its pace is not the client's: the client's copy is piped natively beside it.
+//
+// Why it pauses between reads: each read costs JavaScript a fixed ~35 µs however little
+// it returns, and the origin sends one token per chunk. While no read is pending, the
+// tee keeps what arrives for this branch, and the next read takes all of it at once. It
+// must not ask for more than one byte instead (readAtLeast): workerd's tee reads its
+// source with the largest minimum any branch asks for, so the client's copy would wait
+// for that many bytes too (the lock-step test deadlocks that way).
 
 import type { EventStreamTap } from "./event-stream-tap.ts";
 import { chunkReads, preferByob } from "./origin-reads.ts";
 import type { RelayEnd } from "./relay.ts";
 
-/** How the accounting copy ended; `clientGone` resolving true ends it as "client_closed". */
-export async function accountingReads(stream: ReadableStream<Uint8Array>, tap: EventStreamTap, idleTimeoutMs: number, clientGone: Promise<boolean>): Promise<RelayEnd> {
-  const reader = preferByob(stream, undefined);
+/** The longest pause between two reads; never more than a quarter of the idle timeout. */
+export const BATCH_MS = 50;
+
+export interface AccountingInput {
+  stream: ReadableStream<Uint8Array>;
+  tap: EventStreamTap;
+  idleTimeoutMs: number;
+  /** Settles when the client's pipe ends (origin done or failed, client gone): no more pausing. */
+  pipeEnded: Promise<unknown>;
+  /** Resolves true if the client went away: the accounting ends as "client_closed". */
+  clientGone: Promise<boolean>;
+}
+
+export async function accountingReads(input: AccountingInput): Promise<RelayEnd> {
+  const { tap, idleTimeoutMs } = input;
+  const reader = preferByob(input.stream, undefined);
   const read = chunkReads(reader);
+  const pauseMs = Math.min(BATCH_MS, idleTimeoutMs / 4);
+  let pipeEnded = false;
+  void input.pipeEnded.finally(() => (pipeEnded = true));
   let stalled = false;
   let closedByClient = false;
-  // One timer re-armed lazily, as relay()'s watchdog: a timer per token grows workerd's memory.
+  // One timer re-armed lazily, as relay()'s watchdog: a timer per token grows workerd's
+  // memory. A pause between reads delays noticing a stall by at most pauseMs, never fakes one.
   let last = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const check = (): void => {
@@ -23,7 +47,7 @@ export async function accountingReads(stream: ReadableStream<Uint8Array>, tap: E
   };
   timer = setTimeout(check, idleTimeoutMs);
   // The client going away ends the accounting too, and with it the origin's request.
-  void clientGone.then((gone) => {
+  void input.clientGone.then((gone) => {
     if (!gone) return;
     closedByClient = true;
     reader.cancel("client closed").catch(() => {});
@@ -36,10 +60,15 @@ export async function accountingReads(stream: ReadableStream<Uint8Array>, tap: E
       if (stalled) return "origin_stalled";
       if (next.done) return tap.complete() ? "complete" : "origin_error";
       tap.chunk(next.value);
+      if (!pipeEnded) await Promise.race([pause(pauseMs), input.pipeEnded]);
     }
   } catch {
     return closedByClient ? "client_closed" : stalled ? "origin_stalled" : "origin_error";
   } finally {
     clearTimeout(timer);
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

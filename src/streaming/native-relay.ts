@@ -46,7 +46,7 @@ export function nativeRelay(input: NativeRelayInput): { body: ReadableStream<Uin
   tap.chunk(first);
 
   const done = (async (): Promise<RelayResult> => {
-    let end = await accountingReads(toTap, tap, idleTimeoutMs, clientGone);
+    let end = await accountingReads({ stream: toTap, tap, idleTimeoutMs, pipeEnded: piped.catch(() => {}), clientGone });
     // Complete only once the client's copy is all written too.
     if (end === "complete" && (await clientGone)) end = "client_closed";
     if (end === "origin_error" || end === "origin_stalled") {

@@ -12,6 +12,9 @@ const HANDLED_DISCONNECTS = [
   "disconnected: HTTP body: error reading a body from connection",
   "source = Uncaught (in promise); stack = Error: Network connection lost.",
   "exception = workerd/jsg/value.h:1535: disconnected: jsg.Error: Network connection lost.",
+  // A client that left a natively relayed stream: the pipe into its identity stream fails
+  // with this, and the relay handles it (ends as client_closed, cancels the origin).
+  "disconnected: reader canceled",
 ];
 
 /** One workerd log message (the plugin writes each with one call) that is only such a report. */
