@@ -23,7 +23,9 @@
 //   BENCH_LOGS         errors: print workerd's error and warning lines; all: every line
 //   AB_MODE            stream: each phase is streams of one token per chunk instead, and the
 //                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage;
-//                      AB_STREAMS concurrent streams (20) of 200 tokens AB_ITL_MS apart (1))
+//                      AB_STREAMS concurrent streams (20) of 200 tokens AB_ITL_MS apart (1)); a third
+//                      side, "p", the bare pass-through Worker in the same workerd, takes its turns too,
+//                      so each router prints its ratio to the pass-through (issue 16's yardstick)
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -32,7 +34,7 @@ import { join } from "node:path";
 import { ROOT, runWrangler } from "../scripts/wrangler.ts";
 import { nonStream, streamLoad, type NonStreamFigures } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
-import { routerWorker, seedRouter, startSim, startWorkerd, type MiniflareInstance } from "./targets.ts";
+import { PASS_THROUGH, routerWorker, seedRouter, startSim, startWorkerd, type MiniflareInstance } from "./targets.ts";
 
 const BASE = process.env.AB_BASE ?? "HEAD";
 const FLAGS_A = (process.env.AB_FLAGS_A ?? "").split(",").map((f) => f.trim()).filter((f) => f !== "");
@@ -79,8 +81,13 @@ async function bundle(outdir: string, config?: string): Promise<string> {
   return join(outdir, "index.js");
 }
 
-const sides = ["a", "b"] as const;
-type Side = (typeof sides)[number];
+const routers = ["a", "b"] as const;
+type Side = "a" | "b" | "p";
+/** In stream mode the pass-through takes turns as well: the target is a ratio to it. */
+const sides: readonly Side[] = STREAM_MODE ? [...routers, "p"] : routers;
+const emptyTallies = (): Record<Side, Tally> => ({ a: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 }, b: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 }, p: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 } });
+/** Round r's order: a, b (, p) rotated by r - 1, so every side goes first as often over the rounds. */
+const orderOf = (round: number): readonly Side[] => sides.map((_, i) => sides[(i + round - 1) % sides.length]!);
 interface Tally {
   cpuSeconds: number;
   requests: number;
@@ -108,29 +115,36 @@ try {
   const files = { a: await bundle(join(dir, "a")), b: await bundle(join(dir, "b"), join(srcB, "wrangler.toml")) };
 
   sim = await startSim();
+  const routerA = routerWorker(files.a, { name: "a", kvNamespaceId: "kv-a", extraFlags: FLAGS_A });
+  const passThrough = { name: "p", modules: true, script: PASS_THROUGH, compatibilityDate: routerA.compatibilityDate, compatibilityFlags: routerA.compatibilityFlags, bindings: { ORIGIN: sim.url }, unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
   const started = await startWorkerd([
-    routerWorker(files.a, { name: "a", kvNamespaceId: "kv-a", extraFlags: FLAGS_A }),
+    routerA,
     routerWorker(files.b, { name: "b", kvNamespaceId: "kv-b", config: join(srcB, "wrangler.toml") }),
+    ...(STREAM_MODE ? [passThrough] : []),
   ]);
   mf = started.mf;
-  const urls = { a: await seedRouter(mf, "a", sim.url), b: await seedRouter(mf, "b", sim.url) };
+  const urls: Record<Side, string> = {
+    a: await seedRouter(mf, "a", sim.url),
+    b: await seedRouter(mf, "b", sim.url),
+    p: STREAM_MODE ? (await mf.unsafeGetDirectURL("p")).href.replace(/\/$/, "") : "",
+  };
 
   console.log(`a: working tree${FLAGS_A.length > 0 ? ` with compatibility flags ${FLAGS_A.join(", ")}` : ""}`);
   console.log(`b: ${BASE} (${commit.slice(0, 12)})`);
-  console.log(`${ROUNDS} rounds of ${SECONDS} s per side, ${CONNECTIONS} connections, order flipped every other round`);
+  if (STREAM_MODE) console.log("p: the bare pass-through Worker (fetch and return)");
+  console.log(`${ROUNDS} rounds of ${SECONDS} s per side, ${CONNECTIONS} connections, order rotated every round`);
   say(`warming up, ${WARM_UP_SECONDS} s each`);
-  for (const side of sides) await nonStream(urls[side], WARM_UP_SECONDS, CONNECTIONS);
+  for (const side of routers) await nonStream(urls[side], WARM_UP_SECONDS, CONNECTIONS);
   if (STREAM_MODE) for (const side of sides) await phase(urls[side]);
   if (STREAM_MODE) console.log(`stream mode: "req" below is a token, "CPU ms/req" is CPU ms per token${"stream_options" in STREAM_EXTRA ? ", include_usage true" : ""}`);
 
-  const total: Record<Side, Tally> = { a: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 }, b: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 } };
+  const total = emptyTallies();
   const perRound: Array<{ cpuDiff: number; ratio: number }> = [];
-  const latency: Record<Side, { p50: number[]; p99: number[] }> = { a: { p50: [], p99: [] }, b: { p50: [], p99: [] } };
+  const latency: Record<Side, { p50: number[]; p99: number[] }> = { a: { p50: [], p99: [] }, b: { p50: [], p99: [] }, p: { p50: [], p99: [] } };
   const cpuMs = (t: Tally): number => (t.cpuSeconds * 1000) / t.requests;
   for (let round = 1; round <= ROUNDS; round++) {
-    const order: readonly Side[] = round % 2 === 1 ? ["a", "b"] : ["b", "a"];
-    const now: Record<Side, Tally> = { a: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 }, b: { cpuSeconds: 0, requests: 0, rps: 0, errors: 0 } };
-    for (const side of order) {
+    const now = emptyTallies();
+    for (const side of orderOf(round)) {
       const before = cpuSeconds(started.workerdPid);
       const fig = await phase(urls[side]);
       now[side] = { cpuSeconds: cpuSeconds(started.workerdPid) - before, requests: fig.requests, rps: fig.rps, errors: fig.errors };
@@ -142,7 +156,8 @@ try {
     const cpuDiff = cpuMs(now.a) - cpuMs(now.b);
     const ratio = now.a.rps / now.b.rps;
     perRound.push({ cpuDiff, ratio });
-    console.log(`round ${round} a - b CPU ${signed(cpuDiff)} ms/req, a/b throughput ${ratio.toFixed(3)}`);
+    const toPass = STREAM_MODE ? `, a/p CPU ${(cpuMs(now.a) / cpuMs(now.p)).toFixed(2)}, b/p CPU ${(cpuMs(now.b) / cpuMs(now.p)).toFixed(2)}` : "";
+    console.log(`round ${round} a - b CPU ${signed(cpuDiff)} ms/req, a/b throughput ${ratio.toFixed(3)}${toPass}`);
   }
 
   const a = cpuMs(total.a);
@@ -151,6 +166,10 @@ try {
   console.log("");
   console.log(`CPU ms/request: a ${a.toFixed(3)}, b ${b.toFixed(3)}; a - b ${signed(a - b)} ms (${signed((100 * (a - b)) / b, 1)} %), rounds ${range(perRound.map((r) => r.cpuDiff), (x) => signed(x))}`);
   console.log(`throughput a/b: ${(total.a.rps / total.b.rps).toFixed(3)}, rounds ${range(perRound.map((r) => r.ratio), (x) => x.toFixed(3))}`);
+  if (STREAM_MODE) {
+    const p = cpuMs(total.p);
+    console.log(`CPU per token against the pass-through p (${p.toFixed(3)} ms): a/p ${(a / p).toFixed(2)}, b/p ${(b / p).toFixed(2)}; throughput a/p ${(total.a.rps / total.p.rps).toFixed(3)}, b/p ${(total.b.rps / total.p.rps).toFixed(3)}`);
+  }
   // Medians over the rounds: one noisy round moves a mean of percentiles too far.
   const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
   console.log(`latency, median of the rounds: a p50 ${median(latency.a.p50).toFixed(2)} / p99 ${median(latency.a.p99).toFixed(2)} ms, b p50 ${median(latency.b.p50).toFixed(2)} / p99 ${median(latency.b.p99).toFixed(2)} ms`);

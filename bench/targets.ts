@@ -23,7 +23,7 @@ const DEV_ORIGIN = "http://127.0.0.1:8790";
 const ORIGIN_MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 
 /** Fetch and return, nothing else: the least any Worker in front of the origin pays. */
-const PASS_THROUGH = `export default {
+export const PASS_THROUGH = `export default {
   fetch(request, env) {
     const url = new URL(request.url);
     return fetch(env.ORIGIN + url.pathname, request);
