@@ -13,8 +13,14 @@ import type { EventStreamTap } from "./event-stream-tap.ts";
 import { chunkReads, preferByob } from "./origin-reads.ts";
 import type { RelayEnd } from "./relay.ts";
 
-/** The longest pause between two reads; never more than a quarter of the idle timeout. */
-export const BATCH_MS = 50;
+/** The pause between two reads; never more than a quarter of the idle timeout. */
+export const BATCH_MS = 500;
+/**
+ * A read this large says the origin is fast: read on without pausing, so that what the tee
+ * keeps for this branch stays small (a few reads' worth, whatever the rate), and a fast
+ * stream's reads are large anyway.
+ */
+export const FAST_BYTES = 16 * 1024;
 
 export interface AccountingInput {
   stream: ReadableStream<Uint8Array>;
@@ -60,7 +66,7 @@ export async function accountingReads(input: AccountingInput): Promise<RelayEnd>
       if (stalled) return "origin_stalled";
       if (next.done) return tap.complete() ? "complete" : "origin_error";
       tap.chunk(next.value);
-      if (!pipeEnded) await Promise.race([pause(pauseMs), input.pipeEnded]);
+      if (!pipeEnded && next.value.length < FAST_BYTES) await Promise.race([pause(pauseMs), input.pipeEnded]);
     }
   } catch {
     return closedByClient ? "client_closed" : stalled ? "origin_stalled" : "origin_error";
