@@ -78,5 +78,34 @@ describe("the native relay (stream_options.include_usage: true)", () => {
     expect((await eventually(simStats, (s) => s.inFlight === 0)).cancelled).toBe(before.cancelled + 1);
     expect(await accessLog(id)).toMatchObject({ end: "client_closed" });
   });
-});
 
+  it("a slow client is not mistaken for a stalled origin: pauses longer than idle_ms still end in [DONE]", async () => {
+    // test-timeouts has idle_ms 300; the origin sends briskly, the client dawdles between reads,
+    // so the client's copy holds the tee back while the accounting copy waits.
+    const { res, id } = await send({ ...usage, model: "test-timeouts", max_tokens: 6, sim: { itlMs: 5 } });
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let text = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      text += dec.decode(r.value);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    expect(text).not.toContain("origin_timeout");
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(await accessLog(id)).toMatchObject({ end: "complete", completion_tokens: 6 });
+  });
+
+  it("a client that stops reading for longer than idle_ms while the origin sends a lot is not a stall", async () => {
+    // Far more than any buffer between the tee and the client holds: the client's copy
+    // stops the tee, so the accounting copy sees nothing for a whole second.
+    const { res, id } = await send({ ...usage, model: "test-timeouts", max_tokens: 3000, sim: { tokens: 3000 } });
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let text = dec.decode((await reader.read()).value);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += dec.decode(r.value);
+    expect(text).not.toContain("origin_timeout");
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(await accessLog(id)).toMatchObject({ end: "complete", completion_tokens: 3000 });
+  });
+});
