@@ -23,7 +23,7 @@
 //   BENCH_LOGS         errors: print workerd's error and warning lines; all: every line
 //   AB_MODE            stream: each phase is streams of one token per chunk instead, and the
 //                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage;
-//                      AB_STREAMS concurrent streams (20) of 200 tokens AB_ITL_MS apart (1)); a third
+//                      AB_STREAMS concurrent streams (20) of AB_TOKENS tokens (200) AB_ITL_MS apart (1)); a third
 //                      side, "p", the bare pass-through Worker in the same workerd, takes its turns too,
 //                      so each router prints its ratio to the pass-through (issue 16's yardstick)
 
@@ -46,16 +46,17 @@ const STREAM_MODE = process.env.AB_MODE === "stream";
 const STREAM_EXTRA = process.env.AB_USAGE === "0" ? {} : { stream_options: { include_usage: true } };
 const AB_STREAMS = Number(process.env.AB_STREAMS ?? 20);
 const AB_ITL_MS = Number(process.env.AB_ITL_MS ?? 1);
+const AB_TOKENS = Number(process.env.AB_TOKENS ?? 200);
 
 /**
- * One phase: non-stream load, or (AB_MODE=stream) AB_STREAMS concurrent streams of 200 tokens
+ * One phase: non-stream load, or (AB_MODE=stream) AB_STREAMS concurrent streams of AB_TOKENS tokens
  * AB_ITL_MS apart for about SECONDS; "requests" are then tokens, so CPU per request reads per token.
  */
 async function phase(url: string): Promise<NonStreamFigures> {
   if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS);
   const t0 = performance.now();
   let tokens = 0;
-  while (performance.now() - t0 < SECONDS * 1000) tokens += await streamLoad(url, { count: AB_STREAMS, concurrency: AB_STREAMS, tokens: 200, itlMs: AB_ITL_MS, extra: STREAM_EXTRA });
+  while (performance.now() - t0 < SECONDS * 1000) tokens += await streamLoad(url, { count: AB_STREAMS, concurrency: AB_STREAMS, tokens: AB_TOKENS, itlMs: AB_ITL_MS, extra: STREAM_EXTRA });
   const s = (performance.now() - t0) / 1000;
   return { requests: tokens, errors: 0, rps: tokens / s, p50_ms: Number.NaN, p99_ms: Number.NaN };
 }
