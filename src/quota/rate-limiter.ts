@@ -31,7 +31,11 @@ export interface HeldLease {
 export interface LimiterState {
   requests: BucketState;
   tokens: BucketState;
-  /** Leases out and not yet back, oldest first. Kept in memory: they live seconds. */
+  /**
+   * Capacity held out of the refill, soonest `until` first: leases out and not yet back,
+   * and the units of requests admitted to wait, until they start (see `admit`). Kept in
+   * memory: they live seconds.
+   */
   held: readonly HeldLease[];
   /**
    * When the last request admitted to wait starts (ms; absent or past: nobody waits). Until
@@ -77,6 +81,13 @@ export function heldUnits(held: readonly HeldLease[]): Units {
     tokens += h.units.tokens;
   }
   return { requests, tokens };
+}
+
+/** `h` added to `held` in order of `until`, as `refilled` reads them. */
+export function withHeld(held: readonly HeldLease[], h: HeldLease): HeldLease[] {
+  let i = held.length;
+  while (i > 0 && held[i - 1]!.until > h.until) i--;
+  return [...held.slice(0, i), h, ...held.slice(i)];
 }
 
 /**
@@ -136,7 +147,12 @@ export function admit(l: Limits, state: LimiterState, want: Units, now: number, 
   const waiting = s.waitUntil !== undefined;
   if (!okRequests || !okTokens || waiting) {
     const ready = Math.max(waitMs(b.requests, s.requests, want.requests), waitMs(b.tokens, s.tokens, want.tokens), (s.waitUntil ?? now) - now);
-    const next = { requests: take(s.requests, want.requests), tokens: take(s.tokens, want.tokens), held: s.held, waitUntil: now + ready };
+    // A waiter's units are taken now but used from its start: until then they are also
+    // held out of the refill (and out of refunds), as if still in the bucket. Otherwise a
+    // refund or the refill while it waits would fill the bucket on top of what it was
+    // promised, and the window that opens at its start would hold both (issue 15).
+    const held = withHeld(s.held, { id: `wait:${now}:${s.held.length}`, units: want, until: now + ready });
+    const next = { requests: take(s.requests, want.requests), tokens: take(s.tokens, want.tokens), held, waitUntil: now + ready };
     if (ready > 0 && ready <= maxWaitMs) return { state: next, decision: { kind: "granted", granted: want, snapshot: snapshotOf(l, next), startAt: now + ready } };
     const decision: Decision = {
       kind: "limited",

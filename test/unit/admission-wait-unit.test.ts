@@ -88,3 +88,33 @@ describe("Prefer: wait in the pure limiter", () => {
     expect(starts.length).toBeGreaterThanOrEqual(600);
   });
 });
+
+describe("Prefer: wait when refunds arrive while requests wait", () => {
+  // 600 TPM: ten units a second, burst 100; requests plenty.
+  const T: Limits = { rpm: 6000, tpm: 600 };
+  const units = (tokens: number): Units => ({ requests: 1, tokens });
+
+  it("keeps the window that opens at the waiters' start within limit + burst", () => {
+    let s = freshState(T, 0);
+    const starts: Array<{ at: number; tokens: number }> = [];
+    const ask = (tokens: number, at: number, maxWaitMs = 0): void => {
+      const r = admit(T, s, units(tokens), at, maxWaitMs);
+      s = r.state;
+      if (r.decision.kind === "granted") starts.push({ at: r.decision.startAt ?? at, tokens });
+    };
+    // A takes the whole burst and will use none of it (its origin fails at once).
+    s = admit(T, s, units(100), 0).state;
+    ask(100, 0, 10_000); // B waits for the refill: starts at 10 s
+    // A's refund arrives while B waits; a waiter that comes after it is scheduled behind B.
+    s = settle(T, s, units(100), units(0), 1_000);
+    ask(10, 1_000, 10_000);
+    // From B's start on, requests come faster than the refill and take what they can.
+    for (let t = 10_000; t < 70_000; t += 100) ask(10, t);
+    // Every grant used what it reserved (X_end = 0) and A settled before the window
+    // (F_start = 0): the window [10 s, 70 s) may hold limit + burst and no more.
+    const inWindow = starts.filter((x) => x.at >= 10_000 && x.at < 70_000).reduce((n, x) => n + x.tokens, 0);
+    expect(inWindow).toBeLessThanOrEqual(600 + 100);
+    // And it is not starved either: the refill of the window is used.
+    expect(inWindow).toBeGreaterThanOrEqual(600);
+  });
+});
