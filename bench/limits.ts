@@ -5,7 +5,7 @@
 //      over-admission beyond the stated bound, share admitted after a wait, wait p50 / p99.
 //   2. The real router (npm start's stack: workerd, Durable Objects, simulated origin) under
 //      concurrent load for BENCH_SECONDS (default 20): the limiter's round trip as the
-//      Worker measured it (Server-Timing), p50 and p99.
+//      Worker measured it (Server-Timing), p50 and p99. LIMITS_SIM_ONLY=1 skips this part.
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -61,6 +61,8 @@ for (const longShare of shares) {
 
 // ---- the real round trip --------------------------------------------------------------
 
+// LIMITS_SIM_ONLY=1: the simulations above only, no router started (seconds, not minutes).
+if (process.env.LIMITS_SIM_ONLY === "1") process.exit(0);
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 // A port free right now, unless one is asked for: fixed ports collide with other runs.
 const port = process.env.BENCH_PORT ? Number(process.env.BENCH_PORT) : await freePort();
