@@ -19,7 +19,8 @@ export interface Units {
  * Capacity leased to an isolate: taken from the buckets when granted, and until it comes
  * back or expires also held out of their refill. Otherwise a bucket full when the lease
  * was granted could refill before the lease is spent, and a 60-second window that opens
- * in between would see the lease's admissions on top of a full bucket's.
+ * in between would see the lease's admissions on top of a full bucket's. A request admitted
+ * to wait is held the same way until it starts (id `wait:...`, see `admit`).
  */
 export interface HeldLease {
   id: string;
@@ -96,9 +97,9 @@ export function withHeld(held: readonly HeldLease[], h: HeldLease): HeldLease[] 
 }
 
 /**
- * The state at `now`: refilled piecewise, each stretch under the cap the leases held
- * then, so a lease that expired a moment ago frees room from that moment, not from the
- * last time the buckets were touched.
+ * The state at `now`: refilled piecewise, each stretch under the cap the leases and
+ * waiters held then, so a lease that expired (or a waiter that started) a moment ago frees
+ * room from that moment, not from the last time the buckets were touched.
  */
 export function refilled(l: Limits, s: LimiterState, now: number): LimiterState {
   const b = buckets(l);
