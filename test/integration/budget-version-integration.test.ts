@@ -1,0 +1,80 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { KEY_TRUST_MS } from "../../src/auth/authenticate.ts";
+import { budgetStub } from "../../src/budget/admission.ts";
+import { sleep } from "../support/eventually.ts";
+import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, model, seedCatalog, testCatalog, testEnv } from "./helpers.ts";
+
+// A model of its own with a small context, so a worst case is small and known.
+const M = "budget-version";
+
+beforeAll(async () => {
+  const catalog = testCatalog();
+  catalog.models.push(model(M, { context_length: 400 }));
+  await seedCatalog(catalog);
+});
+afterEach(() => vi.restoreAllMocks());
+
+const infer = (key: string) => call("/v1/chat/completions", { method: "POST", key, json: { model: M, messages: [{ role: "user", content: "hello version" }] } });
+const elsewhere = { type: "admin" } as const;
+
+/**
+ * Sets a budget as another isolate's route would: the same calls, but none of this
+ * isolate's caches is reset by it. One micro-unit: any request is refused.
+ */
+async function setElsewhere(projectId: string, keyId: string | null): Promise<void> {
+  const outcome = await budgetStub(testEnv, projectId).setBudget({ projectId, keyId, limit: 1, thresholds: [], currency: "EUR", actor: elsewhere, seed: [] });
+  expect(outcome.ok).toBe(true);
+}
+
+describe(`a budget set elsewhere reaches this isolate within KEY_TRUST_MS (${KEY_TRUST_MS} ms)`, () => {
+  it("refuses a request once the trust window has passed after the budget was set", async () => {
+    const p = await createProject();
+    const k = await createApiKey(p.id);
+    const warm = await infer(k.value);
+    expect(warm.status).toBe(200);
+    expect(warm.headers.get("x-budget-limit")).toBeNull();
+    await warm.text();
+    await setElsewhere(p.id, null);
+    await sleep(KEY_TRUST_MS + 100);
+    const res = await infer(k.value);
+    expect(res.headers.get("x-budget-limit")).toBe("0.000001");
+    await expectError(res, 429, "insufficient_quota");
+  });
+
+  it("enforces a key's budget set elsewhere on that key, while the project's other keys stay free", async () => {
+    const p = await createProject();
+    const capped = await createApiKey(p.id);
+    const free = await createApiKey(p.id);
+    for (const k of [capped, free]) expect((await (await infer(k.value)).text()).length).toBeGreaterThan(0);
+    await setElsewhere(p.id, capped.id);
+    await sleep(KEY_TRUST_MS + 100);
+    await expectError(await infer(capped.value), 429, "insufficient_quota");
+    const res = await infer(free.value);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-budget-limit")).toBeNull();
+  });
+});
+
+describe("what a project without a budget pays", () => {
+  it("makes no BudgetObject call at all", async () => {
+    const p = await createProject();
+    const k = await createApiKey(p.id);
+    const get = vi.spyOn(testEnv.BUDGETS, "get");
+    for (let i = 0; i < 5; i++) expect((await infer(k.value)).status).toBe(200);
+    expect(get).not.toHaveBeenCalled();
+  });
+
+  it("asks once for a key without a budget of its own in a project whose only budget is another key's", async () => {
+    const p = await createProject();
+    const capped = await createApiKey(p.id);
+    const free = await createApiKey(p.id);
+    expect((await call(`/v1/organization/projects/${p.id}/api_keys/${capped.id}/budget`, { method: "PUT", key: ADMIN_TOKEN, json: { amount: 1 } })).status).toBe(200);
+    const get = vi.spyOn(testEnv.BUDGETS, "get");
+    for (let i = 0; i < 5; i++) {
+      const res = await infer(free.value);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-budget-limit")).toBeNull();
+    }
+    expect(get).toHaveBeenCalledTimes(1);
+  });
+});
