@@ -79,13 +79,14 @@ export class BudgetObject extends DurableObject<Env> {
     const now = Date.now();
     const month = monthOf(now);
     const rows = this.budgets();
-    // A project without a budget is asked now and then by every isolate: answer it without a write.
-    if (rows.length === 0 && input.returned.length === 0) return { kind: "none" };
+    // Asked only while key records carry a budget version: between a change and the records
+    // catching up, or for a key without a budget of its own. Answered without a write.
+    if (rows.length === 0 && input.returned.length === 0) return { kind: "none", version: this.version() };
     this.remember(input.projectId);
     this.expireHolds(now);
     this.takeBack(input.returned);
     const scopes = this.scopes(month, input.keyId, rows);
-    if (scopes.length === 0) return { kind: "none" };
+    if (scopes.length === 0) return { kind: "none", version: this.version() };
     const decision = decideReserve(scopes, input.worst, input.lease ? leaseSizeFor(scopes) : 0);
     if (decision.kind === "refused") {
       const s = decision.scope;
@@ -146,6 +147,16 @@ export class BudgetObject extends DurableObject<Env> {
     this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('project_id', ?)", projectId);
   }
 
+  /** The project's budget version of the latest change applied here (0: none yet). */
+  private version(): number {
+    return Number(this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'budget_version'").toArray()[0]?.value ?? 0);
+  }
+
+  /** A "none" answers for this version only: one an isolate cached under an older version is not trusted. */
+  private noteVersion(version: number): void {
+    if (version > this.version()) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('budget_version', ?)", String(version));
+  }
+
   private projectId(): string | null {
     return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'project_id'").toArray()[0]?.value ?? null;
   }
@@ -182,12 +193,20 @@ export class BudgetObject extends DurableObject<Env> {
     if (input.limit !== null) {
       if (rows.length === 0 && input.seed === undefined) return { ok: false, reason: "needs_seed" };
       const project = rows.find((b) => b.scope === PROJECT_SCOPE);
-      if (input.keyId !== null && project !== undefined && input.limit > project.limit_micros) return { ok: false, reason: "above_project_budget", limit: project.limit_micros };
+      if (input.keyId !== null && project !== undefined && input.limit > project.limit_micros) {
+        // Nothing changes, so the new version answers as the old one did (not on needs_seed: the set follows).
+        this.noteVersion(input.version);
+        return { ok: false, reason: "above_project_budget", limit: project.limit_micros };
+      }
     }
     const previous = rows.find((b) => b.scope === scope);
-    if (input.limit === null && previous === undefined) return { ok: true, view: this.view() };
+    if (input.limit === null && previous === undefined) {
+      this.noteVersion(input.version);
+      return { ok: true, view: this.view() };
+    }
     this.ctx.storage.transactionSync(() => {
       if (input.seed !== undefined && rows.length === 0) seedMonth(sql, month, input.seed);
+      this.noteVersion(input.version);
       if (input.limit === null) sql.exec("DELETE FROM budgets WHERE scope = ?", scope);
       else sql.exec("INSERT OR REPLACE INTO budgets (scope, limit_micros, thresholds, currency) VALUES (?, ?, ?, ?)", scope, input.limit, JSON.stringify(input.thresholds), input.currency);
       // A changed limit is a new budget for alerts: thresholds it is already past fire again.

@@ -18,7 +18,8 @@ export interface ReserveInput {
 }
 
 export type ReserveAnswer =
-  | { kind: "none" }
+  /** No budget applies to the key, as of the project's budget version `version` (a key record's `budget`). */
+  | { kind: "none"; version: number }
   | { kind: "granted"; lease: number; snapshot: BudgetSnapshot }
   | ({ kind: "refused" } & Refusal);
 
@@ -74,6 +75,8 @@ export interface SetBudgetInput {
   thresholds: number[];
   currency: string;
   actor: Actor;
+  /** The project's budget version this change is made under (ProjectObject.budgetChanged). */
+  version: number;
   /** The month's usage from the ledger, when this is the first budget (spend was not tracked). */
   seed?: Array<{ hour: number; keyId: string; model: string; promptTokens: number; completionTokens: number; micros: number }>;
 }

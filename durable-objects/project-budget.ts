@@ -1,0 +1,16 @@
+// The project object's budget version (meta, no table of its own): whether the project has
+// any budget, and a number that grows on every budget change, carried in every key record
+// so that the edge asks the BudgetObject only for projects that have one (docs/design/budgets.md).
+
+const read = (sql: SqlStorage, key: string): number => Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? 0);
+
+/** The key record's budget flag: the version while the project has a budget, absent when not. */
+export const budgetFlag = (sql: SqlStorage): { budget?: number } => (read(sql, "budget_active") === 1 ? { budget: read(sql, "budget_version") } : {});
+
+/** Bumps the version and records whether any budget is (about to be) in force; returns the new version. */
+export function markBudget(sql: SqlStorage, active: boolean): number {
+  const version = read(sql, "budget_version") + 1;
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('budget_version', ?)", String(version));
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('budget_active', ?)", active ? "1" : "0");
+  return version;
+}
