@@ -4,8 +4,22 @@
 
 const read = (sql: SqlStorage, key: string): number => Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? 0);
 
-/** The key record's budget flag: the version while the project has a budget, absent when not. */
-export const budgetFlag = (sql: SqlStorage): { budget?: number } => (read(sql, "budget_active") === 1 ? { budget: read(sql, "budget_version") } : {});
+const known = (sql: SqlStorage): boolean => sql.exec("SELECT 1 FROM meta WHERE key = 'budget_active'").toArray().length > 0;
+
+/**
+ * The key record's budget flag: the version while the project has a budget, absent when not.
+ * A project created before budgets were announced here (no `budget_active` yet) may have one:
+ * its records say version 0, so the edge asks once per key and isolate and then remembers.
+ */
+export function budgetFlag(sql: SqlStorage): { budget?: number } {
+  if (!known(sql)) return { budget: 0 };
+  return read(sql, "budget_active") === 1 ? { budget: read(sql, "budget_version") } : {};
+}
+
+/** A new project has no budget: its requests pay nothing for budgets until one is set. */
+export function initBudget(sql: SqlStorage): void {
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('budget_active', '0')");
+}
 
 /** Bumps the version and records whether any budget is (about to be) in force; returns the new version. */
 export function markBudget(sql: SqlStorage, active: boolean): number {

@@ -15,7 +15,7 @@ import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimit
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
 import type { TracingInput, TracingView } from "../src/tracing/destination.ts";
 import { deleteTracing, edgeTracing, sealedCredential, tracingFlag, viewOf, writeTracing, type EdgeTracing } from "./project-tracing.ts";
-import { budgetFlag, markBudget } from "./project-budget.ts";
+import { budgetFlag, initBudget, markBudget } from "./project-budget.ts";
 
 export { MAX_KEYS_PER_PROJECT, PROJECT_SCHEMA_VERSION };
 
@@ -58,6 +58,7 @@ export class ProjectObject extends DurableObject<Env> {
         "INSERT INTO project (id, name, status, limits, created_at) VALUES (?, ?, ?, ?, ?)",
         project.id, project.name, project.status, JSON.stringify(project.limits), project.created_at,
       );
+      initBudget(this.ctx.storage.sql);
       this.audit("project.created", input.actor, projectCreatedDetails(project));
     });
     await this.kvIndex.sync([projectIndexKey(project.id)]);

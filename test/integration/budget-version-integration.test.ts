@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { KEY_TRUST_MS } from "../../src/auth/authenticate.ts";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { applyBudgetChange } from "../../src/budget/change.ts";
 import { budgetStub, resetBudgetCache } from "../../src/budget/admission.ts";
 import { resetKeyCache } from "../../src/auth/authenticate.ts";
@@ -97,6 +97,19 @@ describe("the order of a change", () => {
       await res.text();
     }
     expect(get).not.toHaveBeenCalled();
+  });
+});
+
+describe("a project from before budget versions", () => {
+  it("has its budget enforced: its records say version 0, so the edge asks", async () => {
+    const p = await createProject();
+    const k = await createApiKey(p.id);
+    const stub = testEnv.PROJECTS.get(testEnv.PROJECTS.idFromName(p.id));
+    // As such a project's object is: nothing in meta says whether it has a budget.
+    await runInDurableObject(stub, (_, state) => void state.storage.sql.exec("DELETE FROM meta WHERE key LIKE 'budget_%'"));
+    expect((await budgetStub(testEnv, p.id).setBudget({ projectId: p.id, keyId: null, limit: 1, thresholds: [], currency: "EUR", actor: elsewhere, version: 0, seed: [] })).ok).toBe(true);
+    resetKeyCache();
+    await expectError(await infer(k.value), 429, "insufficient_quota");
   });
 });
 
