@@ -7,7 +7,6 @@ import { alertPayload } from "../src/budget/alert.ts";
 import { decideReserve, HOLD_MS, leaseSizeFor, thresholdsReached, binding, headroom, type ScopeView } from "../src/budget/book.ts";
 import type { Returned } from "../src/budget/lease-holder.ts";
 import { monthOf, type Month } from "../src/budget/month.ts";
-import { sumEntries } from "../src/budget/settle-sum.ts";
 import type { BudgetLine, BudgetView, ReserveAnswer, ReserveInput, SetBudgetInput, SetBudgetOutcome, SettleBatchInput } from "../src/budget/types.ts";
 import { BUDGET_MIGRATIONS, PROJECT_SCOPE } from "../src/budget/schema.ts";
 import { migrate } from "../src/storage/migrate.ts";
@@ -106,16 +105,15 @@ export class BudgetObject extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     this.remember(input.projectId);
     if (sql.exec("SELECT 1 FROM applied WHERE id = ?", input.id).toArray().length > 0) return { applied: false };
-    const sum = sumEntries(input.entries);
     this.ctx.storage.transactionSync(() => {
       sql.exec("DELETE FROM applied WHERE at < ?", now - APPLIED_KEEP_MS);
       sql.exec("INSERT INTO applied (id, at) VALUES (?, ?)", input.id, now);
       this.takeBack(input.returned);
-      for (const id of sum.own) sql.exec("DELETE FROM holds WHERE id = ?", id);
-      for (const [id, micros] of sum.leases) this.release(id, micros);
-      for (const r of sum.rows) bookSpend(sql, r);
+      for (const id of input.own) sql.exec("DELETE FROM holds WHERE id = ?", id);
+      for (const [id, micros] of input.leases) this.release(id, micros);
+      for (const r of input.rows) bookSpend(sql, r);
     });
-    if (sum.keys.size > 0) this.checkAlerts(input.projectId, sum.keys, now);
+    if (input.keys.length > 0) this.checkAlerts(input.projectId, new Set(input.keys), now);
     return { applied: true };
   }
 

@@ -1,8 +1,9 @@
 // Batches an isolate's ended requests per project: the requests that end together cost the
-// BudgetObject one call and one transaction. Every request's waitUntil awaits the flush
+// BudgetObject one call and one transaction, summed per row as they end (settle-sum.ts). Every request's waitUntil awaits the flush
 // that carries its entry, so eviction cannot drop one; a retried batch is applied once.
 
 import type { Returned } from "./lease-holder.ts";
+import { SettleSummer } from "./settle-sum.ts";
 import type { SettleBatchInput, SettleEntry } from "./types.ts";
 
 export interface BatchTarget {
@@ -16,7 +17,7 @@ export const BATCH_MAX = 100;
 const ATTEMPTS = 3;
 
 interface Open {
-  entries: SettleEntry[];
+  summer: SettleSummer;
   timer: ReturnType<typeof setTimeout>;
   done: Promise<void>;
   resolve: () => void;
@@ -26,7 +27,7 @@ const open = new Map<string, Open>();
 async function flush(projectId: string, batch: Open, target: () => BatchTarget, returned: (projectId: string) => Returned[]): Promise<void> {
   clearTimeout(batch.timer);
   if (open.get(projectId) === batch) open.delete(projectId);
-  const sent: SettleBatchInput = { id: crypto.randomUUID(), projectId, entries: batch.entries, returned: returned(projectId) };
+  const sent: SettleBatchInput = { id: crypto.randomUUID(), projectId, ...batch.summer.sum(), returned: returned(projectId) };
   for (let attempt = 1; ; attempt++) {
     try {
       await target().settleBatch(sent);
@@ -34,7 +35,7 @@ async function flush(projectId: string, batch: Open, target: () => BatchTarget, 
     } catch (err) {
       if (attempt >= ATTEMPTS) {
         // The holds expire at the object (HOLD_MS); this line is what is missing from the month's spend.
-        const usage = sent.entries.map((e) => ({ key_id: e.keyId, model: e.model, hour: e.hour, usage: e.usage }));
+        const usage = sent.rows.map((r) => ({ key_id: r.keyId, model: r.model, hour: r.hour, usage: r.usage }));
         console.log(JSON.stringify({ level: "error", event: "budget_settle_failed", project_id: projectId, batch: sent.id, usage, error: String(err) }));
         break;
       }
@@ -53,11 +54,11 @@ export function settleBudgetBatched(projectId: string, entry: SettleEntry, targe
   if (!batch) {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
-    const created: Open = { entries: [], done, resolve, timer: setTimeout(() => void flush(projectId, created, target, returned), BATCH_WINDOW_MS) };
+    const created: Open = { summer: new SettleSummer(), done, resolve, timer: setTimeout(() => void flush(projectId, created, target, returned), BATCH_WINDOW_MS) };
     batch = created;
     open.set(projectId, batch);
   }
-  batch.entries.push(entry);
-  if (batch.entries.length >= BATCH_MAX) void flush(projectId, batch, target, returned);
+  batch.summer.add(entry);
+  if (batch.summer.count >= BATCH_MAX) void flush(projectId, batch, target, returned);
   return batch.done;
 }

@@ -6,6 +6,7 @@ import type { Usage } from "../streaming/usage.ts";
 import type { Pricing } from "../usage/report.ts";
 import type { Refusal } from "./headers.ts";
 import type { BudgetSnapshot, Returned } from "./lease-holder.ts";
+import type { SettleSum } from "./settle-sum.ts";
 
 export interface ReserveInput {
   projectId: string;
@@ -36,11 +37,10 @@ export interface SettleEntry {
   hold: { kind: "own"; id: string } | { kind: "lease"; id: string; release: number };
 }
 
-/** The requests of one isolate and project that ended together: one call, applied once. */
-export interface SettleBatchInput {
+/** The requests of one isolate and project that ended together, summed: one call, applied once. */
+export interface SettleBatchInput extends SettleSum {
   id: string;
   projectId: string;
-  entries: SettleEntry[];
   returned: Returned[];
 }
 
