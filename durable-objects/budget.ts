@@ -3,8 +3,7 @@
 // until the real cost is booked, so what can be booked never passes a budget.
 
 import { DurableObject } from "cloudflare:workers";
-import { alertPayload } from "../src/budget/alert.ts";
-import { decideReserve, HOLD_MS, leaseSizeFor, thresholdsReached, binding, headroom, type ScopeView } from "../src/budget/book.ts";
+import { decideReserve, HOLD_MS, leaseSizeFor, binding, headroom, type ScopeView } from "../src/budget/book.ts";
 import type { Returned } from "../src/budget/lease-holder.ts";
 import { monthOf, type Month } from "../src/budget/month.ts";
 import type { BudgetLine, BudgetView, ReserveAnswer, ReserveInput, SetBudgetInput, SetBudgetOutcome, SettleBatchInput } from "../src/budget/types.ts";
@@ -12,24 +11,30 @@ import { BUDGET_MIGRATIONS, PROJECT_SCOPE } from "../src/budget/schema.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { projectStub } from "../src/projects/wire.ts";
 import { AlertOutbox } from "./budget-outbox.ts";
+import { BudgetAlerts, type BudgetRow } from "./budget-alerts.ts";
 import { bookSpend, seedMonth } from "./budget-spend.ts";
 
-type BudgetRow = { scope: string; limit_micros: number; thresholds: string; currency: string };
 
 /** How long a settle batch's id is remembered: far longer than any retry of it. */
 const APPLIED_KEEP_MS = 3_600_000;
 
 export class BudgetObject extends DurableObject<Env> {
   private readonly outbox: AlertOutbox;
+  /** The budgets, remembered between calls (this object is their only writer); setBudget drops them. */
+  private budgetRows: BudgetRow[] | null = null;
+  private readonly alerts: BudgetAlerts;
+  private remembered = false;
 
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
     state.blockConcurrencyWhile(async () => void migrate(state.storage, BUDGET_MIGRATIONS));
     this.outbox = new AlertOutbox(state, env, () => this.projectId());
+    this.alerts = new BudgetAlerts(state.storage.sql, this.outbox);
   }
 
   private budgets(): BudgetRow[] {
-    return this.ctx.storage.sql.exec<BudgetRow>("SELECT * FROM budgets").toArray();
+    this.budgetRows ??= this.ctx.storage.sql.exec<BudgetRow>("SELECT * FROM budgets").toArray();
+    return this.budgetRows;
   }
 
   private spentOf(month: string, scope: string): number {
@@ -119,20 +124,8 @@ export class BudgetObject extends DurableObject<Env> {
 
   // --- alerts ---
 
-  /** Thresholds reached this month, each once: an outbox row, an audit entry, a queued webhook. */
   private checkAlerts(projectId: string, keys: ReadonlySet<string>, now: number): void {
-    const month = monthOf(now);
-    const sql = this.ctx.storage.sql;
-    for (const b of this.budgets()) {
-      if (b.scope !== PROJECT_SCOPE && !keys.has(b.scope)) continue;
-      const fired = new Set(sql.exec<{ threshold: number }>("SELECT threshold FROM alerts WHERE month = ? AND scope = ?", month.id, b.scope).toArray().map((r) => r.threshold));
-      const spent = this.spentOf(month.id, b.scope);
-      for (const t of thresholdsReached(b.limit_micros, spent, JSON.parse(b.thresholds) as number[], fired)) {
-        const payload = alertPayload({ projectId, keyId: b.scope === PROJECT_SCOPE ? null : b.scope, threshold: t, month: month.id, limitMicros: b.limit_micros, spentMicros: spent, currency: b.currency, reset: month.reset, now });
-        sql.exec("INSERT INTO alerts (id, month, scope, threshold, body, audited, queued) VALUES (?, ?, ?, ?, ?, 0, 0)", payload.id, month.id, b.scope, t, JSON.stringify(payload));
-      }
-    }
-    if (sql.exec("SELECT 1 FROM alerts WHERE audited = 0 OR queued = 0 LIMIT 1").toArray().length > 0) this.outbox.kick();
+    this.alerts.check(projectId, this.budgets(), keys, now, (month, scope) => this.spentOf(month, scope));
   }
 
   override async alarm(): Promise<void> {
@@ -142,7 +135,9 @@ export class BudgetObject extends DurableObject<Env> {
   // --- management ---
 
   private remember(projectId: string): void {
+    if (this.remembered) return;
     this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('project_id', ?)", projectId);
+    this.remembered = true;
   }
 
   /** The project's budget version of the latest change applied here (0: none yet). */
@@ -202,6 +197,8 @@ export class BudgetObject extends DurableObject<Env> {
       this.noteVersion(input.version);
       return { ok: true, view: this.view() };
     }
+    this.budgetRows = null;
+    this.alerts.forget();
     this.ctx.storage.transactionSync(() => {
       if (input.seed !== undefined && rows.length === 0) seedMonth(sql, month, input.seed);
       this.noteVersion(input.version);

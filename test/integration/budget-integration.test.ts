@@ -111,6 +111,10 @@ describe("budget alerts", () => {
     const log = (await (await call(`${base}/audit_logs?event_types[]=budget.threshold_reached`, { key: ADMIN_TOKEN })).json()) as { data: Array<{ actor: unknown }> };
     expect(log.data).toHaveLength(3);
     expect(log.data[0]!.actor).toEqual({ type: "system" });
+    // A changed limit is a new budget: 1.21 of 2 is past 50 % again, and it fires at once.
+    expect((await put(`${base}/budget`, { amount: 2, thresholds: [50, 80, 100] })).status).toBe(200);
+    const again = (await deliveries(path, 4)).map((d) => JSON.parse(d.body) as { threshold_percent: number; limit: { value: number } });
+    expect(again.slice(3)).toMatchObject([{ threshold_percent: 50, limit: { value: 2 } }]);
   });
 
   it("a delivery the receiver refuses is retried with the same id and signature, and accepted once", async () => {
