@@ -240,6 +240,10 @@ export async function seedRouter(mf: MiniflareInstance, worker: string, originUr
   // enforcing one costs; a router without budgets (an older ref under bench:ab) runs without.
   if (budget > 0) {
     await management(router, token, "PUT", `/v1/organization/projects/${DEMO_PROJECT_ID}/budget`, { amount: budget }).catch((err: unknown) => console.log(`bench: no budget on this router (${String(err).slice(0, 80)})`));
+    // What is measured must be the budgeted path: a response shows the budget it was held against.
+    const res = await fetch(`${router}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ model: BENCH_MODEL, messages: [{ role: "user", content: "budget?" }] }) });
+    await res.arrayBuffer();
+    console.log(`bench: ${worker} x-budget-limit ${res.headers.get("x-budget-limit") ?? "absent"} (status ${res.status})`);
   }
   return router;
 }
