@@ -4,16 +4,16 @@
 
 const read = (sql: SqlStorage, key: string): number => Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? 0);
 
-const known = (sql: SqlStorage): boolean => sql.exec("SELECT 1 FROM meta WHERE key = 'budget_active'").toArray().length > 0;
-
 /**
  * The key record's budget flag: the version while the project has a budget, absent when not.
  * A project created before budgets were announced here (no `budget_active` yet) may have one:
  * its records say version 0, so the edge asks once per key and isolate and then remembers.
  */
 export function budgetFlag(sql: SqlStorage): { budget?: number } {
-  if (!known(sql)) return { budget: 0 };
-  return read(sql, "budget_active") === 1 ? { budget: read(sql, "budget_version") } : {};
+  const meta = new Map(sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key IN ('budget_active', 'budget_version')").toArray().map((r) => [r.key, r.value]));
+  const active = meta.get("budget_active");
+  if (active === undefined) return { budget: 0 };
+  return active === "1" ? { budget: Number(meta.get("budget_version") ?? 0) } : {};
 }
 
 /** A new project has no budget: its requests pay nothing for budgets until one is set. */
