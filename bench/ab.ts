@@ -20,6 +20,8 @@
 //   BENCH_SECONDS      length of each load phase (4)
 //   BENCH_ROUNDS       rounds, one phase of each side per round (6; keep it even, so each side goes first as often)
 //   BENCH_CONNECTIONS  concurrent connections (16)
+//   AB_BUDGET_A        a monthly budget for a's demo project only (b's gets BENCH_BUDGET, by default
+//                      none): with AB_BASE=HEAD and a clean tree, what a budget costs the same code
 //   BENCH_LOGS         errors: print workerd's error and warning lines; all: every line
 //   AB_MODE            stream: each phase is streams of one token per chunk instead, and the
 //                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage;
@@ -113,9 +115,10 @@ try {
     routerWorker(files.b, { name: "b", kvNamespaceId: "kv-b", config: join(srcB, "wrangler.toml") }),
   ]);
   mf = started.mf;
-  const urls = { a: await seedRouter(mf, "a", sim.url), b: await seedRouter(mf, "b", sim.url) };
+  const budgetA = process.env.AB_BUDGET_A === undefined ? undefined : Number(process.env.AB_BUDGET_A);
+  const urls = { a: await seedRouter(mf, "a", sim.url, budgetA), b: await seedRouter(mf, "b", sim.url) };
 
-  console.log(`a: working tree${FLAGS_A.length > 0 ? ` with compatibility flags ${FLAGS_A.join(", ")}` : ""}`);
+  console.log(`a: working tree${FLAGS_A.length > 0 ? ` with compatibility flags ${FLAGS_A.join(", ")}` : ""}${budgetA === undefined ? "" : `, demo project budget ${budgetA}`}`);
   console.log(`b: ${BASE} (${commit.slice(0, 12)})`);
   console.log(`${ROUNDS} rounds of ${SECONDS} s per side, ${CONNECTIONS} connections, order flipped every other round`);
   say(`warming up, ${WARM_UP_SECONDS} s each`);
