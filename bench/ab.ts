@@ -26,6 +26,7 @@
 //   AB_MODE            stream: each phase is streams of one token per chunk instead, and the
 //                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage;
 //                      AB_STREAMS concurrent streams (20) of 200 tokens AB_ITL_MS apart (1))
+//   AB_PROMPT_KB       non-stream phases send a prompt of this many KB (0: the bench's short one)
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -46,13 +47,16 @@ const STREAM_MODE = process.env.AB_MODE === "stream";
 const STREAM_EXTRA = process.env.AB_USAGE === "0" ? {} : { stream_options: { include_usage: true } };
 const AB_STREAMS = Number(process.env.AB_STREAMS ?? 20);
 const AB_ITL_MS = Number(process.env.AB_ITL_MS ?? 1);
+/** AB_PROMPT_KB: non-stream phases send a prompt of this many KB (as the bench's cost-growth rows), for per-KB costs. */
+const PROMPT_KB = Number(process.env.AB_PROMPT_KB ?? 0);
+const PROMPT_EXTRA = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".repeat(PROMPT_KB * 1024) }] } : {};
 
 /**
  * One phase: non-stream load, or (AB_MODE=stream) AB_STREAMS concurrent streams of 200 tokens
  * AB_ITL_MS apart for about SECONDS; "requests" are then tokens, so CPU per request reads per token.
  */
 async function phase(url: string): Promise<NonStreamFigures> {
-  if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS);
+  if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS, { tokens: 16 }, PROMPT_EXTRA);
   const t0 = performance.now();
   let tokens = 0;
   while (performance.now() - t0 < SECONDS * 1000) tokens += await streamLoad(url, { count: AB_STREAMS, concurrency: AB_STREAMS, tokens: 200, itlMs: AB_ITL_MS, extra: STREAM_EXTRA });
