@@ -20,12 +20,15 @@
 //   BENCH_SECONDS      length of each load phase (4)
 //   BENCH_ROUNDS       rounds, one phase of each side per round (6; keep it even, so each side goes first as often)
 //   BENCH_CONNECTIONS  concurrent connections (16)
+//   AB_BUDGET_A        a monthly budget for a's demo project only (b's gets BENCH_BUDGET, by default
+//                      none): with AB_BASE=HEAD and a clean tree, what a budget costs the same code
 //   BENCH_LOGS         errors: print workerd's error and warning lines; all: every line
 //   AB_MODE            stream: each phase is streams of one token per chunk instead, and the
 //                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage;
 //                      AB_STREAMS concurrent streams (20) of AB_TOKENS tokens (200) AB_ITL_MS apart (1)); a third
 //                      side, "p", the bare pass-through Worker in the same workerd, takes its turns too,
 //                      so each router prints its ratio to the pass-through (issue 16's yardstick)
+//   AB_PROMPT_KB       non-stream phases send a prompt of this many KB (0: the bench's short one)
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -47,13 +50,16 @@ const STREAM_EXTRA = process.env.AB_USAGE === "0" ? {} : { stream_options: { inc
 const AB_STREAMS = Number(process.env.AB_STREAMS ?? 20);
 const AB_ITL_MS = Number(process.env.AB_ITL_MS ?? 1);
 const AB_TOKENS = Number(process.env.AB_TOKENS ?? 200);
+/** AB_PROMPT_KB: non-stream phases send a prompt of this many KB (as the bench's cost-growth rows), for per-KB costs. */
+const PROMPT_KB = Number(process.env.AB_PROMPT_KB ?? 0);
+const PROMPT_EXTRA = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".repeat(PROMPT_KB * 1024) }] } : {};
 
 /**
  * One phase: non-stream load, or (AB_MODE=stream) AB_STREAMS concurrent streams of AB_TOKENS tokens
  * AB_ITL_MS apart for about SECONDS; "requests" are then tokens, so CPU per request reads per token.
  */
 async function phase(url: string): Promise<NonStreamFigures> {
-  if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS);
+  if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS, { tokens: 16 }, PROMPT_EXTRA);
   const t0 = performance.now();
   let tokens = 0;
   while (performance.now() - t0 < SECONDS * 1000) tokens += await streamLoad(url, { count: AB_STREAMS, concurrency: AB_STREAMS, tokens: AB_TOKENS, itlMs: AB_ITL_MS, extra: STREAM_EXTRA });
@@ -124,13 +130,14 @@ try {
     ...(STREAM_MODE ? [passThrough] : []),
   ]);
   mf = started.mf;
+  const budgetA = process.env.AB_BUDGET_A === undefined ? undefined : Number(process.env.AB_BUDGET_A);
   const urls: Record<Side, string> = {
-    a: await seedRouter(mf, "a", sim.url),
+    a: await seedRouter(mf, "a", sim.url, budgetA),
     b: await seedRouter(mf, "b", sim.url),
     p: STREAM_MODE ? (await mf.unsafeGetDirectURL("p")).href.replace(/\/$/, "") : "",
   };
 
-  console.log(`a: working tree${FLAGS_A.length > 0 ? ` with compatibility flags ${FLAGS_A.join(", ")}` : ""}`);
+  console.log(`a: working tree${FLAGS_A.length > 0 ? ` with compatibility flags ${FLAGS_A.join(", ")}` : ""}${budgetA === undefined ? "" : `, demo project budget ${budgetA}`}`);
   console.log(`b: ${BASE} (${commit.slice(0, 12)})`);
   if (STREAM_MODE) console.log("p: the bare pass-through Worker (fetch and return)");
   console.log(`${ROUNDS} rounds of ${SECONDS} s per side, ${CONNECTIONS} connections, order rotated every round`);

@@ -9,7 +9,7 @@ import { addCounts, countsOf, emptySketch, quantilePerChoice, reservedPerChoice,
 import { COMPLETION_WEIGHT, EXPECTED_COMPLETION } from "../src/quota/estimate.ts";
 import { grantWithLease, returnLease } from "../src/quota/lease.ts";
 import { LeaseHolder } from "../src/quota/lease-holder.ts";
-import { freshState, settleNet, type Decision, type Limits, type Units } from "../src/quota/rate-limiter.ts";
+import { freshState, settleNet, unpaidDebt, type Decision, type LimiterState, type Limits, type Units } from "../src/quota/rate-limiter.ts";
 import { BATCH_WINDOW_MS } from "../src/quota/settle-batch.ts";
 import { bucketOf, MINUTE_MS } from "../src/quota/token-bucket.ts";
 import { prng } from "../sim/prng.ts";
@@ -24,6 +24,8 @@ export interface ChatRun {
   overBound: number;
   /** The largest X_end of any window: the excess over reservation of requests in flight at its end. */
   xEndMax: number;
+  /** The largest D_end of any window: excess already charged and not yet paid off by the refill at its end. */
+  dEndMax: number;
   /** Of the requests over the limit when they came: the share admitted after a wait, not refused. */
   waitedShare: number;
   waitP50: number;
@@ -51,11 +53,12 @@ interface Done {
 }
 
 /** The bound of docs/design/rate-limits.md, checked over windows that open at each start. */
-function windows(done: Done[], allowed: number): { overLimitBurst: number; overBound: number; xEndMax: number } {
+function windows(done: Done[], allowed: number, debtAt: (t: number) => number): { overLimitBurst: number; overBound: number; xEndMax: number; dEndMax: number } {
   const byStart = [...done].sort((a, b) => a.start - b.start);
   let overLimitBurst = 0;
   let overBound = 0;
   let xEndMax = 0;
+  let dEndMax = 0;
   for (let i = 0; i < byStart.length; i++) {
     const a = byStart[i]!.start;
     const b = a + MINUTE_MS;
@@ -68,11 +71,28 @@ function windows(done: Done[], allowed: number): { overLimitBurst: number; overB
     }
     let fStart = 0;
     for (const d of done) if (d.start < a && d.end >= a && d.end < b) fStart += Math.max(0, d.reserved - d.used);
+    const dEnd = debtAt(b);
     xEndMax = Math.max(xEndMax, xEnd);
+    dEndMax = Math.max(dEndMax, dEnd);
     overLimitBurst = Math.max(overLimitBurst, used - allowed);
-    overBound = Math.max(overBound, used - (allowed + xEnd + fStart));
+    overBound = Math.max(overBound, used - (allowed + xEnd + fStart + dEnd));
   }
-  return { overLimitBurst: Math.max(0, overLimitBurst), overBound: Math.max(0, overBound), xEndMax };
+  return { overLimitBurst: Math.max(0, overLimitBurst), overBound: Math.max(0, overBound), xEndMax, dEndMax };
+}
+
+/** D_end at `t` (unpaidDebt), from `timeline`: the limiter's state after each event, in time order. */
+function debtFrom(limits: Limits, timeline: ReadonlyArray<{ at: number; state: LimiterState }>): (t: number) => number {
+  return (t) => {
+    let lo = 0;
+    let hi = timeline.length - 1;
+    if (hi < 0 || timeline[0]!.at > t) return 0;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (timeline[mid]!.at <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return unpaidDebt(limits, timeline[lo]!.state, t);
+  };
 }
 
 /** How a request without max_tokens reserves its completion: fixed 256 (first), learned p99 (second), learned mean (now). */
@@ -113,6 +133,7 @@ export function simulateChats(limits: Limits, load: number, opts: { clients: num
   const waits: number[] = [];
   let attempts = 0;
   let refused = 0;
+  const timeline: Array<{ at: number; state: LimiterState }> = [];
   const NAME = "project/model";
   while (queue.length > 0) {
     const ev = queue.shift()!;
@@ -120,6 +141,7 @@ export function simulateChats(limits: Limits, load: number, opts: { clients: num
       const batch = batches.get(ev.isolate)!;
       batches.delete(ev.isolate);
       state = settleNet(limits, state, batch.net, ev.at);
+      timeline.push({ at: ev.at, state });
       sketch = addCounts(sketch, countsOf(batch.samples));
       known[ev.isolate] = perChoice(opts.reservation, sketch);
       continue;
@@ -149,6 +171,7 @@ export function simulateChats(limits: Limits, load: number, opts: { clients: num
       if (ask.returned.length > 0) state = returnLease(limits, state, ask.returned, ev.at);
       const g = grantWithLease(limits, state, want, ask.lease, ev.at, opts.waitMs);
       state = g.state;
+      timeline.push({ at: ev.at, state });
       const answer: Decision & { lease?: Units } = g.lease ? { ...g.decision, lease: g.lease } : g.decision;
       const d = holder.afterAcquire(NAME, limits, ask, want, answer, ev.at);
       if (d.kind === "granted") {
@@ -172,7 +195,7 @@ export function simulateChats(limits: Limits, load: number, opts: { clients: num
     attempts,
     admitted: done.length,
     usableShare: usedTok / capacity,
-    ...windows(done, limits.tpm + tb.burst),
+    ...windows(done, limits.tpm + tb.burst, debtFrom(limits, timeline)),
     waitedShare: waits.length + refused === 0 ? 0 : waits.length / (waits.length + refused),
     waitP50: quantile(waits, 0.5),
     waitP99: quantile(waits, 0.99),

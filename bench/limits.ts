@@ -5,7 +5,7 @@
 //      over-admission beyond the stated bound, share admitted after a wait, wait p50 / p99.
 //   2. The real router (npm start's stack: workerd, Durable Objects, simulated origin) under
 //      concurrent load for BENCH_SECONDS (default 20): the limiter's round trip as the
-//      Worker measured it (Server-Timing), p50 and p99.
+//      Worker measured it (Server-Timing), p50 and p99. LIMITS_SIM_ONLY=1 skips this part.
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -42,9 +42,9 @@ console.log(
   `\n## Chats without max_tokens in simulated time: ${base.rpm} RPM, ${base.tpm} TPM (the Base plan), 200 clients over ${ISOLATES} isolates, 10 minutes per load; ` +
     `answers short (5-60 tokens) but for a share of long ones (100-1500), 30 ms per token`,
 );
-console.log("Usable share: TPM units really used / (burst + limit x duration). Over the bound: the most any 60-s window held above limit + burst + X_end + F_start (docs/design/rate-limits.md). Max X_end: the largest in-flight excess at a window's end.");
-console.log("| long answers | reservation | Prefer: wait | load | attempts | admitted | usable share | over limit + burst | max X_end | over the bound | waited instead of 429 | wait p50 / p99 |");
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("Usable share: TPM units really used / (burst + limit x duration). Over the bound: the most any 60-s window held above limit + burst + X_end + F_start + D_end (docs/design/rate-limits.md). Max X_end: the largest in-flight excess at a window's end; max D_end: the largest excess charged and not yet paid off at a window's end.");
+console.log("| long answers | reservation | Prefer: wait | load | attempts | admitted | usable share | over limit + burst | max X_end | max D_end | over the bound | waited instead of 429 | wait p50 / p99 |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const longShare of shares) {
   for (const reservation of ["fixed", "p99", "mean"] as const) {
     for (const waitMs of [0, 10_000]) {
@@ -52,7 +52,7 @@ for (const longShare of shares) {
         const r = simulateChats(base, load, { clients: 200, durationMs: 600_000, seed: 42, isolates: ISOLATES, reservation, waitMs, longShare });
         console.log(
           `| ${longShare * 100} % | ${RESERVATION_LABEL[reservation]} | ${waitMs > 0 ? `${waitMs / 1000} s` : "no"} | ${load * 100} % | ${r.attempts} | ${r.admitted} | ${pct(r.usableShare)} | ` +
-            `${r.overLimitBurst} | ${r.xEndMax} | ${r.overBound} | ${waitMs > 0 ? pct(r.waitedShare) : "n/a"} | ${waitMs > 0 ? `${r.waitP50} / ${r.waitP99} ms` : "n/a"} |`,
+            `${r.overLimitBurst} | ${r.xEndMax} | ${r.dEndMax} | ${r.overBound} | ${waitMs > 0 ? pct(r.waitedShare) : "n/a"} | ${waitMs > 0 ? `${r.waitP50} / ${r.waitP99} ms` : "n/a"} |`,
         );
       }
     }
@@ -61,6 +61,8 @@ for (const longShare of shares) {
 
 // ---- the real round trip --------------------------------------------------------------
 
+// LIMITS_SIM_ONLY=1: the simulations above only, no router started (seconds, not minutes).
+if (process.env.LIMITS_SIM_ONLY === "1") process.exit(0);
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 // A port free right now, unless one is asked for: fixed ports collide with other runs.
 const port = process.env.BENCH_PORT ? Number(process.env.BENCH_PORT) : await freePort();

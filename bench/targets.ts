@@ -223,7 +223,7 @@ export async function startWorkerd(workers: Array<Record<string, unknown>>, opts
  * then limits far above any load, so the limiter runs on every request (its cost is
  * measured) without refusing any. Returns the router's base URL.
  */
-export async function seedRouter(mf: MiniflareInstance, worker: string, originUrl: string): Promise<string> {
+export async function seedRouter(mf: MiniflareInstance, worker: string, originUrl: string, budget = Number(process.env.BENCH_BUDGET ?? 0)): Promise<string> {
   const catalog = JSON.stringify(loadCatalogFile(DEV_CATALOG)).replaceAll(DEV_ORIGIN, originUrl);
   const kv = await mf.getKVNamespace("KV", worker);
   await kv.put(CATALOG_KEY, catalog);
@@ -238,9 +238,12 @@ export async function seedRouter(mf: MiniflareInstance, worker: string, originUr
   });
   // BENCH_BUDGET: a monthly budget for the demo project (far above the load), to measure what
   // enforcing one costs; a router without budgets (an older ref under bench:ab) runs without.
-  const budget = Number(process.env.BENCH_BUDGET ?? 0);
   if (budget > 0) {
     await management(router, token, "PUT", `/v1/organization/projects/${DEMO_PROJECT_ID}/budget`, { amount: budget }).catch((err: unknown) => console.log(`bench: no budget on this router (${String(err).slice(0, 80)})`));
+    // What is measured must be the budgeted path: a response shows the budget it was held against.
+    const res = await fetch(`${router}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ model: BENCH_MODEL, messages: [{ role: "user", content: "budget?" }] }) });
+    await res.arrayBuffer();
+    console.log(`bench: ${worker} x-budget-limit ${res.headers.get("x-budget-limit") ?? "absent"} (status ${res.status})`);
   }
   return router;
 }

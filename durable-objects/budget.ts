@@ -3,34 +3,38 @@
 // until the real cost is booked, so what can be booked never passes a budget.
 
 import { DurableObject } from "cloudflare:workers";
-import { alertPayload } from "../src/budget/alert.ts";
-import { decideReserve, HOLD_MS, leaseSizeFor, thresholdsReached, binding, headroom, type ScopeView } from "../src/budget/book.ts";
+import { decideReserve, HOLD_MS, leaseSizeFor, binding, headroom, type ScopeView } from "../src/budget/book.ts";
 import type { Returned } from "../src/budget/lease-holder.ts";
 import { monthOf, type Month } from "../src/budget/month.ts";
-import { sumEntries } from "../src/budget/settle-sum.ts";
 import type { BudgetLine, BudgetView, ReserveAnswer, ReserveInput, SetBudgetInput, SetBudgetOutcome, SettleBatchInput } from "../src/budget/types.ts";
 import { BUDGET_MIGRATIONS, PROJECT_SCOPE } from "../src/budget/schema.ts";
 import { migrate } from "../src/storage/migrate.ts";
 import { projectStub } from "../src/projects/wire.ts";
 import { AlertOutbox } from "./budget-outbox.ts";
+import { BudgetAlerts, type BudgetRow } from "./budget-alerts.ts";
 import { bookSpend, seedMonth } from "./budget-spend.ts";
 
-type BudgetRow = { scope: string; limit_micros: number; thresholds: string; currency: string };
 
 /** How long a settle batch's id is remembered: far longer than any retry of it. */
 const APPLIED_KEEP_MS = 3_600_000;
 
 export class BudgetObject extends DurableObject<Env> {
   private readonly outbox: AlertOutbox;
+  /** The budgets, remembered between calls (this object is their only writer); setBudget drops them. */
+  private budgetRows: BudgetRow[] | null = null;
+  private readonly alerts: BudgetAlerts;
+  private remembered = false;
 
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
     state.blockConcurrencyWhile(async () => void migrate(state.storage, BUDGET_MIGRATIONS));
     this.outbox = new AlertOutbox(state, env, () => this.projectId());
+    this.alerts = new BudgetAlerts(state.storage.sql, this.outbox);
   }
 
   private budgets(): BudgetRow[] {
-    return this.ctx.storage.sql.exec<BudgetRow>("SELECT * FROM budgets").toArray();
+    this.budgetRows ??= this.ctx.storage.sql.exec<BudgetRow>("SELECT * FROM budgets").toArray();
+    return this.budgetRows;
   }
 
   private spentOf(month: string, scope: string): number {
@@ -79,13 +83,14 @@ export class BudgetObject extends DurableObject<Env> {
     const now = Date.now();
     const month = monthOf(now);
     const rows = this.budgets();
-    // A project without a budget is asked now and then by every isolate: answer it without a write.
-    if (rows.length === 0 && input.returned.length === 0) return { kind: "none" };
+    // Asked only while key records carry a budget version: between a change and the records
+    // catching up, or for a key without a budget of its own. Answered without a write.
+    if (rows.length === 0 && input.returned.length === 0) return { kind: "none", version: this.version() };
     this.remember(input.projectId);
     this.expireHolds(now);
     this.takeBack(input.returned);
     const scopes = this.scopes(month, input.keyId, rows);
-    if (scopes.length === 0) return { kind: "none" };
+    if (scopes.length === 0) return { kind: "none", version: this.version() };
     const decision = decideReserve(scopes, input.worst, input.lease ? leaseSizeFor(scopes) : 0);
     if (decision.kind === "refused") {
       const s = decision.scope;
@@ -105,35 +110,22 @@ export class BudgetObject extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     this.remember(input.projectId);
     if (sql.exec("SELECT 1 FROM applied WHERE id = ?", input.id).toArray().length > 0) return { applied: false };
-    const sum = sumEntries(input.entries);
     this.ctx.storage.transactionSync(() => {
       sql.exec("DELETE FROM applied WHERE at < ?", now - APPLIED_KEEP_MS);
       sql.exec("INSERT INTO applied (id, at) VALUES (?, ?)", input.id, now);
       this.takeBack(input.returned);
-      for (const id of sum.own) sql.exec("DELETE FROM holds WHERE id = ?", id);
-      for (const [id, micros] of sum.leases) this.release(id, micros);
-      for (const r of sum.rows) bookSpend(sql, r);
+      for (const id of input.own) sql.exec("DELETE FROM holds WHERE id = ?", id);
+      for (const [id, micros] of input.leases) this.release(id, micros);
+      for (const r of input.rows) bookSpend(sql, r);
     });
-    if (sum.keys.size > 0) this.checkAlerts(input.projectId, sum.keys, now);
+    if (input.keys.length > 0) this.checkAlerts(input.projectId, new Set(input.keys), now);
     return { applied: true };
   }
 
   // --- alerts ---
 
-  /** Thresholds reached this month, each once: an outbox row, an audit entry, a queued webhook. */
   private checkAlerts(projectId: string, keys: ReadonlySet<string>, now: number): void {
-    const month = monthOf(now);
-    const sql = this.ctx.storage.sql;
-    for (const b of this.budgets()) {
-      if (b.scope !== PROJECT_SCOPE && !keys.has(b.scope)) continue;
-      const fired = new Set(sql.exec<{ threshold: number }>("SELECT threshold FROM alerts WHERE month = ? AND scope = ?", month.id, b.scope).toArray().map((r) => r.threshold));
-      const spent = this.spentOf(month.id, b.scope);
-      for (const t of thresholdsReached(b.limit_micros, spent, JSON.parse(b.thresholds) as number[], fired)) {
-        const payload = alertPayload({ projectId, keyId: b.scope === PROJECT_SCOPE ? null : b.scope, threshold: t, month: month.id, limitMicros: b.limit_micros, spentMicros: spent, currency: b.currency, reset: month.reset, now });
-        sql.exec("INSERT INTO alerts (id, month, scope, threshold, body, audited, queued) VALUES (?, ?, ?, ?, ?, 0, 0)", payload.id, month.id, b.scope, t, JSON.stringify(payload));
-      }
-    }
-    if (sql.exec("SELECT 1 FROM alerts WHERE audited = 0 OR queued = 0 LIMIT 1").toArray().length > 0) this.outbox.kick();
+    this.alerts.check(projectId, this.budgets(), keys, now, (month, scope) => this.spentOf(month, scope));
   }
 
   override async alarm(): Promise<void> {
@@ -143,7 +135,19 @@ export class BudgetObject extends DurableObject<Env> {
   // --- management ---
 
   private remember(projectId: string): void {
+    if (this.remembered) return;
     this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('project_id', ?)", projectId);
+    this.remembered = true;
+  }
+
+  /** The project's budget version of the latest change applied here (0: none yet). */
+  private version(): number {
+    return Number(this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'budget_version'").toArray()[0]?.value ?? 0);
+  }
+
+  /** A "none" answers for this version only: one an isolate cached under an older version is not trusted. */
+  private noteVersion(version: number): void {
+    if (version > this.version()) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('budget_version', ?)", String(version));
   }
 
   private projectId(): string | null {
@@ -182,12 +186,22 @@ export class BudgetObject extends DurableObject<Env> {
     if (input.limit !== null) {
       if (rows.length === 0 && input.seed === undefined) return { ok: false, reason: "needs_seed" };
       const project = rows.find((b) => b.scope === PROJECT_SCOPE);
-      if (input.keyId !== null && project !== undefined && input.limit > project.limit_micros) return { ok: false, reason: "above_project_budget", limit: project.limit_micros };
+      if (input.keyId !== null && project !== undefined && input.limit > project.limit_micros) {
+        // Nothing changes, so the new version answers as the old one did (not on needs_seed: the set follows).
+        this.noteVersion(input.version);
+        return { ok: false, reason: "above_project_budget", limit: project.limit_micros };
+      }
     }
     const previous = rows.find((b) => b.scope === scope);
-    if (input.limit === null && previous === undefined) return { ok: true, view: this.view() };
+    if (input.limit === null && previous === undefined) {
+      this.noteVersion(input.version);
+      return { ok: true, view: this.view() };
+    }
+    this.budgetRows = null;
+    this.alerts.forget();
     this.ctx.storage.transactionSync(() => {
       if (input.seed !== undefined && rows.length === 0) seedMonth(sql, month, input.seed);
+      this.noteVersion(input.version);
       if (input.limit === null) sql.exec("DELETE FROM budgets WHERE scope = ?", scope);
       else sql.exec("INSERT OR REPLACE INTO budgets (scope, limit_micros, thresholds, currency) VALUES (?, ?, ?, ?)", scope, input.limit, JSON.stringify(input.thresholds), input.currency);
       // A changed limit is a new budget for alerts: thresholds it is already past fire again.

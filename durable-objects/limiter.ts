@@ -3,7 +3,7 @@
 // src/quota/rate-limiter.ts; its clock is the object's own.
 
 import { DurableObject } from "cloudflare:workers";
-import { addCounts, emptySketch, quantilePerChoice, reservedPerChoice, type Sketch } from "../src/quota/completion-sketch.ts";
+import { addCounts, emptySketch, hasLearned, quantilePerChoice, reservedPerChoice, type Sketch } from "../src/quota/completion-sketch.ts";
 import { COMPLETION_WEIGHT } from "../src/quota/estimate.ts";
 import { grantWithLease, returnLease } from "../src/quota/lease.ts";
 import type { Returned } from "../src/quota/lease-holder.ts";
@@ -33,9 +33,11 @@ export interface AcquireInput {
   unbounded?: { prompt: number; choices: number };
   /** The caller may wait this long to be admitted (Prefer: wait, capped by the operator). */
   maxWaitMs?: number;
+  /** The model's expected_completion_tokens from the catalog: reserved per choice until enough is learned. */
+  prior?: number;
 }
 
-/** The answer: the decision, the lease if one was granted, and the learned reservation. */
+/** The answer: the decision, the lease if one was granted, and the reservation per choice (learned, else the prior). */
 export type AcquireAnswer = Decision & { lease?: Units; learned: number; startInMs?: number };
 
 /**
@@ -99,7 +101,7 @@ export class LimiterObject extends DurableObject<Env> {
     // A lease's parts always come back together, so the first part's id names the return.
     const returned = input.returned ?? [];
     if (returned.length > 0 && this.firstTime(returned[0]!.id, now)) state = returnLease(input.limits, state, returned, now);
-    const learned = reservedPerChoice(this.sketch);
+    const learned = reservedPerChoice(this.sketch, input.prior);
     const u = input.unbounded;
     const want = u ? { requests: input.want.requests, tokens: u.prompt + COMPLETION_WEIGHT * learned * u.choices } : input.want;
     const { state: next, decision, lease } = grantWithLease(input.limits, state, want, input.lease, now, input.maxWaitMs ?? 0);
@@ -119,14 +121,19 @@ export class LimiterObject extends DurableObject<Env> {
    * Settles a batch of requests that ended together and books them, exactly once per
    * batch id: one statement to recognise it, one for the buckets, one per ledger row.
    */
-  settleBatch(batch: SettleBatch): { applied: boolean; learned: number } {
+  settleBatch(batch: SettleBatch): { applied: boolean; learned?: number } {
     const now = Date.now();
-    if (!this.firstTime(batch.id, now)) return { applied: false, learned: reservedPerChoice(this.sketch) };
+    if (!this.firstTime(batch.id, now)) return { applied: false, ...this.learnedSoFar() };
     this.save(settleNet(batch.limits, this.current(batch.limits, now), batch.net, now));
     for (const row of batch.ledger) this.book(row);
     if (batch.completions) this.learn(batch.completions);
     this.prune(now);
-    return { applied: true, learned: reservedPerChoice(this.sketch) };
+    return { applied: true, ...this.learnedSoFar() };
+  }
+
+  /** The learned reservation once there is one; before, the isolate keeps the catalog's prior (a batch does not carry it). */
+  private learnedSoFar(): { learned?: number } {
+    return hasLearned(this.sketch) ? { learned: reservedPerChoice(this.sketch) } : {};
   }
 
   /** Ledger rows with start hour in [fromHour, toHour). */
@@ -141,9 +148,9 @@ export class LimiterObject extends DurableObject<Env> {
       .map((r) => ({ hour: r.hour, keyId: r.key_id, requests: r.requests, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens }));
   }
 
-  /** The learned reservation as it stands, the p99 the docs' bound speaks of, and the histogram: for tests and operators. */
-  learnedReservation(): { perChoice: number; p99: number; sketch: Sketch } {
-    return { perChoice: reservedPerChoice(this.sketch), p99: quantilePerChoice(this.sketch), sketch: [...this.sketch] };
+  /** The reservation as it stands (with this prior), the p99 the docs' bound speaks of, and the histogram: for tests and operators. */
+  learnedReservation(prior?: number): { perChoice: number; p99: number; sketch: Sketch } {
+    return { perChoice: reservedPerChoice(this.sketch, prior), p99: quantilePerChoice(this.sketch), sketch: [...this.sketch] };
   }
 
   /**

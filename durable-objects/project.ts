@@ -15,6 +15,7 @@ import type { Actor, AuditDetails, AuditEntry, AuditSlice, AuditType, ModelLimit
 import type { KeyPatch, ProjectPatch } from "../src/projects/validate.ts";
 import type { TracingInput, TracingView } from "../src/tracing/destination.ts";
 import { deleteTracing, edgeTracing, sealedCredential, tracingFlag, viewOf, writeTracing, type EdgeTracing } from "./project-tracing.ts";
+import { budgetFlag, initBudget, markBudget } from "./project-budget.ts";
 
 export { MAX_KEYS_PER_PROJECT, PROJECT_SCHEMA_VERSION };
 
@@ -57,6 +58,7 @@ export class ProjectObject extends DurableObject<Env> {
         "INSERT INTO project (id, name, status, limits, created_at) VALUES (?, ?, ?, ?, ?)",
         project.id, project.name, project.status, JSON.stringify(project.limits), project.created_at,
       );
+      initBudget(this.ctx.storage.sql);
       this.audit("project.created", input.actor, projectCreatedDetails(project));
     });
     await this.kvIndex.sync([projectIndexKey(project.id)]);
@@ -231,7 +233,7 @@ export class ProjectObject extends DurableObject<Env> {
     const project = this.getProject();
     if (project === null) return null;
     const row = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ?", hash).toArray()[0];
-    return row ? { ...keyRecordFor(toKey(row), project), ...tracingFlag(this.ctx.storage.sql) } : null;
+    return row ? { ...keyRecordFor(toKey(row), project), ...this.edgeFlags() } : null;
   }
 
   // --- tracing destination (durable-objects/project-tracing.ts) ---
@@ -270,7 +272,24 @@ export class ProjectObject extends DurableObject<Env> {
     return edgeTracing(this.ctx.storage.sql, this.env.TRACING_KEY, this.getProject()?.id ?? "");
   }
 
-  /** Every key's record carries the tracing version: rewrite them all. */
+  // --- budget version (durable-objects/project-budget.ts; the budgets live in the BudgetObject) ---
+
+  /**
+   * Called by the budget routes around every budget change: before a budget is set (active),
+   * and after the last one is deleted (not active), so a failure leaves the edge asking.
+   */
+  async budgetChanged(input: { active: boolean }): Promise<number> {
+    const version = this.ctx.storage.transactionSync(() => markBudget(this.ctx.storage.sql, input.active));
+    await this.reindexAll();
+    return version;
+  }
+
+  /** What every key record says of the project's tracing and budgets. */
+  private edgeFlags(): { tracing?: number; budget?: number } {
+    return { ...tracingFlag(this.ctx.storage.sql), ...budgetFlag(this.ctx.storage.sql) };
+  }
+
+  /** Every key's record carries the tracing and budget versions: rewrite them all. */
   private async reindexAll(): Promise<void> {
     const rows = this.ctx.storage.sql.exec<KeyRow>("SELECT hash FROM api_keys").toArray();
     await this.kvIndex.sync(rows.map((r) => keyIndexKey(r.hash)));
@@ -314,7 +333,7 @@ export class ProjectObject extends DurableObject<Env> {
     const row = hash === null ? undefined : this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ?", hash).toArray()[0];
     if (row === undefined) return null;
     const key = toKey(row);
-    const entry: KvEntry = { value: JSON.stringify({ ...keyRecordFor(key, project), ...tracingFlag(this.ctx.storage.sql) }) };
+    const entry: KvEntry = { value: JSON.stringify({ ...keyRecordFor(key, project), ...this.edgeFlags() }) };
     // KV's expiration only tidies up (the edge refuses an expired key by its record), and it
     // holds 32-bit seconds: a key that outlives 2038 keeps its record until it is deleted.
     const expiration = key.expires_at === null ? null : Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);

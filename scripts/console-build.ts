@@ -3,16 +3,22 @@
 // npm test and npm run deploy; `--watch` rebuilds on every change while `npm start` runs.
 
 import { build, context, stop, type BuildOptions } from "esbuild";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { openApiDocument } from "../src/openapi/document.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url).href);
 export const CONSOLE_SRC = join(ROOT, "console");
 export const CONSOLE_DIST = join(ROOT, "console/dist");
 /** The issue's budget for everything a browser downloads, gzipped. */
 export const BUDGET_BYTES = 150 * 1024;
+/**
+ * The API's OpenAPI document, served by the Worker at /v1/openapi.json from the assets (so
+ * its schemas stay out of the Worker's bundle); not part of what the console downloads.
+ */
+export const OPENAPI_FILE = "openapi.json";
 /** Copied as they are: the page shell and the headers (CSP) the static assets are served with. */
 const STATIC_FILES = ["index.html", "_headers", "favicon.svg"];
 
@@ -34,13 +40,14 @@ const options: BuildOptions = {
 /** Every file the browser may fetch, with its gzipped size. */
 export function measure(dir = CONSOLE_DIST): { files: Array<{ name: string; gzip: number }>; total: number } {
   const files = readdirSync(dir)
-    .filter((name) => name !== "_headers" && statSync(join(dir, name)).isFile())
+    .filter((name) => name !== "_headers" && name !== OPENAPI_FILE && statSync(join(dir, name)).isFile())
     .map((name) => ({ name, gzip: gzipSync(readFileSync(join(dir, name)), { level: 9 }).length }));
   return { files, total: files.reduce((s, f) => s + f.gzip, 0) };
 }
 
 function copyStatic(to = CONSOLE_DIST): void {
   for (const f of STATIC_FILES) copyFileSync(join(CONSOLE_SRC, f), join(to, f));
+  writeFileSync(join(to, OPENAPI_FILE), JSON.stringify(openApiDocument));
 }
 
 /**

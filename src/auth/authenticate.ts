@@ -23,9 +23,21 @@ const CACHE_MAX = 10_000;
  */
 export const UNKNOWN_KEY_MS = 1_000;
 
+/**
+ * How long before its trust ends a key in use is confirmed again, beside the request that
+ * found it near the end: an active key then never waits for its object on the hot path.
+ * The new answer is trusted from when it was asked, so the revocation bound is unchanged.
+ */
+export const KEY_REFRESH_AHEAD_MS = 1_000;
+
 interface Entry {
   record: Promise<KeyRecord | null>;
   until: number;
+  hash: string;
+  /** The record resolved to a key (only those are confirmed ahead; unknown keys just expire). */
+  known: boolean;
+  /** The confirmation asked ahead, until its answer replaces this entry. */
+  next?: { record: Promise<KeyRecord | null>; askedAt: number };
 }
 const cache = new Map<string, Entry>();
 
@@ -46,14 +58,47 @@ async function resolve(env: Env, hash: string, now: number): Promise<KeyRecord |
   }
 }
 
+/** Installs `record`, asked at `askedAt`, as the entry for `token` (unless the cache moved on meanwhile). */
+function remember(token: string, hash: string, record: Promise<KeyRecord | null>, askedAt: number, replaces?: Entry): Entry {
+  const entry: Entry = { record, until: askedAt + KEY_TRUST_MS, hash, known: false };
+  if (replaces === undefined || cache.get(token) === replaces) cache.set(token, entry);
+  record.then(
+    (r) => {
+      if (r === null) entry.until = askedAt + UNKNOWN_KEY_MS;
+      else entry.known = true;
+    },
+    () => {
+      if (cache.get(token) === entry) cache.delete(token);
+    },
+  );
+  return entry;
+}
+
+/** Confirms a trusted key again before its window ends; the request goes on with the current answer. */
+function confirmAhead(env: Env, token: string, hit: Entry, now: number, keepAlive: (p: Promise<unknown>) => void): void {
+  const record = resolve(env, hit.hash, now);
+  hit.next = { record, askedAt: now };
+  const landed = record.then(
+    () => void remember(token, hit.hash, record, now, hit),
+    () => void (hit.next = undefined),
+  );
+  keepAlive(landed);
+}
+
 /**
  * Concurrent requests with one key share one lookup; a failed lookup is not remembered.
  * Entries are found by the key as presented, so a hit costs no hash: the secret stays
  * only in this isolate's memory, as long as the record is trusted, never in storage.
+ * With `keepAlive` (the request's waitUntil), a key in use is confirmed ahead of its window's end.
  */
-async function lookup(env: Env, token: string, now: number): Promise<KeyRecord | null> {
+async function lookup(env: Env, token: string, now: number, keepAlive?: (p: Promise<unknown>) => void): Promise<KeyRecord | null> {
   const hit = cache.get(token);
-  if (hit && hit.until > now) return hit.record;
+  if (hit && hit.until > now) {
+    if (keepAlive && hit.known && hit.next === undefined && hit.until - now <= KEY_REFRESH_AHEAD_MS) confirmAhead(env, token, hit, now, keepAlive);
+    return hit.record;
+  }
+  // The window ended while the confirmation asked ahead is still out: its answer is the one.
+  if (hit?.next && now - hit.next.askedAt < KEY_TRUST_MS) return hit.next.record;
   const hash = await hashKey(token);
   // The lookup starts here, in this request's own flow. Started from a promise callback
   // instead, it failed under the bench's stream load with workerd's "Cannot perform I/O
@@ -61,28 +106,18 @@ async function lookup(env: Env, token: string, now: number): Promise<KeyRecord |
   const raced = cache.get(token);
   if (raced && raced.until > now) return raced.record;
   if (cache.size >= CACHE_MAX) cache.clear();
-  const record = resolve(env, hash, now);
-  const entry = { record, until: now + KEY_TRUST_MS };
-  cache.set(token, entry);
-  record.then(
-    (r) => {
-      if (r === null && cache.get(token) === entry) entry.until = now + UNKNOWN_KEY_MS;
-    },
-    () => {
-      if (cache.get(token) === entry) cache.delete(token);
-    },
-  );
-  return record;
+  return remember(token, hash, resolve(env, hash, now), now).record;
 }
 
-export async function authenticate(request: Request, env: Env, now = Date.now()): Promise<KeyRecord> {
+/** `keepAlive`: the request's waitUntil, so that a key in use can be confirmed ahead (the inference path). */
+export async function authenticate(request: Request, env: Env, now = Date.now(), keepAlive?: (p: Promise<unknown>) => void): Promise<KeyRecord> {
   const token = bearerToken(request);
   if (token === null) {
     throw missingApiKey();
   }
   // Malformed keys are refused before any hashing or storage read.
   if (!isWellFormedKey(token)) throw invalidApiKey();
-  const record = await lookup(env, token, now);
+  const record = await lookup(env, token, now, keepAlive);
   if (record === null) throw invalidApiKey();
   if (expired(record, now)) throw expiredApiKey();
   if (record.project_status === "suspended") {

@@ -21,6 +21,11 @@ export interface KeyRecord {
   limits?: Record<string, Limits>;
   /** The project's tracing version when it traces; absent: it does not (and pays nothing for it). */
   tracing?: number;
+  /**
+   * The project's budget version while it has any budget (its own or a key's); absent: it
+   * has none, and its requests pay nothing for budgets. Every budget change bumps it.
+   */
+  budget?: number;
 }
 
 /** The limits stored in a key record (trusted shape, written by us): null when malformed, never a throw. */
@@ -47,6 +52,7 @@ export function parseKeyRecord(v: unknown): KeyRecord | null {
   const limits = limitsOfRecord(v.limits);
   if (limits === null) return null;
   const tracing = typeof v.tracing === "number" && Number.isSafeInteger(v.tracing) ? { tracing: v.tracing } : {};
+  const budget = typeof v.budget === "number" && Number.isSafeInteger(v.budget) ? { budget: v.budget } : {};
   return {
     project_id,
     key_id,
@@ -56,5 +62,6 @@ export function parseKeyRecord(v: unknown): KeyRecord | null {
     project_status: project_status ?? "active",
     limits,
     ...tracing,
+    ...budget,
   };
 }

@@ -1,6 +1,7 @@
 // The edge's side of budgets: reserve a request's worst-case cost (from this isolate's
 // lease, or at the project's BudgetObject), and book its real cost when it has ended.
-// A key whose project has no budget costs one call per NO_BUDGET_MS per isolate.
+// A key whose record carries no budget version costs nothing; "none" for a key without a
+// budget of its own is remembered per (key, version), as any change bumps the version.
 
 import type { ModelEntry } from "../catalog/types.ts";
 import { codedError, type ApiError } from "../openai/errors.ts";
@@ -13,18 +14,14 @@ import { upperMicros, worstCaseTokens } from "./price.ts";
 import { settleBudgetBatched } from "./settle-batch.ts";
 import type { ReserveAnswer, SettleEntry } from "./types.ts";
 
-/**
- * How long an isolate trusts "this key has no budget": the delay before a newly set
- * budget is enforced everywhere (the same order as the catalog's CATALOG_TTL_MS).
- */
-export const NO_BUDGET_MS = 10_000;
 const BUDGET_TIMEOUT_MS = 2_000;
 const CACHE_MAX = 10_000;
 
+/** "project/key" -> the budget version under which the BudgetObject said no budget applies. */
 const noBudget = new Map<string, number>();
 const holder = new BudgetLeaseHolder(() => `lease_${crypto.randomUUID()}`);
 
-/** Forget every "no budget" answer in this isolate (a budget was just set here; tests). */
+/** Forgets every "no budget" answer in this isolate (tests; a change needs no reset: it bumps the version). */
 export function resetBudgetCache(): void {
   noBudget.clear();
 }
@@ -34,6 +31,8 @@ export const budgetStub = (env: Env, projectId: string): ReturnType<Env["BUDGETS
 export interface BudgetInput {
   projectId: string;
   keyId: string;
+  /** The key record's budget version; undefined: the project has no budget. */
+  version: number | undefined;
   model: ModelEntry;
   req: InferenceRequest;
   promptEstimate: number;
@@ -62,11 +61,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /** Reserves the request's worst case, or throws 429 insufficient_quota (503 if the budget cannot be asked). */
 export async function reserveBudget(env: Env, input: BudgetInput): Promise<BudgetReservation> {
-  const { projectId, keyId, model } = input;
+  const { projectId, keyId, model, version } = input;
+  if (version === undefined) return NOTHING;
   const name = `${projectId}/${keyId}`;
+  if (noBudget.get(name) === version) return NOTHING;
   const now = Date.now();
-  const until = noBudget.get(name);
-  if (until !== undefined && until > now) return NOTHING;
   const worst = upperMicros(worstCaseTokens(input.req, model, input.promptEstimate), model.pricing);
 
   const fromLease = holder.take(name, worst, now);
@@ -89,7 +88,7 @@ export async function reserveBudget(env: Env, input: BudgetInput): Promise<Budge
   if (answer.kind !== "granted") holder.askFailed(name);
   if (answer.kind === "none") {
     if (noBudget.size >= CACHE_MAX) noBudget.clear();
-    noBudget.set(name, now + NO_BUDGET_MS);
+    noBudget.set(name, answer.version);
     return NOTHING;
   }
   if (answer.kind === "refused") throw insufficientQuota(answer);

@@ -16,6 +16,7 @@ export function withBudget(next: AdmissionStep): AdmissionStep {
       budget = await reserveBudget(env, {
         projectId: key.project_id,
         keyId: key.key_id,
+        version: key.budget,
         model,
         req: input.req,
         promptEstimate: input.promptEstimate,

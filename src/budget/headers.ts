@@ -3,15 +3,39 @@
 import { codedError, type ApiError } from "../openai/errors.ts";
 import type { BudgetSnapshot } from "./lease-holder.ts";
 import { monthOf } from "./month.ts";
-import { fromMicros } from "./price.ts";
+import { fromMicros, MICROS } from "./price.ts";
 
-/** An amount as the API shows it: currency units, at most six decimals, no trailing zeros. */
+/**
+ * An amount as the API shows it: currency units, at most six decimals, no trailing zeros.
+ * Built from the integer micro-units by hand: it runs for every budgeted response, and
+ * toFixed with two regular expressions cost more than the rest of the lease path.
+ */
 export const amountText = (micros: number): string => {
-  const s = fromMicros(micros).toFixed(6);
-  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  if (!Number.isSafeInteger(micros)) {
+    const s = fromMicros(micros).toFixed(6);
+    return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  }
+  const m = Math.abs(micros);
+  const whole = Math.floor(m / MICROS);
+  let frac = m - whole * MICROS;
+  const sign = micros < 0 ? "-" : "";
+  if (frac === 0) return `${sign}${whole}`;
+  let digits = 6;
+  while (frac % 10 === 0) (frac /= 10, digits--);
+  return `${sign}${whole}.${String(frac).padStart(digits, "0")}`;
 };
 
-const resetText = (ms: number): string => new Date(ms).toISOString().replace(".000Z", "Z");
+/** A month's reset instant as text; there are only ever one or two in use. */
+const resets = new Map<number, string>();
+const resetText = (ms: number): string => {
+  let t = resets.get(ms);
+  if (t === undefined) {
+    if (resets.size >= 8) resets.clear();
+    t = new Date(ms).toISOString().replace(".000Z", "Z");
+    resets.set(ms, t);
+  }
+  return t;
+};
 
 /** x-budget-*: the budget that binds this request (the key's or the project's), before it. */
 export function budgetHeaders(s: BudgetSnapshot): Record<string, string> {

@@ -1,6 +1,7 @@
-// Folds a batch of ended requests into what the BudgetObject writes: one row update per
-// (hour, key, model), one release per hold. Pure. A row priced once on the sum of its
-// tokens is priced exactly as one priced request by request: the row's price is a
+// Folds an isolate's ended requests into what the BudgetObject writes, as they end: one row
+// per (hour, key, model), one release per hold. Pure. Summed at the edge, a batch crosses to
+// the object as a few rows instead of an entry per request. A row priced once on the sum of
+// its tokens is priced exactly as one priced request by request: the row's price is a
 // function of its token totals.
 
 import type { Usage } from "../streaming/usage.ts";
@@ -15,34 +16,48 @@ export interface RowSum {
   pricing: Pricing;
 }
 
+/** What a settle batch carries to the BudgetObject. */
 export interface SettleSum {
   rows: RowSum[];
   /** Requests' own holds, released whole. */
   own: string[];
-  /** Lease id -> what to take off it. */
-  leases: Map<string, number>;
+  /** [lease id, what to take off it]. */
+  leases: Array<[string, number]>;
   /** Keys whose spend changed: their budgets' thresholds are checked. */
-  keys: Set<string>;
+  keys: string[];
 }
 
-export function sumEntries(entries: readonly SettleEntry[]): SettleSum {
-  const rows = new Map<string, RowSum>();
-  const own: string[] = [];
-  const leases = new Map<string, number>();
-  const keys = new Set<string>();
-  for (const e of entries) {
-    if (e.hold.kind === "own") own.push(e.hold.id);
-    else leases.set(e.hold.id, (leases.get(e.hold.id) ?? 0) + e.hold.release);
-    if (e.usage === null) continue;
-    keys.add(e.keyId);
+/** A batch being gathered: entries are added as their requests end. */
+export class SettleSummer {
+  count = 0;
+  private readonly rows = new Map<string, RowSum>();
+  private readonly own: string[] = [];
+  private readonly leases = new Map<string, number>();
+  private readonly keys = new Set<string>();
+
+  add(e: SettleEntry): void {
+    this.count++;
+    if (e.hold.kind === "own") this.own.push(e.hold.id);
+    else this.leases.set(e.hold.id, (this.leases.get(e.hold.id) ?? 0) + e.hold.release);
+    if (e.usage === null) return;
+    this.keys.add(e.keyId);
     const k = `${e.hour}\u0000${e.keyId}\u0000${e.model}`;
-    const r = rows.get(k);
-    if (r === undefined) rows.set(k, { hour: e.hour, keyId: e.keyId, model: e.model, usage: { ...e.usage }, pricing: e.pricing });
+    const r = this.rows.get(k);
+    if (r === undefined) this.rows.set(k, { hour: e.hour, keyId: e.keyId, model: e.model, usage: { prompt_tokens: e.usage.prompt_tokens, completion_tokens: e.usage.completion_tokens }, pricing: e.pricing });
     else {
       r.usage.prompt_tokens += e.usage.prompt_tokens;
       r.usage.completion_tokens += e.usage.completion_tokens;
       r.pricing = e.pricing;
     }
   }
-  return { rows: [...rows.values()], own, leases, keys };
+
+  sum(): SettleSum {
+    return { rows: [...this.rows.values()], own: this.own, leases: [...this.leases], keys: [...this.keys] };
+  }
+}
+
+export function sumEntries(entries: readonly SettleEntry[]): SettleSum {
+  const s = new SettleSummer();
+  for (const e of entries) s.add(e);
+  return s.sum();
 }

@@ -6,6 +6,7 @@ import type { Usage } from "../streaming/usage.ts";
 import type { Pricing } from "../usage/report.ts";
 import type { Refusal } from "./headers.ts";
 import type { BudgetSnapshot, Returned } from "./lease-holder.ts";
+import type { SettleSum } from "./settle-sum.ts";
 
 export interface ReserveInput {
   projectId: string;
@@ -18,7 +19,8 @@ export interface ReserveInput {
 }
 
 export type ReserveAnswer =
-  | { kind: "none" }
+  /** No budget applies to the key, as of the project's budget version `version` (a key record's `budget`). */
+  | { kind: "none"; version: number }
   | { kind: "granted"; lease: number; snapshot: BudgetSnapshot }
   | ({ kind: "refused" } & Refusal);
 
@@ -35,11 +37,10 @@ export interface SettleEntry {
   hold: { kind: "own"; id: string } | { kind: "lease"; id: string; release: number };
 }
 
-/** The requests of one isolate and project that ended together: one call, applied once. */
-export interface SettleBatchInput {
+/** The requests of one isolate and project that ended together, summed: one call, applied once. */
+export interface SettleBatchInput extends SettleSum {
   id: string;
   projectId: string;
-  entries: SettleEntry[];
   returned: Returned[];
 }
 
@@ -74,6 +75,8 @@ export interface SetBudgetInput {
   thresholds: number[];
   currency: string;
   actor: Actor;
+  /** The project's budget version this change is made under (ProjectObject.budgetChanged). */
+  version: number;
   /** The month's usage from the ledger, when this is the first budget (spend was not tracked). */
   seed?: Array<{ hour: number; keyId: string; model: string; promptTokens: number; completionTokens: number; micros: number }>;
 }

@@ -49,6 +49,13 @@ export interface ModelEntry {
   source_url: string;
   pricing: { input_per_million: number; output_per_million: number; currency: string };
   limits: Limits;
+  /**
+   * Completion tokens per choice a request without max_tokens is expected to produce (an
+   * integer, 1..context_length): what the limiter reserves until a project has learned its
+   * own (completion-sketch.ts). Operators read it off vLLM's vllm:request_generation_tokens
+   * histogram (its mean). Absent: DEFAULT_RESERVED (256).
+   */
+  expected_completion_tokens?: number;
   lifecycle?: Lifecycle;
   origins: OriginSpec[];
   /** first_byte_ms: per attempt, connect to first byte; idle_ms: longest silence inside a stream. */

@@ -66,7 +66,7 @@ class Checker {
 
 const MODEL_KEYS = [
   "id", "type", "plan", "owned_by", "display_name", "description", "context_length", "license",
-  "source_url", "pricing", "limits", "lifecycle", "origins", "timeouts", "failover",
+  "source_url", "pricing", "limits", "expected_completion_tokens", "lifecycle", "origins", "timeouts", "failover",
 ] as const;
 
 const ORIGIN_KEYS = ["id", "url", "region", "model", "weight", "priority", "credential", "health_url", "continent", "lat", "lon"] as const;
@@ -97,6 +97,7 @@ function checkModel(c: Checker, m: Obj, p: string): void {
     c.num(limits, "rpm", `${p}.limits`, 1, false, true);
     c.num(limits, "tpm", `${p}.limits`, 1, false, true);
   }
+  checkExpectedCompletion(c, m, p);
   const t = c.obj(m, "timeouts", p, true);
   if (t) {
     c.known(t, `${p}.timeouts`, ["first_byte_ms", "idle_ms"]);
@@ -116,6 +117,16 @@ function checkModel(c: Checker, m: Obj, p: string): void {
     c.str(lc, "successor", `${p}.lifecycle`, true, ID);
   }
   checkOrigins(c, m.origins, p);
+}
+
+/** The reservation prior: a whole number of tokens an answer can really have, 1..context_length. */
+function checkExpectedCompletion(c: Checker, m: Obj, p: string): void {
+  const v = m.expected_completion_tokens;
+  if (v === undefined) return;
+  const ctx = typeof m.context_length === "number" && Number.isInteger(m.context_length) && m.context_length >= 1 ? m.context_length : null;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || (ctx !== null && v > ctx)) {
+    c.fail(`${p}.expected_completion_tokens`, `must be an integer from 1 to ${ctx === null ? "context_length" : `the context length (${ctx})`}`);
+  }
 }
 
 function checkOrigins(c: Checker, origins: unknown, p: string): void {

@@ -40,6 +40,12 @@ export const inferenceSchemas: Record<string, Schema> = {
         properties: { input_per_million: { type: "number", minimum: 0 }, output_per_million: { type: "number", minimum: 0 }, currency: { type: "string" } },
       },
       limits: { type: "object", required: ["rpm", "tpm"], description: "The catalog's per-project limits (a project may have its own).", properties: { rpm: { type: "integer" }, tpm: { type: "integer" } } },
+      expected_completion_tokens: {
+        type: "integer",
+        minimum: 1,
+        description:
+          "Chat models: completion tokens per choice a request without max_tokens reserves against the TPM limit until the project's own answers have been learned (then their mean).",
+      },
       lifecycle: {
         type: "object",
         required: ["status", "released", "deprecated", "sunset", "successor"],

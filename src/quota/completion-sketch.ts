@@ -12,7 +12,7 @@ export const BIN_UPPER: readonly number[] = [
   32768, 65536,
 ];
 
-/** Reserved per choice until the object has seen enough: today's fixed expectation. */
+/** Reserved per choice until the object has seen enough, for a model whose catalog entry gives no expected_completion_tokens. */
 export const DEFAULT_RESERVED = 256;
 /** Samples (decayed weight) needed before the learned quantile replaces the default. */
 export const MIN_SAMPLES = 20;
@@ -75,13 +75,18 @@ export function quantilePerChoice(s: Sketch, quantile = QUANTILE): number {
  * (docs/design/rate-limits.md). With the mean, reservations sum to what was used over
  * any stretch of traffic; the long answers' excess is charged at settle, and what a
  * window can hold above limit + burst is the excess of those still in flight (X_end).
+ * `prior`: what the catalog says the model's answers average (expected_completion_tokens),
+ * reserved until the project's own are known.
  */
-export function reservedPerChoice(s: Sketch): number {
+export function reservedPerChoice(s: Sketch, prior = DEFAULT_RESERVED): number {
   const sum = total(s);
-  if (sum < MIN_SAMPLES) return DEFAULT_RESERVED;
+  if (sum < MIN_SAMPLES) return prior;
   const weighted = s.reduce((a, w, i) => a + w * BIN_UPPER[i]!, 0);
   return Math.max(MIN_RESERVED, Math.ceil(weighted / sum));
 }
+
+/** Whether the sketch has seen enough to replace the prior. */
+export const hasLearned = (s: Sketch): boolean => total(s) >= MIN_SAMPLES;
 
 /** Per-bin counts of samples: what a settle batch carries to the object. */
 export function countsOf(samples: readonly number[]): number[] {

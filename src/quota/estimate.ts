@@ -6,7 +6,7 @@ import type { Usage } from "../streaming/usage.ts";
 import type { Units } from "./rate-limiter.ts";
 
 export const COMPLETION_WEIGHT = 5;
-/** Generation reserved per choice without max_tokens before anything was learned (completion-sketch.ts). */
+/** Generation reserved per choice without max_tokens before anything was learned, where the catalog gives no expected_completion_tokens (completion-sketch.ts). */
 export const EXPECTED_COMPLETION = 256;
 
 /** About four characters per token; the same rule as the simulated origin, so tests can be exact. */

@@ -5,7 +5,7 @@
 // the grant and the use; what an isolate does not use goes back with its next call.
 
 import { bucketOf } from "./token-bucket.ts";
-import { admit, netOf, refilled, settleNet, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "./rate-limiter.ts";
+import { admit, netOf, refilled, settleNet, withHeld, type Decision, type LimiterState, type Limits, type Snapshot, type Units } from "./rate-limiter.ts";
 
 /** How long a lease may be used: short, so capacity idle in one isolate is soon returned. */
 export const LEASE_MS = 1_000;
@@ -107,7 +107,7 @@ export function grantWithLease(
   if (extra.requests <= 0 || extra.tokens <= 0) return { ...first, lease: null };
   const second = admit(l, first.state, extra, now);
   if (second.decision.kind !== "granted") return { ...first, lease: null };
-  const state2 = { ...second.state, held: [...second.state.held, { id: lease.id, units: extra, until: now + LEASE_HOLD_MS }] };
+  const state2 = { ...second.state, held: withHeld(second.state.held, { id: lease.id, units: extra, until: now + LEASE_HOLD_MS }) };
   return { state: state2, decision: { ...first.decision, snapshot: second.decision.snapshot }, lease: extra };
 }
 

@@ -39,6 +39,8 @@ interface AcquireArgs {
   /** Set for a request without max_tokens: the object remakes `want` from its learned reservation. */
   unbounded?: { prompt: number; choices: number };
   maxWaitMs: number;
+  /** The model's expected_completion_tokens, if the catalog gives it. */
+  prior?: number;
   now: number;
 }
 
@@ -54,6 +56,7 @@ async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Answer> {
     ...(ask.returned.length ? { returned: ask.returned } : {}),
     ...(a.unbounded ? { unbounded: a.unbounded } : {}),
     ...(a.maxWaitMs > 0 ? { maxWaitMs: a.maxWaitMs } : {}),
+    ...(a.prior !== undefined ? { prior: a.prior } : {}),
   };
   const call = async (): Promise<Answer> => (await limiterStub(env, a.projectId, a.modelId).acquire(input)) as Answer;
   const answer = await withTimeout(call(), LIMITER_TIMEOUT_MS);
@@ -88,11 +91,13 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
   const projectId = key.project_id;
   const limits = effectiveLimits(key.limits?.[model.id], model);
   const name = limiterName(projectId, model.id);
-  const want: Units = reservationFor(req, input.promptEstimate, learnedFor(name) ?? EXPECTED_COMPLETION);
+  // Until the object has learned this project's answers, the catalog's prior for the model.
+  const prior = model.expected_completion_tokens;
+  const want: Units = reservationFor(req, input.promptEstimate, learnedFor(name) ?? prior ?? EXPECTED_COMPLETION);
   const unbounded = isBounded(req) ? undefined : { prompt: input.promptEstimate, choices: choicesOf(req) };
   const maxWaitMs = admissionWaitMs(input.prefer, settingsOf(env).maxAdmissionWaitMs);
   const asked = Date.now();
-  const decision = await decide(env, { projectId, modelId: model.id, name, limits, want, ...(unbounded ? { unbounded } : {}), maxWaitMs, now: asked });
+  const decision = await decide(env, { projectId, modelId: model.id, name, limits, want, ...(unbounded ? { unbounded } : {}), maxWaitMs, ...(prior !== undefined ? { prior } : {}), now: asked });
   // The limiter's round trip, for the benchmark and for anyone tracing latency (no content in it).
   const limiterMs = Date.now() - asked;
   if (decision?.kind === "limited") throw rateLimited(decision, { project: projectId, model: model.id }, { "server-timing": `limiter;dur=${limiterMs}` });

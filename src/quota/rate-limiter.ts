@@ -1,7 +1,7 @@
 // The admission decision for one project and model: a request bucket and a token bucket,
 // both granted or neither, plus the snapshot the x-ratelimit-* headers are made of.
 
-import { adjust, bucketOf, canTake, fitsEver, fullBucket, refill, remaining, resetMs, take, waitMs, type Bucket, type BucketState } from "./token-bucket.ts";
+import { adjust, bucketOf, canTake, fitsEver, fullBucket, MINUTE_MS, refill, remaining, resetMs, take, waitMs, type Bucket, type BucketState } from "./token-bucket.ts";
 
 // A type, not an interface: a record of them (a project's overrides) must fit the audit log's Json.
 export type Limits = {
@@ -19,7 +19,8 @@ export interface Units {
  * Capacity leased to an isolate: taken from the buckets when granted, and until it comes
  * back or expires also held out of their refill. Otherwise a bucket full when the lease
  * was granted could refill before the lease is spent, and a 60-second window that opens
- * in between would see the lease's admissions on top of a full bucket's.
+ * in between would see the lease's admissions on top of a full bucket's. A request admitted
+ * to wait is held the same way until it starts (id `wait:...`, see `admit`).
  */
 export interface HeldLease {
   id: string;
@@ -31,7 +32,11 @@ export interface HeldLease {
 export interface LimiterState {
   requests: BucketState;
   tokens: BucketState;
-  /** Leases out and not yet back, oldest first. Kept in memory: they live seconds. */
+  /**
+   * Capacity held out of the refill, soonest `until` first: leases out and not yet back,
+   * and the units of requests admitted to wait, until they start (see `admit`). Kept in
+   * memory: they live seconds.
+   */
   held: readonly HeldLease[];
   /**
    * When the last request admitted to wait starts (ms; absent or past: nobody waits). Until
@@ -79,10 +84,22 @@ export function heldUnits(held: readonly HeldLease[]): Units {
   return { requests, tokens };
 }
 
+const WAITER = "wait:";
+
+/** Whether a held entry is a waiter's units (not an isolate's lease). */
+export const isWaiter = (h: HeldLease): boolean => h.id.startsWith(WAITER);
+
+/** `h` added to `held` in order of `until`, as `refilled` reads them. */
+export function withHeld(held: readonly HeldLease[], h: HeldLease): HeldLease[] {
+  let i = held.length;
+  while (i > 0 && held[i - 1]!.until > h.until) i--;
+  return [...held.slice(0, i), h, ...held.slice(i)];
+}
+
 /**
- * The state at `now`: refilled piecewise, each stretch under the cap the leases held
- * then, so a lease that expired a moment ago frees room from that moment, not from the
- * last time the buckets were touched.
+ * The state at `now`: refilled piecewise, each stretch under the cap the leases and
+ * waiters held then, so a lease that expired (or a waiter that started) a moment ago frees
+ * room from that moment, not from the last time the buckets were touched.
  */
 export function refilled(l: Limits, s: LimiterState, now: number): LimiterState {
   const b = buckets(l);
@@ -97,6 +114,19 @@ export function refilled(l: Limits, s: LimiterState, now: number): LimiterState 
   const cap = heldUnits(held);
   const waitUntil = s.waitUntil !== undefined && s.waitUntil > now ? { waitUntil: s.waitUntil } : {};
   return { requests: refill(b.requests, requests, now, cap.requests), tokens: refill(b.tokens, tokens, now, cap.tokens), held, ...waitUntil };
+}
+
+/**
+ * D_end of the guarantee (docs/design/rate-limits.md) at `now`, in TPM units: the token
+ * bucket's debt less the units of waiters that start later (taken at their grant, used from
+ * their start), so what is left is charges for answers longer than their reservation that
+ * the refill has not paid off yet. A charge is paid only after the waiters already
+ * scheduled, whose starts do not move.
+ */
+export function unpaidDebt(l: Limits, state: LimiterState, now: number): number {
+  const s = refilled(l, state, now);
+  const waiting = s.held.filter((h) => isWaiter(h) && h.until > now).reduce((n, h) => n + h.units.tokens, 0);
+  return Math.max(0, -Math.floor(s.tokens.credit / MINUTE_MS) - waiting);
 }
 
 function snapshotOf(l: Limits, s: LimiterState): Snapshot {
@@ -136,7 +166,12 @@ export function admit(l: Limits, state: LimiterState, want: Units, now: number, 
   const waiting = s.waitUntil !== undefined;
   if (!okRequests || !okTokens || waiting) {
     const ready = Math.max(waitMs(b.requests, s.requests, want.requests), waitMs(b.tokens, s.tokens, want.tokens), (s.waitUntil ?? now) - now);
-    const next = { requests: take(s.requests, want.requests), tokens: take(s.tokens, want.tokens), held: s.held, waitUntil: now + ready };
+    // A waiter's units are taken now but used from its start: until then they are also
+    // held out of the refill (and out of refunds), as if still in the bucket. Otherwise a
+    // refund or the refill while it waits would fill the bucket on top of what it was
+    // promised, and the window that opens at its start would hold both (issue 15).
+    const held = withHeld(s.held, { id: `${WAITER}${now}:${s.held.length}`, units: want, until: now + ready });
+    const next = { requests: take(s.requests, want.requests), tokens: take(s.tokens, want.tokens), held, waitUntil: now + ready };
     if (ready > 0 && ready <= maxWaitMs) return { state: next, decision: { kind: "granted", granted: want, snapshot: snapshotOf(l, next), startAt: now + ready } };
     const decision: Decision = {
       kind: "limited",

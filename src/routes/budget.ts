@@ -4,16 +4,15 @@
 
 import { actorOf, requireAdmin } from "../projects/principal.ts";
 import { budgetTarget } from "../budget/target.ts";
-import { budgetStub, resetBudgetCache } from "../budget/admission.ts";
-import { fromMicros, priceMicros } from "../budget/price.ts";
+import { budgetStub } from "../budget/admission.ts";
+import { resetKeyCache } from "../auth/authenticate.ts";
+import { fromMicros } from "../budget/price.ts";
 import type { BudgetLine, BudgetView, SetBudgetInput } from "../budget/types.ts";
+import { applyBudgetChange } from "../budget/change.ts";
 import { parseBudgetPut } from "../budget/validate.ts";
 import { getCatalog } from "../catalog/store.ts";
 import { jsonResponse } from "../http/json.ts";
 import { codedError } from "../openai/errors.ts";
-import { usageUnavailable } from "../usage/query.ts";
-import { limiterStub } from "../quota/limiter-stub.ts";
-import { monthOf } from "../budget/month.ts";
 import type { RouterRequest } from "./context.ts";
 import { readManagementBody } from "../projects/management-input.ts";
 
@@ -71,23 +70,6 @@ export async function getBudget(request: RouterRequest, env: Env, ctx: Execution
   return respond(env, ctx, projectId, keyId, await budgetStub(env, projectId).view());
 }
 
-/** This month's usage from the ledger, priced as the usage API prices it: where spend starts. */
-async function ledgerSeed(env: Env, ctx: ExecutionContext, projectId: string): Promise<NonNullable<SetBudgetInput["seed"]>> {
-  const { catalog } = await getCatalog(env, ctx);
-  const month = monthOf(Date.now());
-  try {
-    const perModel = await Promise.all(
-      catalog.models.map(async (m) => {
-        const rows = await limiterStub(env, projectId, m.id).usage({ fromHour: month.start, toHour: month.reset });
-        return rows.map((r) => ({ hour: r.hour, keyId: r.keyId, model: m.id, promptTokens: r.promptTokens, completionTokens: r.completionTokens, micros: priceMicros({ prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens }, m.pricing) }));
-      }),
-    );
-    return perModel.flat();
-  } catch {
-    throw usageUnavailable();
-  }
-}
-
 type Wanted = { limit: SetBudgetInput["limit"]; thresholds: number[] };
 
 /** Who may change it is settled before the body is read: strangers learn nothing from its errors. */
@@ -95,14 +77,13 @@ async function change(request: RouterRequest, env: Env, ctx: ExecutionContext, w
   const { principal, projectId, keyId } = await budgetTarget(request, env);
   if (keyId === null) requireAdmin(principal);
   const { limit, thresholds } = await wanted();
-  const input: SetBudgetInput = { projectId, keyId, limit, thresholds, currency: await currencyOf(env, ctx), actor: actorOf(principal) };
-  const stub = budgetStub(env, projectId);
-  let outcome = await stub.setBudget(input);
-  if (!outcome.ok && outcome.reason === "needs_seed") outcome = await stub.setBudget({ ...input, seed: await ledgerSeed(env, ctx, projectId) });
+  const currency = await currencyOf(env, ctx);
+  const outcome = await applyBudgetChange(env, ctx, { projectId, keyId, limit, thresholds, currency, actor: actorOf(principal) });
+  // This isolate reads its keys' new budget version at once; every other within KEY_TRUST_MS.
+  resetKeyCache();
   if (!outcome.ok) {
     throw codedError("budget_above_project", `A key's budget cannot be above its project's budget of ${fromMicros(outcome.limit ?? 0)} per month.`, { param: "amount" });
   }
-  resetBudgetCache();
   return respond(env, ctx, projectId, keyId, outcome.view);
 }
 

@@ -3,15 +3,19 @@
 // Access-Control-* header: the API takes secret keys, and a browser page holding one
 // leaks it to every visitor. Servers never preflight, so they are unaffected.
 
-import { codedError } from "../openai/errors.ts";
+import { ApiError, codedError } from "../openai/errors.ts";
 import type { RouterRequest } from "./context.ts";
+
+/** The 404 for a path the API does not serve. */
+export const unknownUrl = (method: string, path: string, more = ""): ApiError =>
+  codedError("unknown_url", `Unknown request URL: ${method} ${path}.${more}`);
 
 export function fallbackRoute(allowed: ReadonlyArray<readonly [method: string, pattern: RegExp]>) {
   return function notRouted(request: RouterRequest): never {
     const path = new URL(request.url).pathname;
     const methods = [...new Set(allowed.filter(([, re]) => re.test(path)).map(([m]) => m))];
     if (methods.length === 0) {
-      throw codedError("unknown_url", `Unknown request URL: ${request.method} ${path}.`);
+      throw unknownUrl(request.method, path);
     }
     const headers = { allow: methods.join(", ") };
     if (request.method === "OPTIONS") {

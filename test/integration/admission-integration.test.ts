@@ -23,25 +23,52 @@ async function teach(key: string, project: string, model: string, n: number, tok
 }
 
 describe("learned reservations", () => {
-  it("admit 40 concurrent short chats without max_tokens in full on the Base plan's 200,000 TPM", async () => {
+  it("admit 40 concurrent short chats without max_tokens in full on the Base plan's 200,000 TPM, once learned without a prior", async () => {
     const { key, record } = await seedKey();
-    const stub = limiter(record.project_id, "base-chat");
-    // A fresh project reserves the default 256 per answer: 5 x 256 + 8 = 1288 units each.
+    const stub = limiter(record.project_id, "base-chat-unset");
+    // A fresh project of a model without a prior reserves the default 256 per answer: 5 x 256 + 8 = 1288 units each.
     expect((await stub.learnedReservation()).perChoice).toBe(256);
-    await teach(key, record.project_id, "base-chat", 20, 14);
+    await teach(key, record.project_id, "base-chat-unset", 20, 14);
     expect((await stub.learnedReservation()).perChoice).toBe(16);
-    const all = await Promise.all(Array.from({ length: 40 }, () => post(key, chat("base-chat", { sim: { tokens: 13 } }))));
+    const all = await Promise.all(Array.from({ length: 40 }, () => post(key, chat("base-chat-unset", { sim: { tokens: 13 } }))));
     const statuses = await Promise.all(all.map(async (r) => (await r.text(), r.status)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(40);
-    const rows = await ledger(record.project_id, "base-chat", 60);
+    const rows = await ledger(record.project_id, "base-chat-unset", 60);
     expect(rows.reduce((n, r) => n + r.completionTokens, 0)).toBe(20 * 14 + 40 * 13);
   });
 
-  it("the same 40 on a fresh project, before anything was learned, are not all admitted (what the issue saw)", async () => {
-    const { key } = await seedKey();
+  it("the same 40 on a fresh project, before anything was learned, are admitted in full: the catalog's prior is reserved", async () => {
+    const { key, record } = await seedKey();
     const all = await Promise.all(Array.from({ length: 40 }, () => post(key, chat("base-chat", { sim: { tokens: 13 } }))));
     const statuses = await Promise.all(all.map(async (r) => (await r.text(), r.status)));
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(40);
+    // Each reserved 8 + 5 x 16 = 88 units, not 1288: 40 of them fit the 33,334-unit burst.
+    const first = await post(key, chat("base-chat", { sim: { tokens: 13 } }));
+    await first.text();
+    expect(33_334 - num(first, "x-ratelimit-remaining-tokens")).toBeGreaterThanOrEqual(88);
+    const rows = await ledger(record.project_id, "base-chat", 41);
+    expect(rows.reduce((n, r) => n + r.completionTokens, 0)).toBe(41 * 13);
+  });
+
+  it("reserve 256 per choice on a fresh project of a model without the prior, and the prior where the catalog gives one", async () => {
+    const { key } = await seedKey();
+    const unset = await post(key, chat("base-chat-unset", { sim: { tokens: 1 } }));
+    await unset.text();
+    expect(num(unset, "x-ratelimit-remaining-tokens")).toBe(33_334 - (8 + 5 * 256));
+    const prior = await post(key, chat("base-chat", { sim: { tokens: 1 } }));
+    await prior.text();
+    expect(num(prior, "x-ratelimit-remaining-tokens")).toBe(33_334 - (8 + 5 * 16));
+  });
+
+  it("replace the prior with what was learned once there are enough answers, longer ones included", async () => {
+    const { key, record } = await seedKey();
+    const stub = limiter(record.project_id, "base-chat");
+    await teach(key, record.project_id, "base-chat", 20, 40);
+    // 40 tokens read as their bin's upper bound, 48: more than the prior of 16.
+    expect((await stub.learnedReservation(16)).perChoice).toBe(48);
+    const probe = await post(key, chat("base-chat", { sim: { tokens: 1 } }));
+    await probe.text();
+    expect(num(probe, "x-ratelimit-remaining-tokens")).toBeLessThanOrEqual(33_334 - (8 + 5 * 48));
   });
 
   it("never drops below what is safe: the mean of what it saw (not the 99th percentile), and charges a longer answer the difference", async () => {

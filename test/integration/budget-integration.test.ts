@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, createApiKey, createProject, expectError, seedCatalog } from "./helpers.ts";
 import type { SettleBatchInput } from "../../src/budget/types.ts";
+import { sumEntries } from "../../src/budget/settle-sum.ts";
 
 const receiver = (): string => (env as unknown as { WEBHOOK_RECEIVER_URL: string }).WEBHOOK_RECEIVER_URL;
 const budgets = (env as unknown as Env).BUDGETS;
@@ -14,12 +15,8 @@ const put = (path: string, json: unknown, key = ADMIN_TOKEN) => call(path, { met
 
 /** Books usage straight at the project's BudgetObject, as a settle from the edge would. */
 async function spend(projectId: string, keyId: string, promptTokens: number): Promise<void> {
-  const input: SettleBatchInput = {
-    id: crypto.randomUUID(),
-    projectId,
-    entries: [{ keyId, model: "test-chat", hour: Math.floor(Date.now() / 3_600_000) * 3_600_000, usage: { prompt_tokens: promptTokens, completion_tokens: 0 }, pricing: PRICE, hold: { kind: "own", id: `none_${crypto.randomUUID()}` } }],
-    returned: [],
-  };
+  const entry = { keyId, model: "test-chat", hour: Math.floor(Date.now() / 3_600_000) * 3_600_000, usage: { prompt_tokens: promptTokens, completion_tokens: 0 }, pricing: PRICE, hold: { kind: "own" as const, id: `none_${crypto.randomUUID()}` } };
+  const input: SettleBatchInput = { id: crypto.randomUUID(), projectId, ...sumEntries([entry]), returned: [] };
   await budgets.get(budgets.idFromName(projectId)).settleBatch(input);
 }
 
@@ -114,6 +111,10 @@ describe("budget alerts", () => {
     const log = (await (await call(`${base}/audit_logs?event_types[]=budget.threshold_reached`, { key: ADMIN_TOKEN })).json()) as { data: Array<{ actor: unknown }> };
     expect(log.data).toHaveLength(3);
     expect(log.data[0]!.actor).toEqual({ type: "system" });
+    // A changed limit is a new budget: 1.21 of 2 is past 50 % again, and it fires at once.
+    expect((await put(`${base}/budget`, { amount: 2, thresholds: [50, 80, 100] })).status).toBe(200);
+    const again = (await deliveries(path, 4)).map((d) => JSON.parse(d.body) as { threshold_percent: number; limit: { value: number } });
+    expect(again.slice(3)).toMatchObject([{ threshold_percent: 50, limit: { value: 2 } }]);
   });
 
   it("a delivery the receiver refuses is retried with the same id and signature, and accepted once", async () => {

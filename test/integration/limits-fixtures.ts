@@ -24,8 +24,11 @@ export async function limitsCatalog(): Promise<void> {
     like("tight-tpm", { limits: { rpm: 1000, tpm: 600 } }),
     // Room for a lease of 20 requests (a tenth of its 200-request burst).
     like("lease-rpm", { origins: meterOrigin, limits: { rpm: 1200, tpm: 100_000_000 } }),
-    // The dev catalog's Base plan: 600 RPM (burst 100), 200,000 TPM (burst 33,334).
-    like("base-chat", { limits: { rpm: 600, tpm: 200_000 } }),
+    // The dev catalog's Base plan: 600 RPM (burst 100), 200,000 TPM (burst 33,334), and its
+    // reservation prior: the simulated origin's default answer of 16 tokens.
+    like("base-chat", { limits: { rpm: 600, tpm: 200_000 }, expected_completion_tokens: 16 }),
+    // The same without a prior: 256 per choice until learned.
+    like("base-chat-unset", { limits: { rpm: 600, tpm: 200_000 } }),
     // For Prefer: wait: 120 RPM, burst 20, one more every half second.
     like("wait-rpm", { limits: { rpm: 120, tpm: 1_000_000 } }),
     like("meter-chat", { origins: meterOrigin, limits: { rpm: 100_000, tpm: 100_000_000 }, pricing: { input_per_million: 1, output_per_million: 3, currency: "EUR" } }),

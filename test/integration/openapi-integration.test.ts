@@ -3,6 +3,7 @@
 // add its cases here (or check responses with an OpenApiChecker in its own file).
 
 import { beforeAll, describe, expect, it } from "vitest";
+import { openApiDocument } from "../../src/openapi/document.ts";
 import { OpenApiChecker } from "../support/openapi-check.ts";
 import { chatBody } from "../support/chat-body.ts";
 import { eventually } from "../support/eventually.ts";
@@ -35,6 +36,11 @@ describe("the document", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("application/json");
     expect(((await res.json()) as { openapi: string }).openapi).toBe("3.1.0");
+  });
+
+  it("is the document the code defines, as the build wrote it into the static assets", async () => {
+    const res = await call("/v1/openapi.json");
+    expect(await res.json()).toEqual(openApiDocument);
   });
 });
 

@@ -72,7 +72,7 @@ describe("pricing", () => {
     const sum = sumEntries(entries);
     const batched = sum.rows.reduce((n, r) => n + bookRow(undefined, r.usage, r.pricing).delta, 0);
     expect(batched).toBe(oneByOne);
-    expect(sum.leases.get("L")).toBe(12 * 3);
+    expect(sum.leases).toEqual([["L", 12 * 3]]);
     expect(sum.own).toHaveLength(48);
     expect([...sum.keys].sort()).toEqual(["k0", "k1", "k2"]);
   });
@@ -260,6 +260,17 @@ describe("wire", () => {
     expect(err.status).toBe(429);
     expect(err.headers).toMatchObject({ "x-should-retry": "false", "x-budget-limit": "2", "x-budget-remaining": "0.0005", "x-budget-reset": "2027-01-01T00:00:00Z", "x-budget-scope": "key" });
     expect(amountText(1)).toBe("0.000001");
+  });
+
+  it("writes amounts as toFixed(6) without trailing zeros would, for any micro-units", () => {
+    const reference = (m: number) => {
+      const s = (m / 1e6).toFixed(6);
+      return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+    };
+    const rand = prng(11);
+    const samples = [0, 1, 9, 10, 100_000, 999_999, 1_000_000, 1_000_001, 12_345_600, -1, -1_500_000, 10 ** 13 + 7];
+    for (let i = 0; i < 2_000; i++) samples.push(Math.floor(rand() * 10 ** Math.floor(rand() * 14)) * (rand() < 0.1 ? -1 : 1));
+    for (const m of samples) expect(amountText(m), String(m)).toBe(reference(m));
   });
 
   it("takes amounts with at most six decimals and thresholds as whole percentages", () => {

@@ -4,6 +4,7 @@ import { lifecycleHeaders, lifecycleStatus, resolveModel } from "../../src/catal
 import { modelCard } from "../../src/catalog/model-card.ts";
 import type { Catalog, ModelEntry } from "../../src/catalog/types.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
+import { DEFAULT_BEHAVIOUR } from "../../sim/protocol.ts";
 import { modelEntry } from "../support/model-entry.ts";
 
 const devCatalog = (): Catalog => JSON.parse(readFileSync(new URL("../../catalog/dev-catalog.json", import.meta.url).pathname, "utf8")) as Catalog;
@@ -48,6 +49,10 @@ describe("validateCatalog", () => {
     ["successor of another type", catalogOf(modelEntry({ lifecycle: { successor: "e" } }), modelEntry({ id: "e", type: "embedding" })), "models[0].lifecycle.successor: is an embedding model, not a chat model"],
     ["sunset without deprecation", catalogOf(modelEntry({ lifecycle: { sunset: "2027-01-01" } })), "models[0].lifecycle.deprecated: is required when a sunset is set"],
     ["bad date", catalogOf(modelEntry({ lifecycle: { deprecated: "soon" } })), "models[0].lifecycle.deprecated: has an invalid format"],
+    ["zero expected completion", catalogOf(modelEntry({ expected_completion_tokens: 0 })), "models[0].expected_completion_tokens: must be an integer from 1 to the context length (4096)"],
+    ["fractional expected completion", catalogOf(modelEntry({ expected_completion_tokens: 15.5 })), "models[0].expected_completion_tokens: must be an integer from 1"],
+    ["expected completion as a string", catalogOf(modelEntry({ expected_completion_tokens: "16" as unknown as number })), "models[0].expected_completion_tokens: must be an integer from 1"],
+    ["expected completion above the context", catalogOf(modelEntry({ expected_completion_tokens: 4097 })), "models[0].expected_completion_tokens: must be an integer from 1 to the context length (4096)"],
   ];
   for (const [name, input, message] of cases) {
     it(`rejects ${name}, naming the field`, () => {
@@ -62,6 +67,13 @@ describe("validateCatalog", () => {
     expect(errorsOf(catalogOf(withSuccessor, modelEntry({ id: "n" })))).toEqual([]);
     const tooSoon = modelEntry({ lifecycle: { deprecated: "2026-01-01", sunset: "2026-03-01", successor: "n" } });
     expect(errorsOf(catalogOf(tooSoon, modelEntry({ id: "n" }))).join()).toContain("at least 91 days");
+  });
+
+  it("accepts expected_completion_tokens from 1 to the context length, and a model without it", () => {
+    for (const v of [1, 16, 4096, undefined]) expect(validateCatalog(catalogOf(modelEntry(v === undefined ? {} : { expected_completion_tokens: v }))).ok).toBe(true);
+    // The dev catalog's chat models publish what the simulated origin answers by default.
+    const chats = devCatalog().models.filter((m) => m.type === "chat");
+    expect(chats.map((m) => m.expected_completion_tokens)).toEqual(chats.map(() => DEFAULT_BEHAVIOUR.tokens));
   });
 
   it("reports every problem at once", () => {
@@ -131,6 +143,12 @@ describe("model lifecycle", () => {
     const none: Record<string, string> = {};
     lifecycleHeaders(models.get("old")!, Date.parse("2026-04-01"), none);
     expect(none).toEqual({});
+  });
+
+  it("shows a chat model's reservation prior in its card: the catalog's, else the default 256", () => {
+    expect(modelCard(modelEntry({ expected_completion_tokens: 16 }), now).expected_completion_tokens).toBe(16);
+    expect(modelCard(modelEntry(), now).expected_completion_tokens).toBe(256);
+    expect(modelCard(modelEntry({ type: "embedding" }), now)).not.toHaveProperty("expected_completion_tokens");
   });
 
   it("shows the lifecycle in the model card and never the origins", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addCounts, BIN_UPPER, binOf, countsOf, DEFAULT_RESERVED, emptySketch, MIN_RESERVED, MIN_SAMPLES, quantilePerChoice, reservedPerChoice, type Sketch } from "../../src/quota/completion-sketch.ts";
+import { addCounts, BIN_UPPER, binOf, countsOf, DEFAULT_RESERVED, emptySketch, hasLearned, MIN_RESERVED, MIN_SAMPLES, quantilePerChoice, reservedPerChoice, type Sketch } from "../../src/quota/completion-sketch.ts";
 import { prng } from "../../sim/prng.ts";
 
 /** The exact q-quantile of raw samples: the smallest x with at least q of them <= x. */
@@ -16,6 +16,17 @@ describe("completion sketch", () => {
     const s = feed(emptySketch(), Array.from({ length: MIN_SAMPLES - 1 }, () => 5));
     expect(reservedPerChoice(s)).toBe(DEFAULT_RESERVED);
     expect(reservedPerChoice(feed(s, [5]))).toBe(MIN_RESERVED);
+  });
+
+  it("reserves the catalog's prior instead of the default until it has seen enough, then what it learned", () => {
+    const thin = feed(emptySketch(), Array.from({ length: MIN_SAMPLES - 1 }, () => 40));
+    expect(reservedPerChoice(thin, 16)).toBe(16);
+    expect(hasLearned(thin)).toBe(false);
+    // Longer answers than the prior said: once learned, the project's own mean wins (bin 48).
+    const learned = feed(thin, [40]);
+    expect(hasLearned(learned)).toBe(true);
+    expect(reservedPerChoice(learned, 16)).toBe(48);
+    expect(reservedPerChoice(learned)).toBe(48);
   });
 
   it("bins by upper bound", () => {

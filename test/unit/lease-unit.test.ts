@@ -168,3 +168,44 @@ describe("LeaseHolder (the isolate's side)", () => {
     expect(h.afterAcquire("p/m", l, b, want, limited, 20).kind).toBe("granted");
   });
 });
+
+describe("LeaseHolder under concurrent requests", () => {
+  const l = { rpm: 600, tpm: 60_000 };
+  const want = { requests: 1, tokens: 100 };
+  let n = 0;
+
+  it("has one lease ask on its way per limiter, so concurrent requests do not take the burst into one isolate", () => {
+    const h = new LeaseHolder(() => `c-lease-${++n}`);
+    let state = freshState(l, 0);
+    const asks = [h.beforeAcquire("p/m", l, 0)];
+    state = grantWithLease(l, state, want, asks[0]!.lease, 0).state;
+    h.afterAcquire("p/m", l, asks[0]!, want, { kind: "granted", granted: want, snapshot: snapshot(l, state, 0) }, 0);
+    // Ten requests of a busy isolate reach the object together, before any answer is back.
+    const concurrent = Array.from({ length: 10 }, () => h.beforeAcquire("p/m", l, 100));
+    expect(concurrent.filter((a) => a.lease !== undefined)).toHaveLength(1);
+    // At the object, what they lease is one lease, a tenth of the burst, not the whole of it.
+    let leased = 0;
+    for (const a of concurrent) {
+      const g = grantWithLease(l, state, want, a.lease, 100);
+      state = g.state;
+      leased += g.lease?.requests ?? 0;
+    }
+    expect(leased).toBe(10);
+    // Once that answer is back, the next busy request may ask again.
+    const answer = { kind: "granted" as const, granted: want, snapshot: snapshot(l, state, 100), lease: { requests: 10, tokens: 1000 } };
+    h.afterAcquire("p/m", l, concurrent.find((a) => a.lease)!, want, answer, 150);
+    for (let i = 0; i < 10; i++) h.take("p/m", l, want, 160);
+    expect(h.beforeAcquire("p/m", l, 170).lease).toBeDefined();
+  });
+
+  it("asks again when an answer that carried the ask never came back", () => {
+    const h = new LeaseHolder(() => `c-lease-${++n}`);
+    h.beforeAcquire("p/m", l, 0);
+    expect(h.beforeAcquire("p/m", l, 100).lease).toBeDefined();
+    // The call timed out: afterAcquire never ran for it.
+    expect(h.beforeAcquire("p/m", l, 200).lease).toBeUndefined();
+    expect(h.beforeAcquire("p/m", l, 1_500).lease).toBeUndefined();
+    // The longest the isolate waits for an answer (LIMITER_TIMEOUT_MS) is over: it is not coming.
+    expect(h.beforeAcquire("p/m", l, 2_100).lease).toBeDefined();
+  });
+});

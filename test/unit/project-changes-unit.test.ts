@@ -59,6 +59,12 @@ describe("keyRecordFor", () => {
     expect(parseKeyRecord({ project_id: "p", key_id: "k", scopes: [], models: null, expires_at: null, project_status: "gone" })).toBe(null);
     expect(parseKeyRecord({ project_id: "p", key_id: "k", scopes: [], models: null, expires_at: null, limits: { m: { rpm: "1" } } })).toBe(null);
   });
+
+  it("reads the budget version when there is one, and nothing else as one", () => {
+    const base = { project_id: "p", key_id: "k", scopes: [], models: null, expires_at: null };
+    expect(parseKeyRecord({ ...base, budget: 3 })).toMatchObject({ budget: 3 });
+    for (const budget of [undefined, "3", 1.5, null]) expect(parseKeyRecord({ ...base, budget })).not.toHaveProperty("budget");
+  });
 });
 
 describe("audit query", () => {

@@ -1,0 +1,69 @@
+// npm run bench:tail: where the one-connection tail comes from. One request at a time
+// against the router and the router floor, every response's start and latency kept, then
+// the slowest 1 % listed with when they started, so a periodic cause (a 50 ms batch, a
+// 1 s lease, a 5 s key confirmation) shows as a period, and a GC pause or the machine as none.
+//   BENCH_SECONDS  per target (10);  TAIL_TARGETS  router,floor (any of router, floor, pass-through)
+// Each slow response's server-timing header (the limiter's round trip) is printed beside it.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBundles } from "./bundle.ts";
+import { chatBody, percentile } from "./load.ts";
+import { BENCH_KEY, startTargets } from "./targets.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const NAMES = (process.env.TAIL_TARGETS ?? "router,floor").split(",");
+
+interface Sample {
+  at: number;
+  ms: number;
+  timing: string;
+}
+
+function once(agent: Agent, url: string, body: string): Promise<{ ms: number; timing: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = request(url + "/v1/chat/completions", { method: "POST", agent, headers: { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json" } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ ms: performance.now() - t0, timing: String(res.headers["server-timing"] ?? "") }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function sequential(url: string, seconds: number): Promise<Sample[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const body = chatBody({ tokens: 16 });
+  const out: Sample[] = [];
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    const at = performance.now() - t0;
+    const r = await once(agent, url, body);
+    out.push({ at, ...r });
+  }
+  agent.destroy();
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "router-tail-"));
+const targets = await startTargets((await buildBundles(dir)).file);
+try {
+  const urls: Record<string, string> = { router: targets.router, floor: targets.floor, "pass-through": targets.passThrough };
+  for (const name of NAMES) await sequential(urls[name]!, 2);
+  for (const name of NAMES) {
+    const samples = await sequential(urls[name]!, SECONDS);
+    const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
+    const p99 = percentile(sorted, 99);
+    console.log(`${name}: ${samples.length} requests, p50 ${percentile(sorted, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, p99.9 ${percentile(sorted, 99.9).toFixed(2)} ms`);
+    const slow = samples.filter((s) => s.ms >= p99);
+    const gaps = slow.slice(1).map((s, i) => s.at - slow[i]!.at);
+    console.log(`  slowest 1 %: ${slow.length}; gaps between them (ms): ${gaps.map((g) => g.toFixed(0)).join(" ")}`);
+    for (const s of slow.slice(0, 40)) console.log(`  at ${s.at.toFixed(1).padStart(8)} ms  ${s.ms.toFixed(2).padStart(6)} ms  ${s.timing}`);
+  }
+} finally {
+  await targets.close();
+  rmSync(dir, { recursive: true, force: true });
+}
