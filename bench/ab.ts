@@ -27,13 +27,15 @@
 //                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage;
 //                      AB_STREAMS concurrent streams (20) of 200 tokens AB_ITL_MS apart (1))
 //   AB_PROMPT_KB       non-stream phases send a prompt of this many KB (0: the bench's short one)
+//   AB_MODE            ttft: each phase is 300 short streams 8 at a time (the bench's TTFT row); p50/p99
+//                      are time to first token and "CPU ms/req" is CPU per stream
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runWrangler } from "../scripts/wrangler.ts";
-import { nonStream, streamLoad, type NonStreamFigures } from "./load.ts";
+import { nonStream, streamLoad, timeToFirstToken, type NonStreamFigures } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { routerWorker, seedRouter, startSim, startWorkerd, type MiniflareInstance } from "./targets.ts";
 
@@ -56,6 +58,11 @@ const PROMPT_EXTRA = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".r
  * AB_ITL_MS apart for about SECONDS; "requests" are then tokens, so CPU per request reads per token.
  */
 async function phase(url: string): Promise<NonStreamFigures> {
+  if (process.env.AB_MODE === "ttft") {
+    const t0 = performance.now();
+    const t = await timeToFirstToken(url, 300, 8);
+    return { requests: 300, errors: 0, rps: 300_000 / (performance.now() - t0), ...t };
+  }
   if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS, { tokens: 16 }, PROMPT_EXTRA);
   const t0 = performance.now();
   let tokens = 0;
