@@ -27,8 +27,8 @@
 //                      figure is CPU per token (AB_USAGE=0 leaves out stream_options.include_usage;
 //                      AB_STREAMS concurrent streams (20) of 200 tokens AB_ITL_MS apart (1))
 //   AB_PROMPT_KB       non-stream phases send a prompt of this many KB (0: the bench's short one)
-//   AB_MODE            ttft: each phase is 300 short streams 8 at a time (the bench's TTFT row); p50/p99
-//                      are time to first token and "CPU ms/req" is CPU per stream
+//   AB_MODE            ttft: each phase is AB_TTFT_STREAMS (300) short streams 8 at a time (the bench's
+//                      TTFT row); p50/p99 are time to first token and "CPU ms/req" is CPU per stream
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -51,6 +51,7 @@ const AB_STREAMS = Number(process.env.AB_STREAMS ?? 20);
 const AB_ITL_MS = Number(process.env.AB_ITL_MS ?? 1);
 /** AB_PROMPT_KB: non-stream phases send a prompt of this many KB (as the bench's cost-growth rows), for per-KB costs. */
 const PROMPT_KB = Number(process.env.AB_PROMPT_KB ?? 0);
+const TTFT_STREAMS = Number(process.env.AB_TTFT_STREAMS ?? 300);
 const PROMPT_EXTRA = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".repeat(PROMPT_KB * 1024) }] } : {};
 
 /**
@@ -60,8 +61,8 @@ const PROMPT_EXTRA = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".r
 async function phase(url: string): Promise<NonStreamFigures> {
   if (process.env.AB_MODE === "ttft") {
     const t0 = performance.now();
-    const t = await timeToFirstToken(url, 300, 8);
-    return { requests: 300, errors: 0, rps: 300_000 / (performance.now() - t0), ...t };
+    const t = await timeToFirstToken(url, TTFT_STREAMS, 8);
+    return { requests: TTFT_STREAMS, errors: 0, rps: (TTFT_STREAMS * 1000) / (performance.now() - t0), ...t };
   }
   if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS, { tokens: 16 }, PROMPT_EXTRA);
   const t0 = performance.now();
