@@ -29,13 +29,15 @@
 //                      side, "p", the bare pass-through Worker in the same workerd, takes its turns too,
 //                      so each router prints its ratio to the pass-through (issue 16's yardstick)
 //   AB_PROMPT_KB       non-stream phases send a prompt of this many KB (0: the bench's short one)
+//   AB_MODE            ttft: each phase is AB_TTFT_STREAMS (300) short streams 8 at a time (the bench's
+//                      TTFT row); p50/p99 are time to first token and "CPU ms/req" is CPU per stream
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runWrangler } from "../scripts/wrangler.ts";
-import { nonStream, streamLoad, type NonStreamFigures } from "./load.ts";
+import { nonStream, streamLoad, timeToFirstToken, type NonStreamFigures } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { PASS_THROUGH, routerWorker, seedRouter, startSim, startWorkerd, type MiniflareInstance } from "./targets.ts";
 
@@ -52,6 +54,7 @@ const AB_ITL_MS = Number(process.env.AB_ITL_MS ?? 1);
 const AB_TOKENS = Number(process.env.AB_TOKENS ?? 200);
 /** AB_PROMPT_KB: non-stream phases send a prompt of this many KB (as the bench's cost-growth rows), for per-KB costs. */
 const PROMPT_KB = Number(process.env.AB_PROMPT_KB ?? 0);
+const TTFT_STREAMS = Number(process.env.AB_TTFT_STREAMS ?? 300);
 const PROMPT_EXTRA = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".repeat(PROMPT_KB * 1024) }] } : {};
 
 /**
@@ -59,6 +62,11 @@ const PROMPT_EXTRA = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".r
  * AB_ITL_MS apart for about SECONDS; "requests" are then tokens, so CPU per request reads per token.
  */
 async function phase(url: string): Promise<NonStreamFigures> {
+  if (process.env.AB_MODE === "ttft") {
+    const t0 = performance.now();
+    const t = await timeToFirstToken(url, TTFT_STREAMS, 8);
+    return { requests: TTFT_STREAMS, errors: 0, rps: (TTFT_STREAMS * 1000) / (performance.now() - t0), ...t };
+  }
   if (!STREAM_MODE) return nonStream(url, SECONDS, CONNECTIONS, { tokens: 16 }, PROMPT_EXTRA);
   const t0 = performance.now();
   let tokens = 0;

@@ -6,7 +6,8 @@
 import { grantWithLease, returnLease } from "../src/quota/lease.ts";
 import { LeaseHolder } from "../src/quota/lease-holder.ts";
 import { freshState, settleNet, type Decision, type Limits, type Units } from "../src/quota/rate-limiter.ts";
-import { BATCH_WINDOW_MS } from "../src/quota/settle-batch.ts";
+// A simulated isolate's batches carry a record or two: the Worker gathers those for the longest window.
+import { BATCH_WINDOW_MAX_MS as BATCH_WINDOW_MS } from "../src/quota/settle-batch.ts";
 import { SettleSum } from "../src/quota/settle-sum.ts";
 import { COMPLETION_WEIGHT, EXPECTED_COMPLETION } from "../src/quota/estimate.ts";
 import { bucketOf, MINUTE_MS } from "../src/quota/token-bucket.ts";
@@ -137,6 +138,16 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
     let granted = opts.leases && holder.take(NAME, limits, want, ev.at) !== null;
     if (granted) {
       fromLease++;
+      // The Worker's renewal ahead (limiter-admission.ts renewAhead): a call reserving
+      // nothing, answered at once here, that replaces the lease in its last moments.
+      const ahead = holder.aheadAsk(NAME, limits, ev.at);
+      if (ahead) {
+        calls++;
+        if (ahead.returned.length > 0) state = returnLease(limits, state, ahead.returned, ev.at);
+        const g = grantWithLease(limits, state, { requests: 0, tokens: 0 }, ahead.lease, ev.at);
+        state = g.state;
+        holder.afterAhead(NAME, limits, g.lease ? { ...g.decision, lease: g.lease } : g.decision, ahead, ev.at);
+      }
     } else {
       calls++;
       const ask = opts.leases ? holder.beforeAcquire(NAME, limits, ev.at) : { returned: [] };

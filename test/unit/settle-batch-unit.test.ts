@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { BATCH_MAX, settleBatched, type SettleTarget } from "../../src/quota/settle-batch.ts";
+import { BATCH_FEW, BATCH_MAX, BATCH_WINDOW_MAX_MS, BATCH_WINDOW_MS, settleBatched, type SettleTarget } from "../../src/quota/settle-batch.ts";
 import type { SettleBatch, SettleRecord } from "../../src/quota/settle-sum.ts";
 
 const LIMITS = { rpm: 10, tpm: 100 };
@@ -116,5 +116,36 @@ describe("settleBatched", () => {
     expect(line.ledger).toEqual([{ hour: 0, keyId: "c", requests: 1, promptTokens: 1, completionTokens: 1 }]);
     expect(line.error).toContain("kv down");
     log.mockRestore();
+  });
+
+  it("gathers for longer while batches carry few records, up to BATCH_WINDOW_MAX_MS, and for BATCH_WINDOW_MS again once one fills", async () => {
+    vi.useFakeTimers();
+    try {
+      const t = target();
+      const name = `t-${crypto.randomUUID()}`;
+      /** Sends one record and says after how many ms of the fake clock its batch went out. */
+      const windowOfOne = async (): Promise<number> => {
+        const sent = t.batches.length;
+        void settleBatched(name, record(), () => t, 3);
+        let ms = 0;
+        while (t.batches.length === sent) {
+          await vi.advanceTimersByTimeAsync(10);
+          ms += 10;
+        }
+        return ms;
+      };
+      const windows = [await windowOfOne(), await windowOfOne(), await windowOfOne(), await windowOfOne()];
+      expect(windows).toEqual([BATCH_WINDOW_MS, 2 * BATCH_WINDOW_MS, BATCH_WINDOW_MAX_MS, BATCH_WINDOW_MAX_MS]);
+      // A busy stretch: a batch fills to BATCH_MAX, and the next batch is sent after the short window again.
+      const full = Array.from({ length: BATCH_MAX }, () => settleBatched(name, record(), () => t, 3));
+      await Promise.all(full);
+      expect(await windowOfOne()).toBe(BATCH_WINDOW_MS);
+      // A batch of BATCH_FEW records or more does not lengthen the window.
+      for (let i = 0; i < BATCH_FEW; i++) void settleBatched(name, record(), () => t, 3);
+      await vi.advanceTimersByTimeAsync(BATCH_WINDOW_MS);
+      expect(await windowOfOne()).toBe(BATCH_WINDOW_MS);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
