@@ -138,16 +138,6 @@ export function simulate(limits: Limits, load: number, opts: { clients: number; 
     let granted = opts.leases && holder.take(NAME, limits, want, ev.at) !== null;
     if (granted) {
       fromLease++;
-      // The Worker's renewal ahead (limiter-admission.ts renewAhead): a call reserving
-      // nothing, answered at once here, that replaces the lease in its last moments.
-      const ahead = holder.aheadAsk(NAME, limits, ev.at);
-      if (ahead) {
-        calls++;
-        if (ahead.returned.length > 0) state = returnLease(limits, state, ahead.returned, ev.at);
-        const g = grantWithLease(limits, state, { requests: 0, tokens: 0 }, ahead.lease, ev.at);
-        state = g.state;
-        holder.afterAhead(NAME, limits, g.lease ? { ...g.decision, lease: g.lease } : g.decision, ahead, ev.at);
-      }
     } else {
       calls++;
       const ask = opts.leases ? holder.beforeAcquire(NAME, limits, ev.at) : { returned: [] };
