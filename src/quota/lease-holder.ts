@@ -4,12 +4,6 @@
 
 import { LEASE_MS, leaseReturn, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "./lease.ts";
 import { LIMITER_TIMEOUT_MS } from "./limiter-timeout.ts";
-
-/**
- * A lease in use asks for its successor in its last this many ms, beside the request it
- * served: a busy isolate's requests then never wait for the limiter at a lease's end.
- */
-export const LEASE_RENEW_AHEAD_MS = 250;
 import type { Decision, Limits, Snapshot, Units } from "./rate-limiter.ts";
 
 /** The object has requests waiting (Prefer: wait): this one waits too, or was refused behind them. */
@@ -33,8 +27,6 @@ export class LeaseHolder {
   private readonly lastAsked = new Map<string, number>();
   /** When the lease ask still on its way per limiter was sent; gone once its answer is back. */
   private readonly asking = new Map<string, number>();
-  /** Leases replaced by a successor asked ahead: what they did not use goes back with the next call. */
-  private readonly retired = new Map<string, Returned[]>();
 
   private readonly newId: () => string;
 
@@ -76,48 +68,8 @@ export class LeaseHolder {
     if (this.asking.size > 10_000) this.asking.clear();
     return {
       ...(ask ? { lease: { id: this.newId(), want: size } } : {}),
-      returned: [...this.takeRetired(name), ...(old ? leaseReturn(old) : [])],
+      returned: old ? leaseReturn(old) : [],
     };
-  }
-
-  private takeRetired(name: string): Returned[] {
-    const r = this.retired.get(name) ?? [];
-    this.retired.delete(name);
-    return r;
-  }
-
-  /**
-   * After a request was served from the held lease: in the lease's last
-   * LEASE_RENEW_AHEAD_MS, the ask for its successor (nothing for the request itself), to
-   * send in the background while the held lease keeps serving; null if not due or an ask
-   * is on its way (one per limiter, as in beforeAcquire; a failed one stops counting only
-   * after LIMITER_TIMEOUT_MS, so a failing object is not asked by every request).
-   */
-  aheadAsk(name: string, limits: Limits, now: number): LeaseAsk | null {
-    const lease = this.leases.get(name);
-    if (!lease || lease.expiresAt - now > LEASE_RENEW_AHEAD_MS || lease.expiresAt <= now) return null;
-    if (now - (this.asking.get(name) ?? -Infinity) < LIMITER_TIMEOUT_MS) return null;
-    const size = leaseSize(limits);
-    if (!worthLeasing(size)) return null;
-    this.asking.set(name, now);
-    this.lastAsked.set(name, now);
-    return { lease: { id: this.newId(), want: size }, returned: this.takeRetired(name) };
-  }
-
-  /**
-   * The answer to an ask made ahead: the successor replaces the held lease, whose unused
-   * rest goes back with the next call. The held lease stops serving now, not later: its
-   * capacity is held at the object only for its own life (LEASE_HOLD_MS from its grant),
-   * so merging it into the successor would let it be used past that.
-   */
-  afterAhead(name: string, limits: Limits, decision: Decision & { lease?: Units }, ask: LeaseAsk, now: number): void {
-    this.asking.delete(name);
-    if (isQueue(decision)) return this.close(name);
-    if (!decision.lease || !ask.lease) return;
-    const held = this.leases.get(name);
-    if (held) this.retired.set(name, [...(this.retired.get(name) ?? []), ...leaseReturn(held)]);
-    if (this.retired.size > 10_000) this.retired.clear();
-    this.leases.set(name, { parts: [{ id: ask.lease.id, granted: decision.lease }], limits, left: decision.lease, snapshot: decision.snapshot, expiresAt: now + LEASE_MS });
   }
 
   /**

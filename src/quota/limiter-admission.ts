@@ -42,8 +42,6 @@ interface AcquireArgs {
   /** The model's expected_completion_tokens, if the catalog gives it. */
   prior?: number;
   now: number;
-  /** Keeps the background lease renewal alive past the response. */
-  waitUntil: (p: Promise<unknown>) => void;
 }
 
 type Answer = Decision & { lease?: Units; learned?: number; startInMs?: number };
@@ -67,36 +65,11 @@ async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Answer> {
   return decision === answer ? answer : decision;
 }
 
-/**
- * In a held lease's last moments, its successor is asked for beside the request (which the
- * held lease served): reserving nothing, giving back leases replaced before. A failed ask
- * only logs; the held lease serves until its end, and the next request asks as usual.
- */
-function renewAhead(env: Env, a: AcquireArgs): void {
-  const ask = holder.aheadAsk(a.name, a.limits, a.now);
-  if (!ask) return;
-  const input = { limits: a.limits, want: NOTHING, lease: ask.lease, ...(ask.returned.length ? { returned: ask.returned } : {}), ...(a.prior !== undefined ? { prior: a.prior } : {}) };
-  const renew = async (): Promise<void> => {
-    try {
-      const call = async (): Promise<Answer> => (await limiterStub(env, a.projectId, a.modelId).acquire(input)) as Answer;
-      const answer = await withTimeout(call(), LIMITER_TIMEOUT_MS);
-      rememberLearned(a.name, answer.learned);
-      holder.afterAhead(a.name, a.limits, answer, ask, Date.now());
-    } catch (err) {
-      console.log(JSON.stringify({ level: "warn", event: "lease_renew_failed", project_id: a.projectId, model: a.modelId, error: String(err) }));
-    }
-  };
-  a.waitUntil(renew());
-}
-
 /** The limiter's reservation, or null if it could not be asked (open mode lets the request through). */
 async function decide(env: Env, a: AcquireArgs): Promise<Answer | null> {
   const { projectId, modelId, name, limits, want } = a;
   const fromLease = holder.take(name, limits, want, a.now);
-  if (fromLease) {
-    renewAhead(env, a);
-    return { kind: "granted", granted: want, snapshot: fromLease };
-  }
+  if (fromLease) return { kind: "granted", granted: want, snapshot: fromLease };
   try {
     return await acquireWithLease(env, a);
   } catch (err) {
@@ -124,7 +97,7 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
   const unbounded = isBounded(req) ? undefined : { prompt: input.promptEstimate, choices: choicesOf(req) };
   const maxWaitMs = admissionWaitMs(input.prefer, settingsOf(env).maxAdmissionWaitMs);
   const asked = Date.now();
-  const decision = await decide(env, { projectId, modelId: model.id, name, limits, want, ...(unbounded ? { unbounded } : {}), maxWaitMs, ...(prior !== undefined ? { prior } : {}), now: asked, waitUntil: input.waitUntil });
+  const decision = await decide(env, { projectId, modelId: model.id, name, limits, want, ...(unbounded ? { unbounded } : {}), maxWaitMs, ...(prior !== undefined ? { prior } : {}), now: asked });
   // The limiter's round trip, for the benchmark and for anyone tracing latency (no content in it).
   const limiterMs = Date.now() - asked;
   if (decision?.kind === "limited") throw rateLimited(decision, { project: projectId, model: model.id }, { "server-timing": `limiter;dur=${limiterMs}` });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { grantWithLease, LEASE_HOLD_MS, LEASE_MS, leaseReturn, returnLease, leaseSize, leaseSnapshot, mergeLease, takeFromLease, worthLeasing, type Lease } from "../../src/quota/lease.ts";
-import { LEASE_RENEW_AHEAD_MS, LeaseHolder } from "../../src/quota/lease-holder.ts";
+import { LeaseHolder } from "../../src/quota/lease-holder.ts";
 import { freshState, snapshot } from "../../src/quota/rate-limiter.ts";
 
 const limits = { rpm: 600, tpm: 60_000 };
@@ -207,72 +207,5 @@ describe("LeaseHolder under concurrent requests", () => {
     expect(h.beforeAcquire("p/m", l, 1_500).lease).toBeUndefined();
     // The longest the isolate waits for an answer (LIMITER_TIMEOUT_MS) is over: it is not coming.
     expect(h.beforeAcquire("p/m", l, 2_100).lease).toBeDefined();
-  });
-});
-
-describe("LeaseHolder renewing a lease ahead of its end", () => {
-  const l = { rpm: 600, tpm: 60_000 };
-  const want = { requests: 1, tokens: 100 };
-  const size = { requests: 10, tokens: 1000 };
-  let n = 0;
-  const granted = (lease?: typeof size) => ({ kind: "granted" as const, granted: want, snapshot: snap, ...(lease ? { lease } : {}) });
-  /** A holder that holds a lease of `size` granted at t = 100, so live until 100 + LEASE_MS. */
-  const holding = (): LeaseHolder => {
-    const h = new LeaseHolder(() => `r-lease-${++n}`);
-    h.afterAcquire("p/m", l, h.beforeAcquire("p/m", l, 0), want, granted(), 0);
-    const ask = h.beforeAcquire("p/m", l, 100);
-    h.afterAcquire("p/m", l, ask, want, granted(size), 100);
-    return h;
-  };
-  const end = 100 + LEASE_MS;
-
-  it("asks for the successor only in the lease's last moments, once, while the lease keeps serving", () => {
-    const h = holding();
-    expect(h.take("p/m", l, want, 500)).not.toBeNull();
-    expect(h.aheadAsk("p/m", l, 500)).toBeNull();
-    const t = end - LEASE_RENEW_AHEAD_MS + 10;
-    expect(h.take("p/m", l, want, t)).not.toBeNull();
-    const ahead = h.aheadAsk("p/m", l, t);
-    expect(ahead?.lease?.want).toEqual(size);
-    // Asked already: neither the next lease-served request nor a request at the object asks again.
-    expect(h.take("p/m", l, want, t + 5)).not.toBeNull();
-    expect(h.aheadAsk("p/m", l, t + 5)).toBeNull();
-    expect(h.beforeAcquire("p/m", l, t + 6).lease).toBeUndefined();
-  });
-
-  it("serves from the successor once it is back, past the old lease's end, and gives back the old one's rest", () => {
-    const h = holding();
-    const t = end - 100;
-    h.take("p/m", l, want, t);
-    const ahead = h.aheadAsk("p/m", l, t)!;
-    h.afterAhead("p/m", l, { ...granted(size), granted: { requests: 0, tokens: 0 } }, ahead, t + 3);
-    // The old lease stopped serving with 9 of its 10 left: the next 10 come from the successor.
-    for (let i = 0; i < 10; i++) expect(h.take("p/m", l, want, end + 50)).not.toBeNull();
-    expect(h.take("p/m", l, want, end + 50)).toBeNull();
-    const next = h.beforeAcquire("p/m", l, end + 60);
-    expect(next.returned).toContainEqual({ id: expect.not.stringMatching(ahead.lease!.id), granted: size, used: { requests: 1, tokens: 100 } });
-    expect(next.returned).toContainEqual({ id: ahead.lease!.id, granted: size, used: size });
-    // Given back once only.
-    expect(h.beforeAcquire("p/m", l, end + 70).returned).toEqual([]);
-  });
-
-  it("keeps serving from the held lease until its end when the ask ahead failed, and asks again only after the longest wait", () => {
-    const h = holding();
-    const t = end - 100;
-    h.take("p/m", l, want, t);
-    expect(h.aheadAsk("p/m", l, t)).not.toBeNull();
-    // The call failed: afterAhead never ran for it.
-    expect(h.take("p/m", l, want, end - 1)).not.toBeNull();
-    expect(h.aheadAsk("p/m", l, end - 1)).toBeNull();
-    expect(h.take("p/m", l, want, end)).toBeNull();
-  });
-
-  it("stops serving from the held lease when requests wait at the object", () => {
-    const h = holding();
-    const t = end - 100;
-    h.take("p/m", l, want, t);
-    const ahead = h.aheadAsk("p/m", l, t)!;
-    h.afterAhead("p/m", l, { ...granted(), startAt: t + 500 }, ahead, t + 2);
-    expect(h.take("p/m", l, want, t + 3)).toBeNull();
   });
 });
