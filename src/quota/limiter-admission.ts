@@ -10,8 +10,7 @@ import { limiterUnavailable, rateLimited, tooLargeForLimit } from "./errors.ts";
 import { choicesOf, EXPECTED_COMPLETION, isBounded, reservationFor } from "./estimate.ts";
 import { rateLimitHeaders, unknownLimitHeaders } from "./headers.ts";
 import { learnedFor, rememberLearned } from "./learned-cache.ts";
-import { LeaseAdmitter } from "./lease-admitter.ts";
-import { LeaseHolder, type LeaseAsk } from "./lease-holder.ts";
+import { LeaseHolder } from "./lease-holder.ts";
 import { limiterName, limiterStub } from "./limiter-stub.ts";
 import { LIMITER_TIMEOUT_MS, withTimeout } from "./limiter-timeout.ts";
 import { effectiveLimits } from "./overrides.ts";
@@ -28,8 +27,8 @@ const NOTHING: Units = { requests: 0, tokens: 0 };
 const paramFor = (req: InferenceRequest): string =>
   req.maxTokens !== null ? (req.body.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens") : req.endpoint === "chat" ? "messages" : req.endpoint === "completion" ? "prompt" : "input";
 
-/** Per isolate: the leases it holds, one per busy limiter, and the lease asks on their way. */
-const admitter = new LeaseAdmitter(new LeaseHolder(() => crypto.randomUUID()), () => Date.now());
+/** Per isolate: the leases it holds, one per busy limiter. */
+const holder = new LeaseHolder(() => crypto.randomUUID());
 
 interface AcquireArgs {
   projectId: string;
@@ -48,7 +47,8 @@ interface AcquireArgs {
 type Answer = Decision & { lease?: Units; learned?: number; startInMs?: number };
 
 /** One round trip: gives back a spent lease, asks for the reservation and, if busy, a new lease. */
-async function callLimiter(env: Env, a: AcquireArgs, ask: LeaseAsk): Promise<Answer> {
+async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Answer> {
+  const ask = holder.beforeAcquire(a.name, a.limits, a.now);
   const input = {
     limits: a.limits,
     want: a.want,
@@ -61,14 +61,17 @@ async function callLimiter(env: Env, a: AcquireArgs, ask: LeaseAsk): Promise<Ans
   const call = async (): Promise<Answer> => (await limiterStub(env, a.projectId, a.modelId).acquire(input)) as Answer;
   const answer = await withTimeout(call(), LIMITER_TIMEOUT_MS);
   rememberLearned(a.name, answer.learned);
-  return answer;
+  const decision = holder.afterAcquire(a.name, a.limits, ask, a.want, answer, Date.now());
+  return decision === answer ? answer : decision;
 }
 
 /** The limiter's reservation, or null if it could not be asked (open mode lets the request through). */
 async function decide(env: Env, a: AcquireArgs): Promise<Answer | null> {
   const { projectId, modelId, name, limits, want } = a;
+  const fromLease = holder.take(name, limits, want, a.now);
+  if (fromLease) return { kind: "granted", granted: want, snapshot: fromLease };
   try {
-    return await admitter.admit(name, limits, want, a.now, (ask) => callLimiter(env, a, ask));
+    return await acquireWithLease(env, a);
   } catch (err) {
     console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: modelId, error: String(err) }));
     if (settingsOf(env).limiterFailureMode === "closed") throw limiterUnavailable();
