@@ -123,7 +123,9 @@ try {
   execFileSync("tar", ["-xf", join(dir, "b.tar"), "-C", srcB]);
   // Packages come from this tree: a and b differ only in their source and wrangler.toml.
   symlinkSync(join(ROOT, "node_modules"), join(srcB, "node_modules"));
-  // wrangler.toml serves the built console as assets; a git tree has no build, so b borrows this one's.
+  // wrangler.toml serves the built console as assets; a git tree has no build, so b borrows this one's
+  // (built first in a fresh checkout, as bench/bundle.ts does).
+  if (!existsSync(join(ROOT, "console/dist"))) execFileSync(process.execPath, [join(ROOT, "scripts/console-build.ts")], { cwd: ROOT, stdio: "inherit" });
   if (existsSync(join(ROOT, "console/dist")) && existsSync(join(srcB, "console")) && !existsSync(join(srcB, "console/dist"))) {
     symlinkSync(join(ROOT, "console/dist"), join(srcB, "console/dist"));
   }
