@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { openApiDocument } from "../src/openapi/document.ts";
+import { OPENAPI_ASSET } from "../src/routes/openapi.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url).href);
 export const CONSOLE_SRC = join(ROOT, "console");
@@ -18,7 +19,7 @@ export const BUDGET_BYTES = 150 * 1024;
  * The API's OpenAPI document, served by the Worker at /v1/openapi.json from the assets (so
  * its schemas stay out of the Worker's bundle); not part of what the console downloads.
  */
-export const OPENAPI_FILE = "openapi.json";
+export const OPENAPI_FILE = OPENAPI_ASSET.slice(1);
 /** Copied as they are: the page shell and the headers (CSP) the static assets are served with. */
 const STATIC_FILES = ["index.html", "_headers", "favicon.svg"];
 
