@@ -93,23 +93,10 @@ function checkModel(c: Checker, m: Obj, p: string): void {
     c.str(price, "currency", `${p}.pricing`, false, /^[A-Z]{3}$/);
   }
   const limits = c.obj(m, "limits", p);
-  if (limits) {
-    c.num(limits, "rpm", `${p}.limits`, 1, false, true);
-    c.num(limits, "tpm", `${p}.limits`, 1, false, true);
-  }
+  if (limits) for (const k of ["rpm", "tpm"]) c.num(limits, k, `${p}.limits`, 1, false, true);
   checkExpectedCompletion(c, m, p);
-  const t = c.obj(m, "timeouts", p, true);
-  if (t) {
-    c.known(t, `${p}.timeouts`, ["first_byte_ms", "idle_ms"]);
-    c.num(t, "first_byte_ms", `${p}.timeouts`, 1, true, true);
-    c.num(t, "idle_ms", `${p}.timeouts`, 1, true, true);
-  }
-  const f = c.obj(m, "failover", p, true);
-  if (f) {
-    c.known(f, `${p}.failover`, ["max_attempts", "budget_ms"]);
-    c.num(f, "max_attempts", `${p}.failover`, 1, true, true);
-    c.num(f, "budget_ms", `${p}.failover`, 1, true, true);
-  }
+  optionalCounts(c, m, p, "timeouts", ["first_byte_ms", "idle_ms"]);
+  optionalCounts(c, m, p, "failover", ["max_attempts", "budget_ms"]);
   const lc = c.obj(m, "lifecycle", p, true);
   if (lc) {
     c.known(lc, `${p}.lifecycle`, ["released", "deprecated", "sunset", "successor"]);
@@ -117,6 +104,14 @@ function checkModel(c: Checker, m: Obj, p: string): void {
     c.str(lc, "successor", `${p}.lifecycle`, true, ID);
   }
   checkOrigins(c, m.origins, p);
+}
+
+/** An optional section of only these fields, each an optional whole number >= 1 (timeouts, failover). */
+function optionalCounts(c: Checker, m: Obj, p: string, key: string, fields: readonly string[]): void {
+  const section = c.obj(m, key, p, true);
+  if (!section) return;
+  c.known(section, `${p}.${key}`, fields);
+  for (const k of fields) c.num(section, k, `${p}.${key}`, 1, true, true);
 }
 
 /** The reservation prior: a whole number of tokens an answer can really have, 1..context_length. */
