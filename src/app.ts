@@ -1,7 +1,9 @@
 // The router: every route, the one place errors become responses, and the per-request
 // id and access log.
 
-import { Router, type IRequest } from "itty-router";
+import type { IRequest } from "itty-router";
+// The subpath: the package index also brings its response helpers, which nothing here uses.
+import { Router } from "itty-router/Router";
 import { newAccessLog, writeAccessLog } from "./http/access-log.ts";
 import { pathOf } from "./http/path.ts";
 import { routePattern } from "./http/route-pattern.ts";
