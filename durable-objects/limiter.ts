@@ -56,8 +56,8 @@ export const LIMITER_MIGRATIONS: readonly Migration[] = [
     version: 1,
     statements: [
       "CREATE TABLE buckets (name TEXT PRIMARY KEY, credit INTEGER NOT NULL, at INTEGER NOT NULL)",
-      `CREATE TABLE usage (hour INTEGER NOT NULL, key_id TEXT NOT NULL, requests INTEGER NOT NULL,
-         prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, PRIMARY KEY (hour, key_id))`,
+      "CREATE TABLE usage (hour INTEGER NOT NULL, key_id TEXT NOT NULL, requests INTEGER NOT NULL," +
+         " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, PRIMARY KEY (hour, key_id))",
       "CREATE TABLE settled (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
     ],
   },
@@ -172,9 +172,9 @@ export class LimiterObject extends DurableObject<Env> {
 
   private book(row: LedgerRow): void {
     this.ctx.storage.sql.exec(
-      `INSERT INTO usage (hour, key_id, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (hour, key_id) DO UPDATE SET requests = requests + excluded.requests,
-         prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,
+      "INSERT INTO usage (hour, key_id, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)" +
+       " ON CONFLICT (hour, key_id) DO UPDATE SET requests = requests + excluded.requests," +
+       " prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens",
       row.hour,
       row.keyId,
       row.requests,

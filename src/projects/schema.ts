@@ -31,10 +31,10 @@ export const PROJECT_MIGRATIONS: readonly Migration[] = [
     version: 1,
     statements: [
       "CREATE TABLE project (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, limits TEXT NOT NULL, created_at INTEGER NOT NULL)",
-      `CREATE TABLE api_keys (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE,
-         name TEXT NOT NULL, redacted_value TEXT NOT NULL, scopes TEXT NOT NULL, models TEXT, created_at INTEGER NOT NULL, expires_at INTEGER)`,
-      `CREATE TABLE audit_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, effective_at INTEGER NOT NULL,
-         actor TEXT NOT NULL, details TEXT NOT NULL)`,
+      "CREATE TABLE api_keys (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, hash TEXT NOT NULL UNIQUE," +
+         " name TEXT NOT NULL, redacted_value TEXT NOT NULL, scopes TEXT NOT NULL, models TEXT, created_at INTEGER NOT NULL, expires_at INTEGER)",
+      "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, effective_at INTEGER NOT NULL," +
+         " actor TEXT NOT NULL, details TEXT NOT NULL)",
       "CREATE INDEX audit_by_time ON audit_log (effective_at)",
     ],
   },
@@ -44,8 +44,8 @@ export const PROJECT_MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     statements: [
-      `CREATE TABLE tracing (id INTEGER PRIMARY KEY CHECK (id = 1), tracking_uri TEXT NOT NULL, experiment_id TEXT NOT NULL,
-         capture TEXT NOT NULL, credential_type TEXT, credential_box TEXT, updated_at INTEGER NOT NULL)`,
+      "CREATE TABLE tracing (id INTEGER PRIMARY KEY CHECK (id = 1), tracking_uri TEXT NOT NULL, experiment_id TEXT NOT NULL," +
+         " capture TEXT NOT NULL, credential_type TEXT, credential_box TEXT, updated_at INTEGER NOT NULL)",
     ],
   },
 ];
