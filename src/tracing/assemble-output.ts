@@ -2,8 +2,8 @@
 // JSON body, or delta by delta from a stream's chunks. Only built for projects that chose it.
 
 import type { AssembledChoice } from "./traced-inference.ts";
+import { isObj } from "../openai/json.ts";
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 /** Bounds what one span may carry, so a huge answer cannot blow the exporter's memory. */

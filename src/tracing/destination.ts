@@ -4,6 +4,7 @@
 import type { JsonObject } from "../openai/body.ts";
 import { invalidRequest } from "../openai/errors.ts";
 import type { Capture } from "./traced-inference.ts";
+import { isObj } from "../openai/json.ts";
 
 export type Credential = { type: "bearer"; token: string } | { type: "basic"; username: string; password: string };
 
@@ -37,8 +38,6 @@ const EXPERIMENT_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const MAX_URI = 2048;
 const MAX_SECRET = 4096;
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** https anywhere; http only on loopback (a local MLflow). No user info, query or fragment. */
 export function parseTrackingUri(v: unknown): string {

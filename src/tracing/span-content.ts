@@ -3,10 +3,9 @@
 
 import type { Endpoint } from "../openai/inference-request.ts";
 import type { AssembledChoice } from "./traced-inference.ts";
+import { isObj } from "../openai/json.ts";
 
 type Attr = [string, string];
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Embedding inputs: a string, strings, token arrays or arrays of them; only their shape leaves. */
 function embeddingInputs(input: unknown): { count: number; sizes: number[]; unit: "characters" | "tokens" } {
