@@ -1,5 +1,7 @@
 // API key format and hashing. Only the SHA-256 of a key is ever stored or compared.
 
+import { toBase64, toHex } from "../http/byte-text.ts";
+
 /** Secret scanners can match this prefix; the rest is 32 random bytes in base64url. */
 export const KEY_PREFIX = "sk-eir-";
 const KEY_SHAPE = /^sk-eir-[A-Za-z0-9_-]{20,128}$/;
@@ -13,18 +15,11 @@ export function bearerToken(request: Request): string | null {
   return m ? m[1]! : "";
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 export async function hashKey(key: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  let out = "";
-  for (const b of digest) out += HEX[b];
-  return out;
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key))));
 }
 
 export function generateKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return KEY_PREFIX + btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return KEY_PREFIX + toBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }

@@ -1,6 +1,7 @@
 // Budget alerts as the webhook receives them: the payload, its id (the same on every
 // delivery, so a retried one is recognisable) and its HMAC-SHA256 signature.
 
+import { toHex } from "../http/byte-text.ts";
 import { fromMicros } from "./price.ts";
 
 export const SIGNATURE_HEADER = "x-budget-signature";
@@ -55,13 +56,11 @@ export function alertPayload(a: AlertInput): AlertPayload {
   };
 }
 
-const hex = (b: ArrayBuffer): string => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
-
 /** `sha256=<hex HMAC-SHA256 of the body under the project's webhook secret>`. */
 export async function signBody(secret: string, body: string): Promise<string> {
   const enc = new TextEncoder();
   const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return `sha256=${hex(await crypto.subtle.sign("HMAC", key, enc.encode(body)))}`;
+  return `sha256=${toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(body))))}`;
 }
 
 /** What travels through the queue: everything a delivery needs, the secret excepted. */

@@ -5,6 +5,7 @@
 import { actorOf } from "../projects/principal.ts";
 import { budgetStub } from "../budget/admission.ts";
 import { parseWebhookUrl } from "../budget/validate.ts";
+import { toHex } from "../http/byte-text.ts";
 import { jsonResponse } from "../http/json.ts";
 import { codedError, type ApiError } from "../openai/errors.ts";
 import type { RouterRequest } from "./context.ts";
@@ -12,8 +13,7 @@ import { budgetTarget } from "../budget/target.ts";
 import { readManagementBody } from "../projects/management-input.ts";
 
 const newSecret = (): string => {
-  const b = crypto.getRandomValues(new Uint8Array(32));
-  return `whsec_${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
+  return `whsec_${toHex(crypto.getRandomValues(new Uint8Array(32)))}`;
 };
 
 const noWebhook = (): ApiError => codedError("webhook_not_found", "This project has no budget webhook.");

@@ -1,6 +1,8 @@
 // Seals a tracing credential with AES-GCM under a key derived from the TRACING_KEY Worker
 // secret, bound to its project (as additional data), so a copied row opens nowhere else.
 
+import { toBase64 } from "../http/byte-text.ts";
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -9,11 +11,6 @@ async function aesKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
-const b64 = (b: Uint8Array): string => {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-};
 const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 /** base64 of iv (12 bytes) || ciphertext. */
@@ -23,7 +20,7 @@ export async function seal(secret: string, projectId: string, plaintext: string)
   const out = new Uint8Array(12 + ct.byteLength);
   out.set(iv);
   out.set(new Uint8Array(ct), 12);
-  return b64(out);
+  return toBase64(out);
 }
 
 /** Throws if the box was sealed under another key or project, or was altered. */

@@ -5,6 +5,7 @@ import type { JsonObject } from "../openai/body.ts";
 import { invalidRequest } from "../openai/errors.ts";
 import type { Capture } from "./traced-inference.ts";
 import { isObj } from "../openai/json.ts";
+import { toBase64 } from "../http/byte-text.ts";
 
 export type Credential = { type: "bearer"; token: string } | { type: "basic"; username: string; password: string };
 
@@ -93,8 +94,5 @@ export function parseTracingInput(body: JsonObject): TracingInput {
 /** The Authorization header MLflow gets. */
 export function authorizationOf(c: Credential): string {
   if (c.type === "bearer") return `Bearer ${c.token}`;
-  const bytes = new TextEncoder().encode(`${c.username}:${c.password}`);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return `Basic ${btoa(bin)}`;
+  return `Basic ${toBase64(new TextEncoder().encode(`${c.username}:${c.password}`))}`;
 }

@@ -17,11 +17,7 @@ function fromHex(s: string): Uint8Array {
   return out;
 }
 
-export function toHex(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
-}
+export { toHex } from "../http/byte-text.ts";
 
 const allZero = (s: string): boolean => /^0+$/.test(s);
 
