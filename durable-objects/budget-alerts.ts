@@ -11,34 +11,34 @@ import type { AlertOutbox } from "./budget-outbox.ts";
 export type BudgetRow = { scope: string; limit_micros: number; thresholds: string; currency: string };
 
 export class BudgetAlerts {
-  private readonly sql: SqlStorage;
-  private readonly outbox: AlertOutbox;
+  readonly #sql: SqlStorage;
+  readonly #outbox: AlertOutbox;
   /** `month NUL scope` -> the lowest threshold not fired (null: none left). */
-  private readonly next = new Map<string, number | null>();
-  private outboxChecked = false;
+  readonly #next = new Map<string, number | null>();
+  #outboxChecked = false;
 
   constructor(sql: SqlStorage, outbox: AlertOutbox) {
-    this.sql = sql;
-    this.outbox = outbox;
+    this.#sql = sql;
+    this.#outbox = outbox;
   }
 
   /** A budget was set or deleted (its fired alerts may be re-armed): start over. */
   forget(): void {
-    this.next.clear();
+    this.#next.clear();
   }
 
-  private firedOf(month: string, scope: string): Set<number> {
-    return new Set(this.sql.exec<{ threshold: number }>("SELECT threshold FROM alerts WHERE month = ? AND scope = ?", month, scope).toArray().map((r) => r.threshold));
+  #firedOf(month: string, scope: string): Set<number> {
+    return new Set(this.#sql.exec<{ threshold: number }>("SELECT threshold FROM alerts WHERE month = ? AND scope = ?", month, scope).toArray().map((r) => r.threshold));
   }
 
-  private lowestUnfired(month: string, b: BudgetRow): number | null {
+  #lowestUnfired(month: string, b: BudgetRow): number | null {
     const k = `${month}\u0000${b.scope}`;
-    let next = this.next.get(k);
+    let next = this.#next.get(k);
     if (next === undefined) {
-      const fired = this.firedOf(month, b.scope);
+      const fired = this.#firedOf(month, b.scope);
       const open = (JSON.parse(b.thresholds) as number[]).filter((t) => !fired.has(t));
       next = open.length === 0 ? null : Math.min(...open);
-      this.next.set(k, next);
+      this.#next.set(k, next);
     }
     return next;
   }
@@ -49,21 +49,21 @@ export class BudgetAlerts {
     let fired = false;
     for (const b of budgets) {
       if (b.scope !== PROJECT_SCOPE && !keys.has(b.scope)) continue;
-      const next = this.lowestUnfired(month.id, b);
+      const next = this.#lowestUnfired(month.id, b);
       if (next === null) continue;
       const spent = spentOf(month.id, b.scope);
       // thresholdsReached's own test on the lowest one: while it is not reached, no higher one is.
       if (thresholdsReached(b.limit_micros, spent, [next], new Set()).length === 0) continue;
-      for (const t of thresholdsReached(b.limit_micros, spent, JSON.parse(b.thresholds) as number[], this.firedOf(month.id, b.scope))) {
+      for (const t of thresholdsReached(b.limit_micros, spent, JSON.parse(b.thresholds) as number[], this.#firedOf(month.id, b.scope))) {
         const payload = alertPayload({ projectId, keyId: b.scope === PROJECT_SCOPE ? null : b.scope, threshold: t, month: month.id, limitMicros: b.limit_micros, spentMicros: spent, currency: b.currency, reset: month.reset, now });
-        this.sql.exec("INSERT INTO alerts (id, month, scope, threshold, body, audited, queued) VALUES (?, ?, ?, ?, ?, 0, 0)", payload.id, month.id, b.scope, t, JSON.stringify(payload));
+        this.#sql.exec("INSERT INTO alerts (id, month, scope, threshold, body, audited, queued) VALUES (?, ?, ?, ?, ?, 0, 0)", payload.id, month.id, b.scope, t, JSON.stringify(payload));
         fired = true;
       }
-      this.next.delete(`${month.id}\u0000${b.scope}`);
+      this.#next.delete(`${month.id}\u0000${b.scope}`);
     }
     // Once per object start, also what an earlier instance left undelivered (its alarm may be gone).
-    if (!fired && this.outboxChecked) return;
-    this.outboxChecked = true;
-    if (this.sql.exec("SELECT 1 FROM alerts WHERE audited = 0 OR queued = 0 LIMIT 1").toArray().length > 0) this.outbox.kick();
+    if (!fired && this.#outboxChecked) return;
+    this.#outboxChecked = true;
+    if (this.#sql.exec("SELECT 1 FROM alerts WHERE audited = 0 OR queued = 0 LIMIT 1").toArray().length > 0) this.#outbox.kick();
   }
 }

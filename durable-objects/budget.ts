@@ -19,30 +19,30 @@ import { bookSpend, seedMonth } from "./budget-spend.ts";
 const APPLIED_KEEP_MS = 3_600_000;
 
 export class BudgetObject extends DurableObject<Env> {
-  private readonly outbox: AlertOutbox;
+  readonly #outbox: AlertOutbox;
   /** The budgets, remembered between calls (this object is their only writer); setBudget drops them. */
-  private budgetRows: BudgetRow[] | null = null;
-  private readonly alerts: BudgetAlerts;
-  private remembered = false;
+  #budgetRows: BudgetRow[] | null = null;
+  readonly #alerts: BudgetAlerts;
+  #remembered = false;
 
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
     state.blockConcurrencyWhile(async () => void migrate(state.storage, BUDGET_MIGRATIONS));
-    this.outbox = new AlertOutbox(state, env, () => this.projectId());
-    this.alerts = new BudgetAlerts(state.storage.sql, this.outbox);
+    this.#outbox = new AlertOutbox(state, env, () => this.#projectId());
+    this.#alerts = new BudgetAlerts(state.storage.sql, this.#outbox);
   }
 
-  private budgets(): BudgetRow[] {
-    this.budgetRows ??= this.ctx.storage.sql.exec<BudgetRow>("SELECT * FROM budgets").toArray();
-    return this.budgetRows;
+  #budgets(): BudgetRow[] {
+    this.#budgetRows ??= this.ctx.storage.sql.exec<BudgetRow>("SELECT * FROM budgets").toArray();
+    return this.#budgetRows;
   }
 
-  private spentOf(month: string, scope: string): number {
+  #spentOf(month: string, scope: string): number {
     return this.ctx.storage.sql.exec<{ micros: number }>("SELECT micros FROM spend WHERE month = ? AND scope = ?", month, scope).toArray()[0]?.micros ?? 0;
   }
 
   /** Holds this month: every one (lease = null), or only requests' own (0) or only leases (1). */
-  private heldOf(month: string, keyId: string | null, lease: 0 | 1 | null = null): number {
+  #heldOf(month: string, keyId: string | null, lease: 0 | 1 | null = null): number {
     const where = ["month = ?"];
     const args: (string | number)[] = [month];
     if (keyId !== null) (where.push("key_id = ?"), args.push(keyId));
@@ -51,54 +51,54 @@ export class BudgetObject extends DurableObject<Env> {
   }
 
   /** The budgets that apply to a key this month, with what is booked and held. */
-  private scopes(month: Month, keyId: string, rows = this.budgets()): ScopeView[] {
+  #scopes(month: Month, keyId: string, rows = this.#budgets()): ScopeView[] {
     const out: ScopeView[] = [];
     for (const b of rows) {
-      if (b.scope === PROJECT_SCOPE) out.push({ kind: "project", limit: b.limit_micros, spent: this.spentOf(month.id, PROJECT_SCOPE), held: this.heldOf(month.id, null) });
-      else if (b.scope === keyId) out.push({ kind: "key", limit: b.limit_micros, spent: this.spentOf(month.id, keyId), held: this.heldOf(month.id, keyId) });
+      if (b.scope === PROJECT_SCOPE) out.push({ kind: "project", limit: b.limit_micros, spent: this.#spentOf(month.id, PROJECT_SCOPE), held: this.#heldOf(month.id, null) });
+      else if (b.scope === keyId) out.push({ kind: "key", limit: b.limit_micros, spent: this.#spentOf(month.id, keyId), held: this.#heldOf(month.id, keyId) });
     }
     return out;
   }
 
-  private expireHolds(now: number): void {
+  #expireHolds(now: number): void {
     this.ctx.storage.sql.exec("DELETE FROM holds WHERE until <= ?", now);
   }
 
-  private takeBack(returned: readonly Returned[]): void {
-    for (const r of returned) this.release(r.id, r.unused);
+  #takeBack(returned: readonly Returned[]): void {
+    for (const r of returned) this.#release(r.id, r.unused);
   }
 
   /** Takes `micros` off a hold; a hold that reaches zero is gone. */
-  private release(id: string, micros: number): void {
+  #release(id: string, micros: number): void {
     const sql = this.ctx.storage.sql;
     sql.exec("UPDATE holds SET micros = micros - ? WHERE id = ?", micros, id);
     sql.exec("DELETE FROM holds WHERE id = ? AND micros <= 0", id);
   }
 
-  private hold(id: string, month: string, keyId: string, micros: number, lease: boolean, now: number): void {
+  #hold(id: string, month: string, keyId: string, micros: number, lease: boolean, now: number): void {
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO holds (id, month, key_id, micros, lease, until) VALUES (?, ?, ?, ?, ?, ?)", id, month, keyId, micros, lease ? 1 : 0, now + HOLD_MS);
   }
 
   reserve(input: ReserveInput): ReserveAnswer {
     const now = Date.now();
     const month = monthOf(now);
-    const rows = this.budgets();
+    const rows = this.#budgets();
     // Asked only while key records carry a budget version: between a change and the records
     // catching up, or for a key without a budget of its own. Answered without a write.
-    if (rows.length === 0 && input.returned.length === 0) return { kind: "none", version: this.version() };
-    this.remember(input.projectId);
-    this.expireHolds(now);
-    this.takeBack(input.returned);
-    const scopes = this.scopes(month, input.keyId, rows);
-    if (scopes.length === 0) return { kind: "none", version: this.version() };
+    if (rows.length === 0 && input.returned.length === 0) return { kind: "none", version: this.#version() };
+    this.#remember(input.projectId);
+    this.#expireHolds(now);
+    this.#takeBack(input.returned);
+    const scopes = this.#scopes(month, input.keyId, rows);
+    if (scopes.length === 0) return { kind: "none", version: this.#version() };
     const decision = decideReserve(scopes, input.worst, input.lease ? leaseSizeFor(scopes) : 0);
     if (decision.kind === "refused") {
       const s = decision.scope;
       return { kind: "refused", scope: s.kind, limit: s.limit, spent: s.spent, held: s.held, worst: input.worst, reset: month.reset, currency: rows[0]?.currency ?? "EUR" };
     }
-    this.hold(input.holdId, month.id, input.keyId, input.worst, false, now);
-    if (decision.lease > 0 && input.lease) this.hold(input.lease.id, month.id, input.keyId, decision.lease, true, now);
-    const after = this.scopes(month, input.keyId, rows);
+    this.#hold(input.holdId, month.id, input.keyId, input.worst, false, now);
+    if (decision.lease > 0 && input.lease) this.#hold(input.lease.id, month.id, input.keyId, decision.lease, true, now);
+    const after = this.#scopes(month, input.keyId, rows);
     const b = binding(after)!;
     // The isolate's own lease counts as remaining for it: it may still spend it.
     return { kind: "granted", lease: decision.lease, snapshot: { scope: b.kind, limit: b.limit, remaining: headroom(b), reset: month.reset } };
@@ -108,49 +108,49 @@ export class BudgetObject extends DurableObject<Env> {
   settleBatch(input: SettleBatchInput): { applied: boolean } {
     const now = Date.now();
     const sql = this.ctx.storage.sql;
-    this.remember(input.projectId);
+    this.#remember(input.projectId);
     if (sql.exec("SELECT 1 FROM applied WHERE id = ?", input.id).toArray().length > 0) return { applied: false };
     this.ctx.storage.transactionSync(() => {
       sql.exec("DELETE FROM applied WHERE at < ?", now - APPLIED_KEEP_MS);
       sql.exec("INSERT INTO applied (id, at) VALUES (?, ?)", input.id, now);
-      this.takeBack(input.returned);
+      this.#takeBack(input.returned);
       for (const id of input.own) sql.exec("DELETE FROM holds WHERE id = ?", id);
-      for (const [id, micros] of input.leases) this.release(id, micros);
+      for (const [id, micros] of input.leases) this.#release(id, micros);
       for (const r of input.rows) bookSpend(sql, r);
     });
-    if (input.keys.length > 0) this.checkAlerts(input.projectId, new Set(input.keys), now);
+    if (input.keys.length > 0) this.#checkAlerts(input.projectId, new Set(input.keys), now);
     return { applied: true };
   }
 
   // --- alerts ---
 
-  private checkAlerts(projectId: string, keys: ReadonlySet<string>, now: number): void {
-    this.alerts.check(projectId, this.budgets(), keys, now, (month, scope) => this.spentOf(month, scope));
+  #checkAlerts(projectId: string, keys: ReadonlySet<string>, now: number): void {
+    this.#alerts.check(projectId, this.#budgets(), keys, now, (month, scope) => this.#spentOf(month, scope));
   }
 
   override async alarm(): Promise<void> {
-    await this.outbox.flush();
+    await this.#outbox.flush();
   }
 
   // --- management ---
 
-  private remember(projectId: string): void {
-    if (this.remembered) return;
+  #remember(projectId: string): void {
+    if (this.#remembered) return;
     this.ctx.storage.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('project_id', ?)", projectId);
-    this.remembered = true;
+    this.#remembered = true;
   }
 
   /** The project's budget version of the latest change applied here (0: none yet). */
-  private version(): number {
+  #version(): number {
     return Number(this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'budget_version'").toArray()[0]?.value ?? 0);
   }
 
   /** A "none" answers for this version only: one an isolate cached under an older version is not trusted. */
-  private noteVersion(version: number): void {
-    if (version > this.version()) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('budget_version', ?)", String(version));
+  #noteVersion(version: number): void {
+    if (version > this.#version()) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('budget_version', ?)", String(version));
   }
 
-  private projectId(): string | null {
+  #projectId(): string | null {
     return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'project_id'").toArray()[0]?.value ?? null;
   }
 
@@ -159,9 +159,9 @@ export class BudgetObject extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const line = (b: BudgetRow): BudgetLine => {
       const keyId = b.scope === PROJECT_SCOPE ? null : b.scope;
-      return { api_key_id: keyId, limit: b.limit_micros, spent: this.spentOf(month.id, b.scope), held: this.heldOf(month.id, keyId, 0), leased: this.heldOf(month.id, keyId, 1), thresholds: JSON.parse(b.thresholds) as number[], currency: b.currency };
+      return { api_key_id: keyId, limit: b.limit_micros, spent: this.#spentOf(month.id, b.scope), held: this.#heldOf(month.id, keyId, 0), leased: this.#heldOf(month.id, keyId, 1), thresholds: JSON.parse(b.thresholds) as number[], currency: b.currency };
     };
-    const rows = this.budgets();
+    const rows = this.#budgets();
     const spentByKey: Record<string, number> = {};
     for (const r of sql.exec<{ scope: string; micros: number }>("SELECT scope, micros FROM spend WHERE month = ? AND scope != ?", month.id, PROJECT_SCOPE)) spentByKey[r.scope] = r.micros;
     const project = rows.find((b) => b.scope === PROJECT_SCOPE);
@@ -171,7 +171,7 @@ export class BudgetObject extends DurableObject<Env> {
       project: project ? line(project) : null,
       keys: rows.filter((b) => b.scope !== PROJECT_SCOPE).map(line),
       spentByKey,
-      spent: this.spentOf(month.id, PROJECT_SCOPE),
+      spent: this.#spentOf(month.id, PROJECT_SCOPE),
     };
   }
 
@@ -179,29 +179,29 @@ export class BudgetObject extends DurableObject<Env> {
   async setBudget(input: SetBudgetInput): Promise<SetBudgetOutcome> {
     const now = Date.now();
     const month = monthOf(now);
-    this.remember(input.projectId);
+    this.#remember(input.projectId);
     const sql = this.ctx.storage.sql;
-    const rows = this.budgets();
+    const rows = this.#budgets();
     const scope = input.keyId ?? PROJECT_SCOPE;
     if (input.limit !== null) {
       if (rows.length === 0 && input.seed === undefined) return { ok: false, reason: "needs_seed" };
       const project = rows.find((b) => b.scope === PROJECT_SCOPE);
       if (input.keyId !== null && project !== undefined && input.limit > project.limit_micros) {
         // Nothing changes, so the new version answers as the old one did (not on needs_seed: the set follows).
-        this.noteVersion(input.version);
+        this.#noteVersion(input.version);
         return { ok: false, reason: "above_project_budget", limit: project.limit_micros };
       }
     }
     const previous = rows.find((b) => b.scope === scope);
     if (input.limit === null && previous === undefined) {
-      this.noteVersion(input.version);
+      this.#noteVersion(input.version);
       return { ok: true, view: this.view() };
     }
-    this.budgetRows = null;
-    this.alerts.forget();
+    this.#budgetRows = null;
+    this.#alerts.forget();
     this.ctx.storage.transactionSync(() => {
       if (input.seed !== undefined && rows.length === 0) seedMonth(sql, month, input.seed);
-      this.noteVersion(input.version);
+      this.#noteVersion(input.version);
       if (input.limit === null) sql.exec("DELETE FROM budgets WHERE scope = ?", scope);
       else sql.exec("INSERT OR REPLACE INTO budgets (scope, limit_micros, thresholds, currency) VALUES (?, ?, ?, ?)", scope, input.limit, JSON.stringify(input.thresholds), input.currency);
       // A changed limit is a new budget for alerts: thresholds it is already past fire again.
@@ -209,14 +209,14 @@ export class BudgetObject extends DurableObject<Env> {
     });
     const details = { id: input.keyId ?? input.projectId, data: { api_key_id: input.keyId, limit: input.limit, thresholds: input.limit === null ? null : input.thresholds, currency: input.currency }, previous: { limit: previous?.limit_micros ?? null } };
     await projectStub(this.env, input.projectId).appendAudit(input.limit === null ? "budget.deleted" : "budget.updated", input.actor, details);
-    if (input.limit !== null) this.checkAlerts(input.projectId, new Set(input.keyId === null ? [] : [input.keyId]), now);
+    if (input.limit !== null) this.#checkAlerts(input.projectId, new Set(input.keyId === null ? [] : [input.keyId]), now);
     return { ok: true, view: this.view() };
   }
 
   // --- webhook ---
 
   async setWebhook(input: { projectId: string; url: string; secret: string; actor: SetBudgetInput["actor"] }): Promise<void> {
-    this.remember(input.projectId);
+    this.#remember(input.projectId);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO webhook (id, url, secret, created_at) VALUES (1, ?, ?, ?)", input.url, input.secret, Math.floor(Date.now() / 1000));
     await projectStub(this.env, input.projectId).appendAudit("budget.updated", input.actor, { id: input.projectId, data: { webhook_url: input.url } });
   }

@@ -25,16 +25,16 @@ export class KeyClaimObject extends DurableObject<Env> {
     state.blockConcurrencyWhile(async () => void migrate(state.storage, KEY_CLAIM_MIGRATIONS));
   }
 
-  private held(): Holder | null {
+  #held(): Holder | null {
     return this.ctx.storage.sql.exec<{ project_id: string; key_id: string; claimed_at: number }>("SELECT project_id, key_id, claimed_at FROM holder").toArray()[0] ?? null;
   }
 
-  private hold(h: Holder): void {
+  #hold(h: Holder): void {
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO holder (one, project_id, key_id, claimed_at) VALUES (1, ?, ?, ?)", h.project_id, h.key_id, h.claimed_at);
   }
 
   /** Whether the project's object has a key with this hash now. */
-  private async live(projectId: string, hash: string): Promise<boolean> {
+  async #live(projectId: string, hash: string): Promise<boolean> {
     return (await this.env.PROJECTS.get(this.env.PROJECTS.idFromName(projectId)).confirmKey(hash)) !== null;
   }
 
@@ -42,9 +42,9 @@ export class KeyClaimObject extends DurableObject<Env> {
    * A key from before claims existed is known only to KV and its project: adopt it as the
    * holder, so such a secret stays taken. KV may lag for a fresh key, never for an old one.
    */
-  private async legacyHolder(hash: string): Promise<Holder | null> {
+  async #legacyHolder(hash: string): Promise<Holder | null> {
     const indexed = parseKeyRecord(await this.env.KV.get(keyIndexKey(hash), "json"));
-    if (indexed === null || !(await this.live(indexed.project_id, hash))) return null;
+    if (indexed === null || !(await this.#live(indexed.project_id, hash))) return null;
     return { project_id: indexed.project_id, key_id: indexed.key_id, claimed_at: 0 };
   }
 
@@ -54,22 +54,22 @@ export class KeyClaimObject extends DurableObject<Env> {
    */
   async claim(input: ClaimInput): Promise<boolean> {
     const { hash, project_id, key_id } = input;
-    let decision = decideClaim(this.held(), project_id, key_id, Date.now());
-    if (decision === "grant" && this.held() === null) {
-      const legacy = await this.legacyHolder(hash);
-      if (legacy !== null && this.held() === null) this.hold(legacy);
-      decision = decideClaim(this.held(), project_id, key_id, Date.now());
+    let decision = decideClaim(this.#held(), project_id, key_id, Date.now());
+    if (decision === "grant" && this.#held() === null) {
+      const legacy = await this.#legacyHolder(hash);
+      if (legacy !== null && this.#held() === null) this.#hold(legacy);
+      decision = decideClaim(this.#held(), project_id, key_id, Date.now());
     }
     if (decision === "ask_holder") {
-      const before = this.held()!;
-      const stillLive = await this.live(before.project_id, hash);
-      const now = this.held();
+      const before = this.#held()!;
+      const stillLive = await this.#live(before.project_id, hash);
+      const now = this.#held();
       // Someone else changed the claim meanwhile: decide again from the start.
       if (now === null || now.project_id !== before.project_id || now.key_id !== before.key_id) return this.claim(input);
       decision = stillLive ? "refuse" : "grant";
     }
     if (decision === "refuse") return false;
-    this.hold({ project_id, key_id, claimed_at: Date.now() });
+    this.#hold({ project_id, key_id, claimed_at: Date.now() });
     return true;
   }
 
@@ -80,6 +80,6 @@ export class KeyClaimObject extends DurableObject<Env> {
 
   /** The holder, for tests and operators' diagnosis. */
   holder(): Holder | null {
-    return this.held();
+    return this.#held();
   }
 }

@@ -68,9 +68,9 @@ export const LIMITER_MIGRATIONS: readonly Migration[] = [
 export const LIMITER_SCHEMA_VERSION = latestVersion(LIMITER_MIGRATIONS);
 
 export class LimiterObject extends DurableObject<Env> {
-  private state: LimiterState | null = null;
-  private lastPrune = 0;
-  private sketch: Sketch = emptySketch();
+  #state: LimiterState | null = null;
+  #lastPrune = 0;
+  #sketch: Sketch = emptySketch();
 
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
@@ -80,9 +80,9 @@ export class LimiterObject extends DurableObject<Env> {
       const r = rows.find((x) => x.name === "requests");
       const t = rows.find((x) => x.name === "tokens");
       // Held leases are not stored: they live seconds, and an object restarts far less often.
-      if (r && t) this.state = { requests: { credit: r.credit, at: r.at }, tokens: { credit: t.credit, at: t.at }, held: [] };
+      if (r && t) this.#state = { requests: { credit: r.credit, at: r.at }, tokens: { credit: t.credit, at: t.at }, held: [] };
       for (const row of state.storage.sql.exec<{ bin: number; weight: number }>("SELECT bin, weight FROM completions")) {
-        if (row.bin < this.sketch.length) this.sketch[row.bin] = row.weight;
+        if (row.bin < this.#sketch.length) this.#sketch[row.bin] = row.weight;
       }
     });
   }
@@ -97,16 +97,16 @@ export class LimiterObject extends DurableObject<Env> {
    */
   acquire(input: AcquireInput): AcquireAnswer {
     const now = Date.now();
-    let state = this.current(input.limits, now);
+    let state = this.#current(input.limits, now);
     // A lease's parts always come back together, so the first part's id names the return.
     const returned = input.returned ?? [];
-    if (returned.length > 0 && this.firstTime(returned[0]!.id, now)) state = returnLease(input.limits, state, returned, now);
-    const learned = reservedPerChoice(this.sketch, input.prior);
+    if (returned.length > 0 && this.#firstTime(returned[0]!.id, now)) state = returnLease(input.limits, state, returned, now);
+    const learned = reservedPerChoice(this.#sketch, input.prior);
     const u = input.unbounded;
     const want = u ? { requests: input.want.requests, tokens: u.prompt + COMPLETION_WEIGHT * learned * u.choices } : input.want;
     const { state: next, decision, lease } = grantWithLease(input.limits, state, want, input.lease, now, input.maxWaitMs ?? 0);
-    this.save(next);
-    this.prune(now);
+    this.#save(next);
+    this.#prune(now);
     const wait = decision.kind === "granted" && decision.startAt !== undefined ? { startInMs: decision.startAt - now } : {};
     return { ...decision, ...(lease ? { lease } : {}), learned, ...wait };
   }
@@ -114,7 +114,7 @@ export class LimiterObject extends DurableObject<Env> {
   /** The counters as they stand, spending nothing: for a request refused before admission. */
   peek(limits: Limits): Snapshot {
     const now = Date.now();
-    return snapshot(limits, this.current(limits, now), now);
+    return snapshot(limits, this.#current(limits, now), now);
   }
 
   /**
@@ -123,17 +123,17 @@ export class LimiterObject extends DurableObject<Env> {
    */
   settleBatch(batch: SettleBatch): { applied: boolean; learned?: number } {
     const now = Date.now();
-    if (!this.firstTime(batch.id, now)) return { applied: false, ...this.learnedSoFar() };
-    this.save(settleNet(batch.limits, this.current(batch.limits, now), batch.net, now));
-    for (const row of batch.ledger) this.book(row);
-    if (batch.completions) this.learn(batch.completions);
-    this.prune(now);
-    return { applied: true, ...this.learnedSoFar() };
+    if (!this.#firstTime(batch.id, now)) return { applied: false, ...this.#learnedSoFar() };
+    this.#save(settleNet(batch.limits, this.#current(batch.limits, now), batch.net, now));
+    for (const row of batch.ledger) this.#book(row);
+    if (batch.completions) this.#learn(batch.completions);
+    this.#prune(now);
+    return { applied: true, ...this.#learnedSoFar() };
   }
 
   /** The learned reservation once there is one; before, the isolate keeps the catalog's prior (a batch does not carry it). */
-  private learnedSoFar(): { learned?: number } {
-    return hasLearned(this.sketch) ? { learned: reservedPerChoice(this.sketch) } : {};
+  #learnedSoFar(): { learned?: number } {
+    return hasLearned(this.#sketch) ? { learned: reservedPerChoice(this.#sketch) } : {};
   }
 
   /** Ledger rows with start hour in [fromHour, toHour). */
@@ -150,27 +150,27 @@ export class LimiterObject extends DurableObject<Env> {
 
   /** The reservation as it stands (with this prior), the p99 the docs' bound speaks of, and the histogram: for tests and operators. */
   learnedReservation(prior?: number): { perChoice: number; p99: number; sketch: Sketch } {
-    return { perChoice: reservedPerChoice(this.sketch, prior), p99: quantilePerChoice(this.sketch), sketch: [...this.sketch] };
+    return { perChoice: reservedPerChoice(this.#sketch, prior), p99: quantilePerChoice(this.#sketch), sketch: [...this.#sketch] };
   }
 
   /**
    * Adds a batch's completion samples to the histogram and writes the bins that changed:
    * those the batch has samples in (a statement or two), every bin only when it halved.
    */
-  private learn(counts: readonly number[]): void {
-    const before = this.sketch;
-    this.sketch = addCounts(before, counts);
-    this.sketch.forEach((w, bin) => {
+  #learn(counts: readonly number[]): void {
+    const before = this.#sketch;
+    this.#sketch = addCounts(before, counts);
+    this.#sketch.forEach((w, bin) => {
       if (w !== before[bin]) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO completions (bin, weight) VALUES (?, ?)", bin, w);
     });
   }
 
   /** Records `id` as applied; false if it already was. */
-  private firstTime(id: string, now: number): boolean {
+  #firstTime(id: string, now: number): boolean {
     return this.ctx.storage.sql.exec("INSERT OR IGNORE INTO settled (id, at) VALUES (?, ?)", id, now).rowsWritten > 0;
   }
 
-  private book(row: LedgerRow): void {
+  #book(row: LedgerRow): void {
     this.ctx.storage.sql.exec(
       "INSERT INTO usage (hour, key_id, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)" +
        " ON CONFLICT (hour, key_id) DO UPDATE SET requests = requests + excluded.requests," +
@@ -183,13 +183,13 @@ export class LimiterObject extends DurableObject<Env> {
     );
   }
 
-  private current(limits: Limits, now: number): LimiterState {
-    this.state ??= freshState(limits, now);
-    return this.state;
+  #current(limits: Limits, now: number): LimiterState {
+    this.#state ??= freshState(limits, now);
+    return this.#state;
   }
 
-  private save(s: LimiterState): void {
-    this.state = s;
+  #save(s: LimiterState): void {
+    this.#state = s;
     this.ctx.storage.sql.exec(
       "INSERT OR REPLACE INTO buckets (name, credit, at) VALUES ('requests', ?, ?), ('tokens', ?, ?)",
       s.requests.credit,
@@ -199,9 +199,9 @@ export class LimiterObject extends DurableObject<Env> {
     );
   }
 
-  private prune(now: number): void {
-    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
-    this.lastPrune = now;
+  #prune(now: number): void {
+    if (now - this.#lastPrune < PRUNE_EVERY_MS) return;
+    this.#lastPrune = now;
     this.ctx.storage.sql.exec("DELETE FROM settled WHERE at < ?", now - SETTLED_KEEP_MS);
   }
 }

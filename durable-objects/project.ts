@@ -30,11 +30,11 @@ export interface NewKey {
 }
 
 export class ProjectObject extends DurableObject<Env> {
-  private readonly kvIndex: KvIndex;
+  readonly #kvIndex: KvIndex;
 
   constructor(state: DurableObjectState, env: Env) {
     super(state, env);
-    this.kvIndex = new KvIndex(state.storage, () => this.env.KV, (name) => this.desiredEntry(name));
+    this.#kvIndex = new KvIndex(state.storage, () => this.env.KV, (name) => this.#desiredEntry(name));
     state.blockConcurrencyWhile(async () => void migrate(state.storage, PROJECT_MIGRATIONS));
   }
 
@@ -59,9 +59,9 @@ export class ProjectObject extends DurableObject<Env> {
         project.id, project.name, project.status, JSON.stringify(project.limits), project.created_at,
       );
       initBudget(this.ctx.storage.sql);
-      this.audit("project.created", input.actor, projectCreatedDetails(project));
+      this.#audit("project.created", input.actor, projectCreatedDetails(project));
     });
-    await this.kvIndex.sync([projectIndexKey(project.id)]);
+    await this.#kvIndex.sync([projectIndexKey(project.id)]);
     return { ok: true, value: project };
   }
 
@@ -72,17 +72,17 @@ export class ProjectObject extends DurableObject<Env> {
     if (audit === null) return { ok: true, value: project };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("UPDATE project SET name = ?, status = ?, limits = ? WHERE id = ?", next.name, next.status, JSON.stringify(next.limits), next.id);
-      this.audit(audit.type, input.actor, audit.details);
+      this.#audit(audit.type, input.actor, audit.details);
     });
     // Status and limits travel in every key's record.
     const rows = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys").toArray();
-    await this.kvIndex.sync(rows.map((r) => keyIndexKey(r.hash)));
+    await this.#kvIndex.sync(rows.map((r) => keyIndexKey(r.hash)));
     return { ok: true, value: next };
   }
 
   // --- keys ---
 
-  private keyRow(id: string): KeyRow | undefined {
+  #keyRow(id: string): KeyRow | undefined {
     return this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE id = ?", id).toArray()[0];
   }
 
@@ -91,10 +91,10 @@ export class ProjectObject extends DurableObject<Env> {
    * the actor's grant is read from storage (not the edge's cached record), in the same
    * synchronous step as the change, so neither key can change between check and write.
    */
-  private denial(actor: Actor, action: Action, before: Grant | null, after: Grant | null): Refusal | null {
+  #denial(actor: Actor, action: Action, before: Grant | null, after: Grant | null): Refusal | null {
     let authority: Authority = { kind: "admin" };
     if (actor.type === "api_key") {
-      const row = this.keyRow(actor.api_key.id);
+      const row = this.#keyRow(actor.api_key.id);
       // The acting key was deleted a moment ago: it may do nothing.
       if (!row) return "api_key_not_allowed";
       authority = { kind: "key", grant: toKey(row) };
@@ -103,9 +103,9 @@ export class ProjectObject extends DurableObject<Env> {
   }
 
   /** Why a new key could not be added now, or null. Run again after every await. */
-  private createRefusal(input: NewKey & { actor: Actor }): Refusal | null {
+  #createRefusal(input: NewKey & { actor: Actor }): Refusal | null {
     if (this.getProject() === null) return "project_not_found";
-    const denied = this.denial(input.actor, "create", null, input);
+    const denied = this.#denial(input.actor, "create", null, input);
     if (denied !== null) return denied;
     const sql = this.ctx.storage.sql;
     if (sql.exec("SELECT 1 FROM api_keys WHERE id = ? OR hash = ?", input.id, input.hash).toArray().length > 0) return "key_exists";
@@ -114,13 +114,13 @@ export class ProjectObject extends DurableObject<Env> {
   }
 
   async createKey(input: NewKey & { actor: Actor }): Promise<Outcome<StoredKey>> {
-    const early = this.createRefusal(input);
+    const early = this.#createRefusal(input);
     if (early !== null) return { ok: false, reason: early };
     const projectId = this.getProject()!.id;
     // The secret's claim is taken before the key is committed: two projects cannot both commit it.
     const claimed = await claimSecret(this.env, { hash: input.hash, project_id: projectId, key_id: input.id });
     if (claimed !== true) return { ok: false, reason: claimed === false ? "key_exists" : "claim_unavailable" };
-    const late = this.createRefusal(input);
+    const late = this.#createRefusal(input);
     const project = this.getProject();
     if (late !== null || project === null) {
       await releaseSecret(this.env, { hash: input.hash, project_id: projectId, key_id: input.id });
@@ -140,15 +140,15 @@ export class ProjectObject extends DurableObject<Env> {
         "INSERT INTO api_keys (id, hash, name, redacted_value, scopes, models, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         key.id, input.hash, key.name, key.redacted_value, JSON.stringify(key.scopes), key.models === null ? null : JSON.stringify(key.models), key.created_at, key.expires_at,
       );
-      this.audit("api_key.created", input.actor, keyCreatedDetails(key));
+      this.#audit("api_key.created", input.actor, keyCreatedDetails(key));
     });
-    await this.kvIndex.sync([keyIndexKey(input.hash)]);
+    await this.#kvIndex.sync([keyIndexKey(input.hash)]);
     return { ok: true, value: key };
   }
 
   getKey(id: string): Outcome<StoredKey> {
     if (this.getProject() === null) return { ok: false, reason: "project_not_found" };
-    const row = this.keyRow(id);
+    const row = this.#keyRow(id);
     return row ? { ok: true, value: toKey(row) } : { ok: false, reason: "key_not_found" };
   }
 
@@ -157,7 +157,7 @@ export class ProjectObject extends DurableObject<Env> {
     if (this.getProject() === null) return { ok: false, reason: "project_not_found" };
     let from = 0;
     if (input.after !== null) {
-      const row = this.keyRow(input.after);
+      const row = this.#keyRow(input.after);
       if (!row) return { ok: false, reason: "key_not_found" };
       from = row.seq;
     }
@@ -168,10 +168,10 @@ export class ProjectObject extends DurableObject<Env> {
   async updateKey(input: { id: string; patch: KeyPatch; actor: Actor }): Promise<Outcome<StoredKey>> {
     const project = this.getProject();
     if (project === null) return { ok: false, reason: "project_not_found" };
-    const row = this.keyRow(input.id);
+    const row = this.#keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
     const { next, audit } = applyKeyPatch(toKey(row), input.patch);
-    const denied = this.denial(input.actor, "update", toKey(row), next);
+    const denied = this.#denial(input.actor, "update", toKey(row), next);
     if (denied !== null) return { ok: false, reason: denied };
     if (audit === null) return { ok: true, value: next };
     this.ctx.storage.transactionSync(() => {
@@ -179,9 +179,9 @@ export class ProjectObject extends DurableObject<Env> {
         "UPDATE api_keys SET name = ?, scopes = ?, models = ?, expires_at = ? WHERE id = ?",
         next.name, JSON.stringify(next.scopes), next.models === null ? null : JSON.stringify(next.models), next.expires_at, next.id,
       );
-      this.audit(audit.type, input.actor, audit.details);
+      this.#audit(audit.type, input.actor, audit.details);
     });
-    await this.kvIndex.sync([keyIndexKey(row.hash)]);
+    await this.#kvIndex.sync([keyIndexKey(row.hash)]);
     return { ok: true, value: next };
   }
 
@@ -189,17 +189,17 @@ export class ProjectObject extends DurableObject<Env> {
   async rotateKey(input: { id: string; hash: string; redacted_value: string; actor: Actor }): Promise<Outcome<StoredKey>> {
     const project = this.getProject();
     if (project === null) return { ok: false, reason: "project_not_found" };
-    const row = this.keyRow(input.id);
+    const row = this.#keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
-    const denied = this.denial(input.actor, "rotate", toKey(row), toKey(row));
+    const denied = this.#denial(input.actor, "rotate", toKey(row), toKey(row));
     if (denied !== null) return { ok: false, reason: denied };
     if (this.ctx.storage.sql.exec("SELECT 1 FROM api_keys WHERE hash = ?", input.hash).toArray().length > 0) return { ok: false, reason: "key_exists" };
     const claimed = await claimSecret(this.env, { hash: input.hash, project_id: project.id, key_id: input.id });
     if (claimed !== true) return { ok: false, reason: claimed === false ? "key_exists" : "claim_unavailable" };
     // Anything may have changed while the claim was taken: decide again on what is stored now.
-    const current = this.keyRow(input.id);
+    const current = this.#keyRow(input.id);
     const fresh = this.getProject();
-    const late = current === undefined || current.hash !== row.hash || fresh === null ? "key_not_found" : this.denial(input.actor, "rotate", toKey(current), toKey(current));
+    const late = current === undefined || current.hash !== row.hash || fresh === null ? "key_not_found" : this.#denial(input.actor, "rotate", toKey(current), toKey(current));
     if (late !== null) {
       await releaseSecret(this.env, { hash: input.hash, project_id: project.id, key_id: input.id });
       return { ok: false, reason: late };
@@ -207,24 +207,24 @@ export class ProjectObject extends DurableObject<Env> {
     const next: StoredKey = { ...toKey(current!), redacted_value: input.redacted_value };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("UPDATE api_keys SET hash = ?, redacted_value = ? WHERE id = ?", input.hash, input.redacted_value, input.id);
-      this.audit("api_key.rotated", input.actor, { id: input.id, data: { redacted_value: input.redacted_value } });
+      this.#audit("api_key.rotated", input.actor, { id: input.id, data: { redacted_value: input.redacted_value } });
     });
-    await Promise.all([this.kvIndex.sync([keyIndexKey(input.hash), keyIndexKey(row.hash)]), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
+    await Promise.all([this.#kvIndex.sync([keyIndexKey(input.hash), keyIndexKey(row.hash)]), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
     return { ok: true, value: next };
   }
 
   async deleteKey(input: { id: string; actor: Actor }): Promise<Outcome<{ id: string }>> {
     const project = this.getProject();
     if (project === null) return { ok: false, reason: "project_not_found" };
-    const row = this.keyRow(input.id);
+    const row = this.#keyRow(input.id);
     if (!row) return { ok: false, reason: "key_not_found" };
-    const denied = this.denial(input.actor, "delete", toKey(row), null);
+    const denied = this.#denial(input.actor, "delete", toKey(row), null);
     if (denied !== null) return { ok: false, reason: denied };
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("DELETE FROM api_keys WHERE id = ?", input.id);
-      this.audit("api_key.deleted", input.actor, { id: input.id, data: { name: row.name, redacted_value: row.redacted_value } });
+      this.#audit("api_key.deleted", input.actor, { id: input.id, data: { name: row.name, redacted_value: row.redacted_value } });
     });
-    await Promise.all([this.kvIndex.sync([keyIndexKey(row.hash)]), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
+    await Promise.all([this.#kvIndex.sync([keyIndexKey(row.hash)]), releaseSecret(this.env, { hash: row.hash, project_id: project.id, key_id: input.id })]);
     return { ok: true, value: { id: input.id } };
   }
 
@@ -233,7 +233,7 @@ export class ProjectObject extends DurableObject<Env> {
     const project = this.getProject();
     if (project === null) return null;
     const row = this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ?", hash).toArray()[0];
-    return row ? { ...keyRecordFor(toKey(row), project), ...this.edgeFlags() } : null;
+    return row ? { ...keyRecordFor(toKey(row), project), ...this.#edgeFlags() } : null;
   }
 
   // --- tracing destination (durable-objects/project-tracing.ts) ---
@@ -249,9 +249,9 @@ export class ProjectObject extends DurableObject<Env> {
     if (project === null) return { ok: false, reason: "project_not_found" };
     const sealed = await sealedCredential(this.env.TRACING_KEY, project.id, input.tracing.credential);
     this.ctx.storage.transactionSync(() => {
-      this.audit("tracing.updated", input.actor, writeTracing(this.ctx.storage.sql, project.id, input.tracing, sealed, nowSeconds()));
+      this.#audit("tracing.updated", input.actor, writeTracing(this.ctx.storage.sql, project.id, input.tracing, sealed, nowSeconds()));
     });
-    await this.reindexAll();
+    await this.#reindexAll();
     return { ok: true, value: viewOf(this.ctx.storage.sql)! };
   }
 
@@ -261,9 +261,9 @@ export class ProjectObject extends DurableObject<Env> {
     let deleted = false;
     this.ctx.storage.transactionSync(() => {
       deleted = deleteTracing(this.ctx.storage.sql);
-      if (deleted) this.audit("tracing.deleted", input.actor, { id: project.id });
+      if (deleted) this.#audit("tracing.deleted", input.actor, { id: project.id });
     });
-    if (deleted) await this.reindexAll();
+    if (deleted) await this.#reindexAll();
     return { ok: true, value: { deleted } };
   }
 
@@ -280,24 +280,24 @@ export class ProjectObject extends DurableObject<Env> {
    */
   async budgetChanged(input: { active: boolean }): Promise<number> {
     const version = this.ctx.storage.transactionSync(() => markBudget(this.ctx.storage.sql, input.active));
-    await this.reindexAll();
+    await this.#reindexAll();
     return version;
   }
 
   /** What every key record says of the project's tracing and budgets. */
-  private edgeFlags(): { tracing?: number; budget?: number } {
+  #edgeFlags(): { tracing?: number; budget?: number } {
     return { ...tracingFlag(this.ctx.storage.sql), ...budgetFlag(this.ctx.storage.sql) };
   }
 
   /** Every key's record carries the tracing and budget versions: rewrite them all. */
-  private async reindexAll(): Promise<void> {
+  async #reindexAll(): Promise<void> {
     const rows = this.ctx.storage.sql.exec<KeyRow>("SELECT hash FROM api_keys").toArray();
-    await this.kvIndex.sync(rows.map((r) => keyIndexKey(r.hash)));
+    await this.#kvIndex.sync(rows.map((r) => keyIndexKey(r.hash)));
   }
 
   // --- audit log ---
 
-  private audit(type: AuditType, actor: Actor, details: AuditDetails): void {
+  #audit(type: AuditType, actor: Actor, details: AuditDetails): void {
     this.ctx.storage.sql.exec(
       "INSERT INTO audit_log (type, effective_at, actor, details) VALUES (?, ?, ?, ?)",
       type, nowSeconds(), JSON.stringify(actor), JSON.stringify(details),
@@ -306,7 +306,7 @@ export class ProjectObject extends DurableObject<Env> {
 
   /** For other objects that own a part of the project (its budget): one audited event. */
   appendAudit(type: AuditType, actor: Actor, details: AuditDetails): void {
-    this.audit(type, actor, details);
+    this.#audit(type, actor, details);
   }
 
   /** The time of one event, so that its id can split every project's log (audit-page.ts). */
@@ -325,7 +325,7 @@ export class ProjectObject extends DurableObject<Env> {
   // --- the edge's index ---
 
   /** What an entry this object owns should hold now; KvIndex writes it, and rewrites it until KV takes it. */
-  private desiredEntry(name: string): KvEntry | null {
+  #desiredEntry(name: string): KvEntry | null {
     const project = this.getProject();
     if (project === null) return null;
     if (name === projectIndexKey(project.id)) return { value: "" };
@@ -333,7 +333,7 @@ export class ProjectObject extends DurableObject<Env> {
     const row = hash === null ? undefined : this.ctx.storage.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE hash = ?", hash).toArray()[0];
     if (row === undefined) return null;
     const key = toKey(row);
-    const entry: KvEntry = { value: JSON.stringify({ ...keyRecordFor(key, project), ...this.edgeFlags() }) };
+    const entry: KvEntry = { value: JSON.stringify({ ...keyRecordFor(key, project), ...this.#edgeFlags() }) };
     // KV's expiration only tidies up (the edge refuses an expired key by its record), and it
     // holds 32-bit seconds: a key that outlives 2038 keeps its record until it is deleted.
     const expiration = key.expires_at === null ? null : Math.max(key.expires_at + EXPIRED_RECORD_GRACE_S, nowSeconds() + 120);
@@ -343,11 +343,11 @@ export class ProjectObject extends DurableObject<Env> {
 
   /** KV entries still waiting for a successful write (the alarm retries them). */
   pendingIndex(): string[] {
-    return this.kvIndex.pending();
+    return this.#kvIndex.pending();
   }
 
   override async alarm(): Promise<void> {
-    await this.kvIndex.retryPending();
+    await this.#kvIndex.retryPending();
   }
 
 }
