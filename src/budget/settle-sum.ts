@@ -30,20 +30,20 @@ export interface SettleSum {
 /** A batch being gathered: entries are added as their requests end. */
 export class SettleSummer {
   count = 0;
-  private readonly rows = new Map<string, RowSum>();
-  private readonly own: string[] = [];
-  private readonly leases = new Map<string, number>();
-  private readonly keys = new Set<string>();
+  readonly #rows = new Map<string, RowSum>();
+  readonly #own: string[] = [];
+  readonly #leases = new Map<string, number>();
+  readonly #keys = new Set<string>();
 
   add(e: SettleEntry): void {
     this.count++;
-    if (e.hold.kind === "own") this.own.push(e.hold.id);
-    else this.leases.set(e.hold.id, (this.leases.get(e.hold.id) ?? 0) + e.hold.release);
+    if (e.hold.kind === "own") this.#own.push(e.hold.id);
+    else this.#leases.set(e.hold.id, (this.#leases.get(e.hold.id) ?? 0) + e.hold.release);
     if (e.usage === null) return;
-    this.keys.add(e.keyId);
+    this.#keys.add(e.keyId);
     const k = `${e.hour}\u0000${e.keyId}\u0000${e.model}`;
-    const r = this.rows.get(k);
-    if (r === undefined) this.rows.set(k, { hour: e.hour, keyId: e.keyId, model: e.model, usage: { prompt_tokens: e.usage.prompt_tokens, completion_tokens: e.usage.completion_tokens }, pricing: e.pricing });
+    const r = this.#rows.get(k);
+    if (r === undefined) this.#rows.set(k, { hour: e.hour, keyId: e.keyId, model: e.model, usage: { prompt_tokens: e.usage.prompt_tokens, completion_tokens: e.usage.completion_tokens }, pricing: e.pricing });
     else {
       r.usage.prompt_tokens += e.usage.prompt_tokens;
       r.usage.completion_tokens += e.usage.completion_tokens;
@@ -52,7 +52,7 @@ export class SettleSummer {
   }
 
   sum(): SettleSum {
-    return { rows: [...this.rows.values()], own: this.own, leases: [...this.leases], keys: [...this.keys] };
+    return { rows: [...this.#rows.values()], own: this.#own, leases: [...this.#leases], keys: [...this.#keys] };
   }
 }
 

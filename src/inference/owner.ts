@@ -40,56 +40,56 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class InferenceOwner {
   readonly promptEstimate: number;
-  private admitted: Readonly<Record<string, string>> = NO_HEADERS;
-  private reservations: readonly Reservation[] = [];
-  private origin: OwnerOrigin | null = null;
-  private handedOver = false;
-  private ended = false;
+  #admitted: Readonly<Record<string, string>> = NO_HEADERS;
+  #reservations: readonly Reservation[] = [];
+  #origin: OwnerOrigin | null = null;
+  #handedOver = false;
+  #ended = false;
   /** A client that goes away before the hand-over ends the invocation before any catch runs. */
-  private readonly onAbort = (): void => this.clientLeft();
+  readonly #onAbort = (): void => this.clientLeft();
 
-  private readonly start: OwnerStart;
-  private readonly finishers: readonly Finisher[];
+  readonly #start: OwnerStart;
+  readonly #finishers: readonly Finisher[];
 
   constructor(start: OwnerStart, finishers: readonly Finisher[]) {
-    this.start = start;
-    this.finishers = finishers;
+    this.#start = start;
+    this.#finishers = finishers;
     this.promptEstimate = estimatePromptTokens(start.req);
     start.log.served_model = start.model.id;
   }
 
   /** Runs the admission steps; a refusal ends the inference as `refused` and is rethrown. */
   async admit(steps: readonly AdmissionStep[]): Promise<void> {
-    const { env, ctx, requestId, startedAt, req, key, model } = this.start;
+    const { env, ctx, requestId, startedAt, req, key, model } = this.#start;
     try {
-      const input = { requestId, key, model, req, startedAt, promptEstimate: this.promptEstimate, prefer: this.start.prefer ?? null, signal: this.start.signal, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) };
+      const input = { requestId, key, model, req, startedAt, promptEstimate: this.promptEstimate, prefer: this.#start.prefer ?? null, signal: this.#start.signal, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) };
       const { reservations, headers } = await admitAll(steps, env, ctx, input);
-      this.reservations = reservations;
-      this.admitted = headers;
+      this.#reservations = reservations;
+      this.#admitted = headers;
     } catch (err) {
       const refusal = err instanceof ApiError ? err : null;
-      this.end("refused", refusal?.status ?? 500, refusal?.code ?? "internal_error", null, null, refusal?.headers ?? NO_HEADERS);
+      this.#end("refused", refusal?.status ?? 500, refusal?.code ?? "internal_error", null, null, refusal?.headers ?? NO_HEADERS);
       throw err;
     }
-    this.start.signal?.addEventListener("abort", this.onAbort, { once: true });
+    this.#start.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /** The x-ratelimit-* (and every other step's) headers, for every response from admission on. */
   get headers(): Readonly<Record<string, string>> {
-    return this.admitted;
+    return this.#admitted;
   }
 
   /** The origin that answers: from now on the body's end is news for its breaker. */
   forwarded(origin: OwnerOrigin): void {
-    this.origin = origin;
-    this.start.log.origin_region = origin.origin.region;
+    this.#origin = origin;
+    this.#start.log.origin_region = origin.origin.region;
   }
 
   /** The response leaves: a client that goes away from now on shows in how the body ends. */
   handOver(body: BodyInit, headers: Record<string, string>): Response {
-    this.handedOver = true;
-    this.start.signal?.removeEventListener("abort", this.onAbort);
-    this.start.log.status = 200;
+    this.#handedOver = true;
+    this.#start.signal?.removeEventListener("abort", this.#onAbort);
+    this.#start.log.status = 200;
     return new Response(body, { status: 200, headers });
   }
 
@@ -100,8 +100,8 @@ export class InferenceOwner {
 
   /** The relayed body ended (complete, cut, stalled, or the client left after the hand-over). */
   bodyEnded(result: RelayResult): void {
-    const billed = settlementFromRelay(this.start.req, this.promptEstimate, result);
-    this.end(result.end, 200, null, billed.usage, result.firstByteAt, this.headers);
+    const billed = settlementFromRelay(this.#start.req, this.promptEstimate, result);
+    this.#end(result.end, 200, null, billed.usage, result.firstByteAt, this.headers);
   }
 
   /**
@@ -110,36 +110,36 @@ export class InferenceOwner {
    */
   failed<E>(err: E, end?: RelayEnd): E {
     const e = err instanceof ApiError ? err : null;
-    if (e !== null && this.admitted !== NO_HEADERS) Object.assign(e.headers, this.admitted);
+    if (e !== null && this.#admitted !== NO_HEADERS) Object.assign(e.headers, this.#admitted);
     const code = e?.code ?? "internal_error";
     const reason: InferenceEnd = end ?? (code === "client_closed" ? "client_closed" : e !== null && e.status < 500 ? "rejected" : "origin_error");
-    this.end(reason, e?.status ?? 500, code, settlementFromError(this.promptEstimate, code).usage, null, this.headers);
+    this.#end(reason, e?.status ?? 500, code, settlementFromError(this.promptEstimate, code).usage, null, this.headers);
     return err;
   }
 
   /** The client went away before the hand-over: the origin has read the prompt, so it is billed. */
   clientLeft(): void {
-    if (this.handedOver) return;
-    this.end("client_closed", 499, "client_closed", settlementFromError(this.promptEstimate, "client_closed").usage, null, this.headers);
+    if (this.#handedOver) return;
+    this.#end("client_closed", 499, "client_closed", settlementFromError(this.promptEstimate, "client_closed").usage, null, this.headers);
   }
 
-  private end(end: InferenceEnd, status: number, errorCode: string | null, usage: InferenceRecord["usage"], firstByteAt: number | null, rateLimit: Readonly<Record<string, string>>): void {
-    if (this.ended) return;
-    this.ended = true;
-    const { env, ctx, req } = this.start;
-    this.start.signal?.removeEventListener("abort", this.onAbort);
-    if (this.origin !== null && end !== "refused" && end !== "rejected") this.origin.reportBodyEnd(end);
+  #end(end: InferenceEnd, status: number, errorCode: string | null, usage: InferenceRecord["usage"], firstByteAt: number | null, rateLimit: Readonly<Record<string, string>>): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const { env, ctx, req } = this.#start;
+    this.#start.signal?.removeEventListener("abort", this.#onAbort);
+    if (this.#origin !== null && end !== "refused" && end !== "rejected") this.#origin.reportBodyEnd(end);
     const record: InferenceRecord = {
       endpoint: req.endpoint,
       stream: req.stream,
-      requestId: this.start.requestId,
-      projectId: this.start.key.project_id,
-      keyId: this.start.key.key_id,
+      requestId: this.#start.requestId,
+      projectId: this.#start.key.project_id,
+      keyId: this.#start.key.key_id,
       requestedModel: req.model,
-      servedModel: this.start.model.id,
-      originId: this.origin?.origin.id ?? null,
-      originRegion: this.origin?.origin.region ?? null,
-      startedAt: this.start.startedAt,
+      servedModel: this.#start.model.id,
+      originId: this.#origin?.origin.id ?? null,
+      originRegion: this.#origin?.origin.region ?? null,
+      startedAt: this.#start.startedAt,
       firstByteAt,
       endedAt: Date.now(),
       end,
@@ -148,14 +148,14 @@ export class InferenceOwner {
       usage,
       rateLimit,
     };
-    this.writeLog(record);
-    for (const r of this.reservations) ctx.waitUntil(Promise.resolve(r.book(record)));
-    for (const finish of this.finishers) runFinisher(finish, record, env, ctx);
+    this.#writeLog(record);
+    for (const r of this.#reservations) ctx.waitUntil(Promise.resolve(r.book(record)));
+    for (const finish of this.#finishers) runFinisher(finish, record, env, ctx);
   }
 
   /** The log shows exactly the tokens billed. */
-  private writeLog(r: InferenceRecord): void {
-    const { log } = this.start;
+  #writeLog(r: InferenceRecord): void {
+    const { log } = this.#start;
     log.status = r.status;
     log.end = r.end;
     log.error_code = r.errorCode;

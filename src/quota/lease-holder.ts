@@ -23,26 +23,26 @@ export interface LeaseAsk {
 }
 
 export class LeaseHolder {
-  private readonly leases = new Map<string, Lease>();
-  private readonly lastAsked = new Map<string, number>();
+  readonly #leases = new Map<string, Lease>();
+  readonly #lastAsked = new Map<string, number>();
   /** When the lease ask still on its way per limiter was sent; gone once its answer is back. */
-  private readonly asking = new Map<string, number>();
+  readonly #asking = new Map<string, number>();
 
-  private readonly newId: () => string;
+  readonly #newId: () => string;
 
   constructor(newId: () => string) {
-    this.newId = newId;
+    this.#newId = newId;
   }
 
   /** Stops admitting from the held lease; it is given back with the next call. */
-  private close(name: string): void {
-    const lease = this.leases.get(name);
+  #close(name: string): void {
+    const lease = this.#leases.get(name);
     if (lease) lease.expiresAt = -Infinity;
   }
 
   /** Admits from the held lease, without a call: the headers' counters, or null. */
   take(name: string, limits: Limits, want: Units, now: number): Snapshot | null {
-    const lease = this.leases.get(name);
+    const lease = this.#leases.get(name);
     return takeFromLease(lease, limits, want, now) ? leaseSnapshot(lease!) : null;
   }
 
@@ -56,18 +56,18 @@ export class LeaseHolder {
    * An ask whose answer never came (the call failed) stops counting after the longest wait.
    */
   beforeAcquire(name: string, limits: Limits, now: number): LeaseAsk {
-    const old = this.leases.get(name);
-    this.leases.delete(name);
+    const old = this.#leases.get(name);
+    this.#leases.delete(name);
     const size = leaseSize(limits);
-    const busy = now - (this.lastAsked.get(name) ?? -Infinity) < LEASE_MS;
-    const onItsWay = now - (this.asking.get(name) ?? -Infinity) < LIMITER_TIMEOUT_MS;
-    this.lastAsked.set(name, now);
-    if (this.lastAsked.size > 10_000) this.lastAsked.clear();
+    const busy = now - (this.#lastAsked.get(name) ?? -Infinity) < LEASE_MS;
+    const onItsWay = now - (this.#asking.get(name) ?? -Infinity) < LIMITER_TIMEOUT_MS;
+    this.#lastAsked.set(name, now);
+    if (this.#lastAsked.size > 10_000) this.#lastAsked.clear();
     const ask = busy && !onItsWay && worthLeasing(size);
-    if (ask) this.asking.set(name, now);
-    if (this.asking.size > 10_000) this.asking.clear();
+    if (ask) this.#asking.set(name, now);
+    if (this.#asking.size > 10_000) this.#asking.clear();
     return {
-      ...(ask ? { lease: { id: this.newId(), want: size } } : {}),
+      ...(ask ? { lease: { id: this.#newId(), want: size } } : {}),
       returned: old ? leaseReturn(old) : [],
     };
   }
@@ -77,16 +77,16 @@ export class LeaseHolder {
    * a refusal is served from such a lease, so leased capacity never idles while requests wait.
    */
   afterAcquire(name: string, limits: Limits, ask: LeaseAsk, want: Units, decision: Decision & { lease?: Units }, now: number): Decision {
-    if (ask.lease) this.asking.delete(name);
+    if (ask.lease) this.#asking.delete(name);
     if (isQueue(decision)) {
       // Requests wait at the object: what this isolate holds goes back with its next call,
       // to the waiters in their order, rather than to requests that come after them.
-      this.close(name);
+      this.#close(name);
       return decision;
     }
     if (decision.lease && ask.lease) {
       const fresh: Lease = { parts: [{ id: ask.lease.id, granted: decision.lease }], limits, left: decision.lease, snapshot: decision.snapshot, expiresAt: now + LEASE_MS };
-      this.leases.set(name, mergeLease(this.leases.get(name), fresh));
+      this.#leases.set(name, mergeLease(this.#leases.get(name), fresh));
     }
     if (decision.kind === "limited") {
       const snapshot = this.take(name, limits, want, now);

@@ -41,10 +41,10 @@ export class SettleSum {
   readonly id: string;
   readonly limits: Limits;
   records = 0;
-  private readonly net: Units = { requests: 0, tokens: 0 };
-  private readonly rows = new Map<string, LedgerRow>();
-  private last: LedgerRow | undefined;
-  private samples: number[] | null = null;
+  readonly #net: Units = { requests: 0, tokens: 0 };
+  readonly #rows = new Map<string, LedgerRow>();
+  #last: LedgerRow | undefined;
+  #samples: number[] | null = null;
 
   constructor(id: string, limits: Limits) {
     this.id = id;
@@ -53,27 +53,27 @@ export class SettleSum {
 
   add(r: SettleRecord): void {
     this.records++;
-    this.net.requests += r.granted.requests - r.used.requests;
-    this.net.tokens += r.granted.tokens - r.used.tokens;
-    if (r.sample !== undefined) (this.samples ??= emptySketch())[binOf(r.sample)]!++;
+    this.#net.requests += r.granted.requests - r.used.requests;
+    this.#net.tokens += r.granted.tokens - r.used.tokens;
+    if (r.sample !== undefined) (this.#samples ??= emptySketch())[binOf(r.sample)]!++;
     // A request that produced nothing is not billed, and not counted as a request either.
     if (r.usage === null) return;
     // Most batches hold one key in one hour: try the row touched last before building a key.
-    const last = this.last;
-    const row = last !== undefined && last.hour === r.hour && last.keyId === r.keyId ? last : this.rows.get(`${r.hour} ${r.keyId}`);
+    const last = this.#last;
+    const row = last !== undefined && last.hour === r.hour && last.keyId === r.keyId ? last : this.#rows.get(`${r.hour} ${r.keyId}`);
     if (row) {
       row.requests++;
       row.promptTokens += r.usage.prompt_tokens;
       row.completionTokens += r.usage.completion_tokens;
-      this.last = row;
+      this.#last = row;
     } else {
-      this.last = { hour: r.hour, keyId: r.keyId, requests: 1, promptTokens: r.usage.prompt_tokens, completionTokens: r.usage.completion_tokens };
-      this.rows.set(`${r.hour} ${r.keyId}`, this.last);
+      this.#last = { hour: r.hour, keyId: r.keyId, requests: 1, promptTokens: r.usage.prompt_tokens, completionTokens: r.usage.completion_tokens };
+      this.#rows.set(`${r.hour} ${r.keyId}`, this.#last);
     }
   }
 
   batch(): SettleBatch {
-    const completions = this.samples ? { completions: [...this.samples] } : {};
-    return { id: this.id, limits: this.limits, net: { ...this.net }, ledger: [...this.rows.values()].map((r) => ({ ...r })), ...completions };
+    const completions = this.#samples ? { completions: [...this.#samples] } : {};
+    return { id: this.id, limits: this.limits, net: { ...this.#net }, ledger: [...this.#rows.values()].map((r) => ({ ...r })), ...completions };
   }
 }

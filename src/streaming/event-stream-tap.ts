@@ -22,18 +22,18 @@ const CHOICES_KEY = encoder.encode('"choices":');
 
 export class EventStreamTap {
   readonly result: { usage: Usage | null; deltaEvents: number } = { usage: null, deltaEvents: 0 };
-  private readonly includeUsage: boolean;
-  private readonly splitter = new SseSplitter();
+  readonly #includeUsage: boolean;
+  readonly #splitter = new SseSplitter();
   /** Where events end in the current chunk; reused, so a chunk allocates no array. */
-  private readonly ends: number[] = [];
+  readonly #ends: number[] = [];
   /** The unfinished event's bytes so far, in the pieces they came in. */
-  private held: Uint8Array[] = [];
-  private heldBytes = 0;
-  private sawDone = false;
-  private readonly cursor: BracketCursor = { at: -1 };
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  #sawDone = false;
+  readonly #cursor: BracketCursor = { at: -1 };
 
   constructor(includeUsage: boolean) {
-    this.includeUsage = includeUsage;
+    this.#includeUsage = includeUsage;
   }
 
   /**
@@ -42,31 +42,31 @@ export class EventStreamTap {
    * events only, so an error event can never be glued to a half event.
    */
   chunk(bytes: Uint8Array): Uint8Array | null {
-    const ends = this.ends;
+    const ends = this.#ends;
     ends.length = 0;
-    this.splitter.scan(bytes, ends);
+    this.#splitter.scan(bytes, ends);
     if (ends.length === 0) {
-      this.hold(bytes);
+      this.#hold(bytes);
       return null;
     }
     const last = ends[ends.length - 1]!;
     const head = last === bytes.length ? bytes : bytes.subarray(0, last);
     // Offsets in `ends` are the chunk's; the held bytes come first in `whole`.
-    const offset = this.heldBytes;
+    const offset = this.#heldBytes;
     let whole = head;
     if (offset > 0) {
-      this.held.push(head);
-      whole = concat(this.held);
+      this.#held.push(head);
+      whole = concat(this.#held);
     }
-    this.held = [];
-    this.heldBytes = 0;
-    if (last < bytes.length) this.hold(bytes.subarray(last));
+    this.#held = [];
+    this.#heldBytes = 0;
+    if (last < bytes.length) this.#hold(bytes.subarray(last));
 
     // One native decode and search for the whole run. Without any of these markers an
     // event only needs judging as content or not, exactly as one by one would find.
-    if (SPECIAL.test(decoder.decode(whole))) return this.eventByEvent(whole, offset);
+    if (SPECIAL.test(decoder.decode(whole))) return this.#eventByEvent(whole, offset);
     let start = 0;
-    const cursor = this.cursor;
+    const cursor = this.#cursor;
     cursor.at = whole.indexOf(OPEN_BRACKET);
     for (const end of ends) {
       if (isContentEvent(whole, start, end + offset, cursor)) this.result.deltaEvents++;
@@ -77,44 +77,44 @@ export class EventStreamTap {
 
   /** Bytes still held when the origin's body ended: an unfinished event. */
   rest(): Uint8Array | null {
-    return this.held.length === 0 ? null : concat(this.held);
+    return this.#held.length === 0 ? null : concat(this.#held);
   }
 
   /** Whether the stream ended the way a complete one ends, with [DONE]. */
   complete(): boolean {
-    return this.sawDone;
+    return this.#sawDone;
   }
 
-  private hold(piece: Uint8Array): void {
+  #hold(piece: Uint8Array): void {
     if (piece.length === 0) return;
-    this.held.push(piece);
-    this.heldBytes += piece.length;
+    this.#held.push(piece);
+    this.#heldBytes += piece.length;
   }
 
   /** The careful path, for a run that mentions [DONE], a usage object or an error. */
-  private eventByEvent(whole: Uint8Array, offset: number): Uint8Array | null {
+  #eventByEvent(whole: Uint8Array, offset: number): Uint8Array | null {
     const keep: Uint8Array[] = [];
     let start = 0;
-    for (const end of this.ends) {
+    for (const end of this.#ends) {
       const ev = whole.subarray(start, end + offset);
       start = end + offset;
-      if (this.account(ev)) keep.push(ev);
+      if (this.#account(ev)) keep.push(ev);
     }
-    if (keep.length === this.ends.length) return whole;
+    if (keep.length === this.#ends.length) return whole;
     return keep.length === 0 ? null : concat(keep);
   }
 
   /** Counts one event; false for the usage-only event the client did not ask for. */
-  private account(ev: Uint8Array): boolean {
+  #account(ev: Uint8Array): boolean {
     const text = decoder.decode(ev);
     if (text.length <= 32 && text.includes("[DONE]")) {
-      this.sawDone = true;
+      this.#sawDone = true;
     } else if (text.includes('"usage":{') || text.includes('"usage": {')) {
       const parsed = parseEvent(ev);
       const usage = parseUsage(parsed?.usage);
       if (usage) this.result.usage = usage;
       const choices = parsed?.choices;
-      if (!this.includeUsage && usage && Array.isArray(choices) && choices.length === 0) return false;
+      if (!this.#includeUsage && usage && Array.isArray(choices) && choices.length === 0) return false;
       if (Array.isArray(choices) && choices.length > 0) this.result.deltaEvents++;
     } else if (isContentEvent(ev, 0, ev.length)) {
       this.result.deltaEvents++;

@@ -7,8 +7,8 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 export class SseSplitter {
-  private atLineStart = true;
-  private skipLf = false;
+  #atLineStart = true;
+  #skipLf = false;
 
   /**
    * Scans the next chunk and pushes onto `ends` the offset just past each event it
@@ -22,8 +22,8 @@ export class SseSplitter {
     // once passed, so the usual LF-only stream costs one scan for it per chunk.
     let nextCr = chunk.indexOf(CR);
     while (i < n) {
-      if (this.skipLf) {
-        this.skipLf = false;
+      if (this.#skipLf) {
+        this.#skipLf = false;
         if (chunk[i] === LF) {
           i++;
           continue;
@@ -36,17 +36,17 @@ export class SseSplitter {
         if (nextCr !== -1 && nextCr < i) nextCr = chunk.indexOf(CR, i);
         const nextLf = chunk.indexOf(LF, i);
         const t = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
-        this.atLineStart = false;
+        this.#atLineStart = false;
         if (t === -1) break;
         i = t;
       }
       if (chunk[i] === CR) {
         // A CRLF inside this chunk ends here; one split across chunks is skipped later.
         if (chunk[i + 1] === LF) i++;
-        else if (i + 1 === n) this.skipLf = true;
+        else if (i + 1 === n) this.#skipLf = true;
       }
-      if (this.atLineStart) ends.push(i + 1);
-      this.atLineStart = true;
+      if (this.#atLineStart) ends.push(i + 1);
+      this.#atLineStart = true;
       i++;
     }
   }

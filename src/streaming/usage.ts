@@ -50,32 +50,32 @@ CLASS[0x2c] = COMMA_C;
  * validator: a broken document yields whatever usage it showed, or none.
  */
 export class JsonUsageScanner {
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
   /** At depth 1: the next string is a member's name. */
-  private expectKey = false;
+  #expectKey = false;
   /** The current top-level member name's bytes, while one is being read. */
-  private key: number[] | null = null;
+  #key: number[] | null = null;
   /** The last top-level name read was "usage"; its value is next after the colon. */
-  private usageNext = false;
-  private afterColon = false;
+  #usageNext = false;
+  #afterColon = false;
   /** The usage object's bytes so far, while inside it. */
-  private capture: Uint8Array[] | null = null;
-  private captured = 0;
-  private found: Usage | null = null;
+  #capture: Uint8Array[] | null = null;
+  #captured = 0;
+  #found: Usage | null = null;
   /** The document is not an object: nothing to find. */
-  private stopped = false;
+  #stopped = false;
 
   push(chunk: Uint8Array): void {
     const n = chunk.length;
     // Where the usage capture began in this chunk, while one is open.
-    let from = this.capture !== null ? 0 : -1;
-    let depth = this.depth;
+    let from = this.#capture !== null ? 0 : -1;
+    let depth = this.#depth;
     let i = 0;
-    while (i < n && !this.stopped) {
-      if (this.inString) {
-        i = this.skipString(chunk, i);
+    while (i < n && !this.#stopped) {
+      if (this.#inString) {
+        i = this.#skipString(chunk, i);
         continue;
       }
       const b = chunk[i]!;
@@ -85,12 +85,12 @@ export class JsonUsageScanner {
         continue;
       }
       if (depth === 0) {
-        this.open(b);
+        this.#open(b);
         depth = 1;
         i++;
         continue;
       }
-      if (depth === 1 && this.afterColon && this.valueStarts(b)) from = i;
+      if (depth === 1 && this.#afterColon && this.#valueStarts(b)) from = i;
       i++;
       switch (c) {
         case PLAIN:
@@ -98,61 +98,61 @@ export class JsonUsageScanner {
           while (i < n && CLASS[chunk[i]!]! === PLAIN) i++;
           break;
         case QUOTE_C:
-          this.inString = true;
-          if (depth === 1 && this.expectKey) this.key = [];
+          this.#inString = true;
+          if (depth === 1 && this.#expectKey) this.#key = [];
           break;
         case OPEN:
           depth++;
           break;
         case CLOSE:
           depth--;
-          if (depth === 1 && this.capture !== null) {
-            this.keep(chunk.subarray(from, i));
+          if (depth === 1 && this.#capture !== null) {
+            this.#keep(chunk.subarray(from, i));
             from = -1;
-            this.finishCapture();
+            this.#finishCapture();
           } else if (depth === 0) {
-            this.stop();
+            this.#stop();
           }
           break;
         case COLON_C:
         case COMMA_C:
           // Only the top level's punctuation matters: name, then value, then the next name.
           if (depth === 1) {
-            this.expectKey = c === COMMA_C;
-            this.afterColon = c === COLON_C;
+            this.#expectKey = c === COMMA_C;
+            this.#afterColon = c === COLON_C;
           }
           break;
       }
     }
-    this.depth = depth;
-    if (this.capture !== null && from !== -1) this.keep(chunk.subarray(from));
+    this.#depth = depth;
+    if (this.#capture !== null && from !== -1) this.#keep(chunk.subarray(from));
   }
 
   /** The document's first byte: an object, or there is nothing to find. */
-  private open(b: number): void {
-    if (b !== 0x7b) this.stop();
-    this.expectKey = true;
+  #open(b: number): void {
+    if (b !== 0x7b) this.#stop();
+    this.#expectKey = true;
   }
 
   /** A top-level member's value starts with `b`; true if it is the usage object, whose bytes are kept from here. */
-  private valueStarts(b: number): boolean {
-    this.afterColon = false;
-    const usage = this.usageNext && b === 0x7b;
-    this.usageNext = false;
+  #valueStarts(b: number): boolean {
+    this.#afterColon = false;
+    const usage = this.#usageNext && b === 0x7b;
+    this.#usageNext = false;
     if (usage) {
-      this.capture = [];
-      this.captured = 0;
+      this.#capture = [];
+      this.#captured = 0;
     }
     return usage;
   }
 
   /** From inside a string at `i`: the offset just past its closing quote, or the chunk's end. */
-  private skipString(chunk: Uint8Array, i: number): number {
+  #skipString(chunk: Uint8Array, i: number): number {
     const n = chunk.length;
     const start = i;
-    if (this.escaped) {
+    if (this.#escaped) {
       // The previous chunk ended on a backslash: this byte is escaped.
-      this.escaped = false;
+      this.#escaped = false;
       i++;
     }
     for (;;) {
@@ -161,51 +161,51 @@ export class JsonUsageScanner {
       let k = 0;
       while (end - k - 1 >= i && chunk[end - k - 1] === BACKSLASH) k++;
       if (q === -1) {
-        this.escaped = k % 2 === 1;
-        this.keyBytes(chunk, start, n);
+        this.#escaped = k % 2 === 1;
+        this.#keyBytes(chunk, start, n);
         return n;
       }
       if (k % 2 === 0) {
-        this.keyBytes(chunk, start, q);
-        this.endString();
+        this.#keyBytes(chunk, start, q);
+        this.#endString();
         return q + 1;
       }
       i = q + 1;
     }
   }
 
-  private keyBytes(chunk: Uint8Array, from: number, to: number): void {
-    const key = this.key;
+  #keyBytes(chunk: Uint8Array, from: number, to: number): void {
+    const key = this.#key;
     if (key === null) return;
     for (let j = from; j < to && key.length <= MAX_KEY_BYTES; j++) key.push(chunk[j]!);
   }
 
   /** The usage found so far (the last top-level one, as JSON.parse would keep). */
   usage(): Usage | null {
-    return this.found;
+    return this.#found;
   }
 
-  private endString(): void {
-    this.inString = false;
-    if (this.key === null) return;
-    const key = this.key;
-    this.key = null;
-    this.usageNext = isUsageKey(key);
+  #endString(): void {
+    this.#inString = false;
+    if (this.#key === null) return;
+    const key = this.#key;
+    this.#key = null;
+    this.#usageNext = isUsageKey(key);
   }
 
-  private keep(piece: Uint8Array): void {
-    if (this.capture === null) return;
-    this.captured += piece.length;
+  #keep(piece: Uint8Array): void {
+    if (this.#capture === null) return;
+    this.#captured += piece.length;
     // Over the bound: let it pass unread rather than hold it.
-    if (this.captured > MAX_USAGE_BYTES) this.capture = null;
-    else this.capture.push(piece.slice());
+    if (this.#captured > MAX_USAGE_BYTES) this.#capture = null;
+    else this.#capture.push(piece.slice());
   }
 
-  private finishCapture(): void {
-    const parts = this.capture;
-    this.capture = null;
+  #finishCapture(): void {
+    const parts = this.#capture;
+    this.#capture = null;
     if (parts === null) return;
-    const all = new Uint8Array(this.captured);
+    const all = new Uint8Array(this.#captured);
     let at = 0;
     for (const p of parts) {
       all.set(p, at);
@@ -213,15 +213,15 @@ export class JsonUsageScanner {
     }
     try {
       const usage = parseUsage(JSON.parse(decoder.decode(all)));
-      if (usage !== null) this.found = usage;
+      if (usage !== null) this.#found = usage;
     } catch {
       // A broken usage object counts as none: the estimate stands.
     }
   }
 
-  private stop(): void {
-    this.stopped = true;
-    this.capture = null;
+  #stop(): void {
+    this.#stopped = true;
+    this.#capture = null;
   }
 }
 

@@ -34,35 +34,35 @@ export function choicesOfBody(body: unknown): AssembledChoice[] | null {
 
 /** Folds stream chunks (parsed `data:` JSON) into choices, as the openai client does. */
 export class StreamAssembler {
-  private readonly byIndex = new Map<number, AssembledChoice>();
-  private chars = 0;
+  readonly #byIndex = new Map<number, AssembledChoice>();
+  #chars = 0;
 
   chunk(data: unknown): void {
     if (!isObj(data) || !Array.isArray(data.choices)) return;
     for (const c of data.choices) {
       if (!isObj(c)) continue;
       const index = typeof c.index === "number" ? c.index : 0;
-      let choice = this.byIndex.get(index);
+      let choice = this.#byIndex.get(index);
       if (choice === undefined) {
         choice = { index, role: "assistant", content: "", tool_calls: [], finish_reason: null };
-        this.byIndex.set(index, choice);
+        this.#byIndex.set(index, choice);
       }
       const delta = isObj(c.delta) ? c.delta : {};
       if (typeof delta.role === "string") choice.role = delta.role;
-      this.append(choice, str(delta.content) || str(c.text));
-      if (Array.isArray(delta.tool_calls)) for (const t of delta.tool_calls) if (isObj(t)) this.toolDelta(choice, t);
+      this.#append(choice, str(delta.content) || str(c.text));
+      if (Array.isArray(delta.tool_calls)) for (const t of delta.tool_calls) if (isObj(t)) this.#toolDelta(choice, t);
       if (typeof c.finish_reason === "string") choice.finish_reason = c.finish_reason;
     }
   }
 
-  private append(choice: AssembledChoice, text: string): void {
-    if (text === "" || this.chars >= MAX_CAPTURED_CHARS) return;
-    const part = text.slice(0, MAX_CAPTURED_CHARS - this.chars);
+  #append(choice: AssembledChoice, text: string): void {
+    if (text === "" || this.#chars >= MAX_CAPTURED_CHARS) return;
+    const part = text.slice(0, MAX_CAPTURED_CHARS - this.#chars);
     choice.content += part;
-    this.chars += part.length;
+    this.#chars += part.length;
   }
 
-  private toolDelta(choice: AssembledChoice, t: Record<string, unknown>): void {
+  #toolDelta(choice: AssembledChoice, t: Record<string, unknown>): void {
     const i = typeof t.index === "number" ? t.index : choice.tool_calls.length;
     let call = choice.tool_calls[i];
     if (call === undefined) {
@@ -72,14 +72,14 @@ export class StreamAssembler {
     if (typeof t.id === "string") call.id = t.id;
     const f = isObj(t.function) ? t.function : {};
     if (typeof f.name === "string") call.function.name += f.name;
-    if (typeof f.arguments === "string" && this.chars < MAX_CAPTURED_CHARS) {
-      const part = f.arguments.slice(0, MAX_CAPTURED_CHARS - this.chars);
+    if (typeof f.arguments === "string" && this.#chars < MAX_CAPTURED_CHARS) {
+      const part = f.arguments.slice(0, MAX_CAPTURED_CHARS - this.#chars);
       call.function.arguments += part;
-      this.chars += part.length;
+      this.#chars += part.length;
     }
   }
 
   choices(): AssembledChoice[] {
-    return [...this.byIndex.values()].sort((a, b) => a.index - b.index).map((c) => ({ ...c, tool_calls: c.tool_calls.filter(Boolean) }));
+    return [...this.#byIndex.values()].sort((a, b) => a.index - b.index).map((c) => ({ ...c, tool_calls: c.tool_calls.filter(Boolean) }));
   }
 }

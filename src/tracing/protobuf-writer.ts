@@ -10,52 +10,52 @@ const LEN = 2;
 const FIXED32 = 5;
 
 export class ProtoWriter {
-  private buf = new Uint8Array(256);
-  private len = 0;
+  #buf = new Uint8Array(256);
+  #len = 0;
 
-  private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
+  #ensure(n: number): void {
+    if (this.#len + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#len + n) size *= 2;
     const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
+    next.set(this.#buf.subarray(0, this.#len));
+    this.#buf = next;
   }
 
-  private byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
+  #byte(b: number): void {
+    this.#ensure(1);
+    this.#buf[this.#len++] = b;
   }
 
   /** An unsigned varint of a non-negative safe integer; negatives go through int64(). */
-  private varint(n: number): void {
+  #varint(n: number): void {
     let v = n;
     while (v >= 0x80) {
-      this.byte((v % 0x80) | 0x80);
+      this.#byte((v % 0x80) | 0x80);
       v = Math.floor(v / 0x80);
     }
-    this.byte(v);
+    this.#byte(v);
   }
 
-  private bigVarint(n: bigint): void {
+  #bigVarint(n: bigint): void {
     let v = BigInt.asUintN(64, n);
     while (v >= 0x80n) {
-      this.byte(Number(v & 0x7fn) | 0x80);
+      this.#byte(Number(v & 0x7fn) | 0x80);
       v >>= 7n;
     }
-    this.byte(Number(v));
+    this.#byte(Number(v));
   }
 
-  private tag(field: number, wire: number): void {
-    this.varint(field * 8 + wire);
+  #tag(field: number, wire: number): void {
+    this.#varint(field * 8 + wire);
   }
 
   bytes(field: number, data: Uint8Array): this {
-    this.tag(field, LEN);
-    this.varint(data.length);
-    this.ensure(data.length);
-    this.buf.set(data, this.len);
-    this.len += data.length;
+    this.#tag(field, LEN);
+    this.#varint(data.length);
+    this.#ensure(data.length);
+    this.#buf.set(data, this.#len);
+    this.#len += data.length;
     return this;
   }
 
@@ -71,50 +71,50 @@ export class ProtoWriter {
   }
 
   uint(field: number, n: number): this {
-    this.tag(field, VARINT);
-    this.varint(n);
+    this.#tag(field, VARINT);
+    this.#varint(n);
     return this;
   }
 
   /** int64 as a varint: negatives take ten bytes (two's complement), as protobuf defines. */
   int64(field: number, n: number): this {
-    this.tag(field, VARINT);
-    if (n >= 0 && Number.isSafeInteger(n)) this.varint(n);
-    else this.bigVarint(BigInt(Math.trunc(n)));
+    this.#tag(field, VARINT);
+    if (n >= 0 && Number.isSafeInteger(n)) this.#varint(n);
+    else this.#bigVarint(BigInt(Math.trunc(n)));
     return this;
   }
 
   bool(field: number, b: boolean): this {
-    this.tag(field, VARINT);
-    this.byte(b ? 1 : 0);
+    this.#tag(field, VARINT);
+    this.#byte(b ? 1 : 0);
     return this;
   }
 
   double(field: number, n: number): this {
-    this.tag(field, FIXED64);
-    this.ensure(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.len, 8).setFloat64(0, n, true);
-    this.len += 8;
+    this.#tag(field, FIXED64);
+    this.#ensure(8);
+    new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#len, 8).setFloat64(0, n, true);
+    this.#len += 8;
     return this;
   }
 
   fixed64(field: number, n: bigint): this {
-    this.tag(field, FIXED64);
-    this.ensure(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.len, 8).setBigUint64(0, BigInt.asUintN(64, n), true);
-    this.len += 8;
+    this.#tag(field, FIXED64);
+    this.#ensure(8);
+    new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#len, 8).setBigUint64(0, BigInt.asUintN(64, n), true);
+    this.#len += 8;
     return this;
   }
 
   fixed32(field: number, n: number): this {
-    this.tag(field, FIXED32);
-    this.ensure(4);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.len, 4).setUint32(0, n >>> 0, true);
-    this.len += 4;
+    this.#tag(field, FIXED32);
+    this.#ensure(4);
+    new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#len, 4).setUint32(0, n >>> 0, true);
+    this.#len += 4;
     return this;
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return this.#buf.slice(0, this.#len);
   }
 }

@@ -26,24 +26,24 @@ const within = <T>(p: Promise<T>, ms: number, otherwise: T): Promise<T> =>
   Promise.race([p, new Promise<T>((r) => setTimeout(() => r(otherwise), ms))]);
 
 export class RequestTrace {
-  private readonly destination: Promise<EdgeTracing | null>;
-  private readonly parent: TraceContext | null;
-  private readonly experimentId: string | null;
-  private readonly body: Record<string, unknown>;
-  private readonly assembler = new StreamAssembler();
-  private output: AssembledChoice[] | null = null;
-  private tapped = false;
-  private readonly captured: Promise<void>;
-  private captureEnded: () => void = () => undefined;
+  readonly #destination: Promise<EdgeTracing | null>;
+  readonly #parent: TraceContext | null;
+  readonly #experimentId: string | null;
+  readonly #body: Record<string, unknown>;
+  readonly #assembler = new StreamAssembler();
+  #output: AssembledChoice[] | null = null;
+  #tapped = false;
+  readonly #captured: Promise<void>;
+  #captureEnded: () => void = () => undefined;
 
   private constructor(env: Env, request: Request, key: KeyRecord, version: number, body: Record<string, unknown>) {
     const experiment = request.headers.get(EXPERIMENT_HEADER);
     if (experiment !== null && !isExperimentId(experiment)) throw invalidRequest(`The '${EXPERIMENT_HEADER}' header must be an MLflow experiment id.`, EXPERIMENT_HEADER);
-    this.experimentId = experiment;
-    this.parent = parseTraceparent(request.headers.get("traceparent"), request.headers.get("tracestate"));
-    this.destination = destinationFor(env, key.project_id, version);
-    this.body = body;
-    this.captured = new Promise((r) => (this.captureEnded = r));
+    this.#experimentId = experiment;
+    this.#parent = parseTraceparent(request.headers.get("traceparent"), request.headers.get("tracestate"));
+    this.#destination = destinationFor(env, key.project_id, version);
+    this.#body = body;
+    this.#captured = new Promise((r) => (this.#captureEnded = r));
   }
 
   /**
@@ -56,18 +56,18 @@ export class RequestTrace {
 
   /** The response as it leaves: with capture "full", its body passes a tap that reads a copy. */
   async observe(res: Response): Promise<Response> {
-    const d = await within(this.destination, DESTINATION_WAIT_MS, null);
+    const d = await within(this.#destination, DESTINATION_WAIT_MS, null);
     if (d?.capture !== "full" || res.body === null) {
-      this.captureEnded();
+      this.#captureEnded();
       return res;
     }
-    this.tapped = true;
+    this.#tapped = true;
     const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
     const tap = sse
-      ? captureStream(this.assembler, this.captureEnded)
+      ? captureStream(this.#assembler, this.#captureEnded)
       : captureJson((choices) => {
-          this.output = choices;
-          this.captureEnded();
+          this.#output = choices;
+          this.#captureEnded();
         });
     return new Response(res.body.pipeThrough(tap), res);
   }
@@ -76,27 +76,27 @@ export class RequestTrace {
   finisher(model: ModelEntry): (record: InferenceRecord, env: Env, ctx: ExecutionContext) => Promise<void> {
     // Named: the owner's finisher_failed log line carries it.
     const traceSpan = async (record: InferenceRecord, _env: Env, ctx: ExecutionContext): Promise<void> => {
-      const d = await this.destination;
+      const d = await this.#destination;
       if (d === null) return;
       // An answer went out (200): wait for the tap to have read it, or for observe to have passed.
-      if (d.capture === "full" && record.status === 200) await within(this.captured, CAPTURE_WAIT_MS, undefined);
-      const span = buildSpan(this.traced(record, model, d.capture === "full"), d.capture, this.parent, { traceId: randomId(16), spanId: randomId(8) });
-      const destination = { endpoint: d.endpoint, experimentId: this.experimentId ?? d.experimentId, authorization: d.authorization, projectId: record.projectId };
+      if (d.capture === "full" && record.status === 200) await within(this.#captured, CAPTURE_WAIT_MS, undefined);
+      const span = buildSpan(this.#traced(record, model, d.capture === "full"), d.capture, this.#parent, { traceId: randomId(16), spanId: randomId(8) });
+      const destination = { endpoint: d.endpoint, experimentId: this.#experimentId ?? d.experimentId, authorization: d.authorization, projectId: record.projectId };
       exportSpan(ctx, destination, span);
     };
     return traceSpan;
   }
 
-  private traced(r: InferenceRecord, model: ModelEntry, full: boolean): TracedInference {
+  #traced(r: InferenceRecord, model: ModelEntry, full: boolean): TracedInference {
     const failed = r.status >= 400 && r.end !== "client_closed";
-    const sse = this.assembler.choices();
+    const sse = this.#assembler.choices();
     return {
       ...r,
       provider: model.owned_by,
       pricing: model.pricing,
       error: failed ? { status: r.status, code: r.errorCode, message: `${r.status} ${r.errorCode ?? "error"}` } : null,
-      body: full ? this.body : null,
-      output: full && this.tapped ? (sse.length > 0 ? sse : this.output) : null,
+      body: full ? this.#body : null,
+      output: full && this.#tapped ? (sse.length > 0 ? sse : this.#output) : null,
     };
   }
 }
