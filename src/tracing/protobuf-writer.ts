@@ -7,7 +7,6 @@ const utf8 = new TextEncoder();
 const VARINT = 0;
 const FIXED64 = 1;
 const LEN = 2;
-const FIXED32 = 5;
 
 export class ProtoWriter {
   #buf = new Uint8Array(256);
@@ -103,14 +102,6 @@ export class ProtoWriter {
     this.#ensure(8);
     new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#len, 8).setBigUint64(0, BigInt.asUintN(64, n), true);
     this.#len += 8;
-    return this;
-  }
-
-  fixed32(field: number, n: number): this {
-    this.#tag(field, FIXED32);
-    this.#ensure(4);
-    new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#len, 4).setUint32(0, n >>> 0, true);
-    this.#len += 4;
     return this;
   }
 
