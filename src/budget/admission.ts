@@ -6,6 +6,7 @@
 import type { ModelEntry } from "../catalog/types.ts";
 import { codedError, type ApiError } from "../openai/errors.ts";
 import type { InferenceRequest } from "../openai/inference-request.ts";
+import { withTimeout } from "../quota/limiter-timeout.ts";
 import type { Usage } from "../streaming/usage.ts";
 import { hourOf } from "../usage/ledger.ts";
 import { budgetHeaders, insufficientQuota } from "./headers.ts";
@@ -53,12 +54,6 @@ const NOTHING: BudgetReservation = { headers: {}, book: () => Promise.resolve() 
 const unavailable = (): ApiError =>
   codedError("budget_unavailable", "The project's budget could not be checked right now; try again shortly.", { headers: { "retry-after": "1" } });
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("budget timeout")), ms)));
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
 /** Reserves the request's worst case, or throws 429 insufficient_quota (503 if the budget cannot be asked). */
 export async function reserveBudget(env: Env, input: BudgetInput): Promise<BudgetReservation> {
   const { projectId, keyId, model, version } = input;
@@ -78,7 +73,7 @@ export async function reserveBudget(env: Env, input: BudgetInput): Promise<Budge
     (await budgetStub(env, projectId).reserve({ projectId, keyId, holdId, worst, returned: ask.returned, ...(ask.lease ? { lease: ask.lease } : {}) })) as ReserveAnswer;
   let answer: ReserveAnswer;
   try {
-    answer = await withTimeout(call(), BUDGET_TIMEOUT_MS);
+    answer = await withTimeout(call(), BUDGET_TIMEOUT_MS, "budget");
   } catch (err) {
     // A lease the object granted to a call that timed out stays held there until HOLD_MS.
     holder.askFailed(name);
