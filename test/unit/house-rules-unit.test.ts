@@ -19,7 +19,7 @@ function sources(dir: string): string[] {
 const files = sources(SRC).map((path) => ({ path: relative(ROOT, path), text: readFileSync(path, "utf8") }));
 
 /** A line that opens a function body: a declaration, a method, or an arrow with a block. */
-const OPENS = /(\bfunction\b[^=]*\{$|=>\s*\{$|^(?:(?:export|async|static|private|protected|public|override|get|set)\s+)*[A-Za-z_$][\w$]*\s*(?:<[^>]*>)?\(.*\)\s*(?::\s*[^={]+)?\{$)/;
+const OPENS = /(\bfunction\b[^=]*\{$|=>\s*\{$|^(?:(?:export|async|static|private|protected|public|override|get|set)\s+)*#?[A-Za-z_$][\w$]*\s*(?:<[^>]*>)?\(.*\)\s*(?::\s*[^={]+)?\{$)/;
 
 /**
  * Functions longer than the bound, by their opening line. The code is formatted with
@@ -72,6 +72,14 @@ describe("src/", () => {
     }
     expect(wrong).toEqual([]);
   });
+
+  // A TypeScript-private method of a Durable Object is still callable over RPC, and the
+  // minifier cannot shorten a property name; #private members are neither.
+  it("declares class members #private, never TypeScript private (constructors excepted)", () => {
+    const all = [...files, ...sources(join(ROOT, "durable-objects")).map((path) => ({ path: relative(ROOT, path), text: readFileSync(path, "utf8") }))];
+    const found = all.flatMap((f) => f.text.split("\n").flatMap((l, i) => (/^\s+private (?!constructor\b)/.test(l) ? [`${f.path}:${i + 1}`] : [])));
+    expect(found).toEqual([]);
+  });
 });
 
 describe("longFunctions, the function-length check itself", () => {
@@ -80,5 +88,10 @@ describe("longFunctions, the function-length check itself", () => {
     const src = [`export function long(a: number): number {`, body(61), `}`, `const ok = (x: string) => {`, body(10), `};`, `class C {`, `  m(): void {`, body(70), `  }`, `}`].join("\n");
     expect(longFunctions(src, 60).map((f) => f.head)).toEqual(["export function long(a: number): number {", "m(): void {"]);
     expect(longFunctions([`function at() {`, body(58), `}`].join("\n"), 60)).toEqual([]);
+  });
+
+  it("finds a #private method over the bound too", () => {
+    const src = [`class C {`, `  async #m(): Promise<void> {`, body(61), `  }`, `}`].join("\n");
+    expect(longFunctions(src, 60).map((f) => f.head)).toEqual(["async #m(): Promise<void> {"]);
   });
 });
