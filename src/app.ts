@@ -59,6 +59,9 @@ function finish(response: Response, request: RouterRequest): Response {
 type Handler = (request: RouterRequest, ...args: RouterArgs) => Response | Promise<Response>;
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
+/** Where every route of one project starts. */
+const PROJECT = "/v1/organization/projects/:project_id";
+
 /** Every route, once: the router's registrations and the fallback's 405 table come from it. */
 const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
   ["GET", "/v1/openapi.json", getOpenApiDocument],
@@ -70,29 +73,29 @@ const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
   // Management API (keys, projects, audit log), after OpenAI's Admin API.
   ["GET", "/v1/organization/projects", listProjects],
   ["POST", "/v1/organization/projects", createProject],
-  ["GET", "/v1/organization/projects/:project_id", getProject],
-  ["POST", "/v1/organization/projects/:project_id", updateProject],
-  ["PATCH", "/v1/organization/projects/:project_id", updateProject],
-  ["GET", "/v1/organization/projects/:project_id/api_keys", listKeys],
-  ["POST", "/v1/organization/projects/:project_id/api_keys", createKey],
-  ["GET", "/v1/organization/projects/:project_id/api_keys/:key_id", getKey],
-  ["POST", "/v1/organization/projects/:project_id/api_keys/:key_id", updateKey],
-  ["PATCH", "/v1/organization/projects/:project_id/api_keys/:key_id", updateKey],
-  ["DELETE", "/v1/organization/projects/:project_id/api_keys/:key_id", deleteKey],
-  ["POST", "/v1/organization/projects/:project_id/api_keys/:key_id/rotate", rotateKey],
-  ["GET", "/v1/organization/projects/:project_id/audit_logs", listAuditLogs],
-  ["GET", "/v1/organization/projects/:project_id/budget", getBudget],
-  ["PUT", "/v1/organization/projects/:project_id/budget", putBudget],
-  ["DELETE", "/v1/organization/projects/:project_id/budget", deleteBudget],
-  ["GET", "/v1/organization/projects/:project_id/budget/webhook", getBudgetWebhook],
-  ["POST", "/v1/organization/projects/:project_id/budget/webhook", setBudgetWebhook],
-  ["DELETE", "/v1/organization/projects/:project_id/budget/webhook", deleteBudgetWebhook],
-  ["GET", "/v1/organization/projects/:project_id/api_keys/:key_id/budget", getBudget],
-  ["PUT", "/v1/organization/projects/:project_id/api_keys/:key_id/budget", putBudget],
-  ["DELETE", "/v1/organization/projects/:project_id/api_keys/:key_id/budget", deleteBudget],
-  ["GET", "/v1/organization/projects/:project_id/tracing", getTracing],
-  ["PUT", "/v1/organization/projects/:project_id/tracing", putTracing],
-  ["DELETE", "/v1/organization/projects/:project_id/tracing", deleteTracing],
+  ["GET", PROJECT, getProject],
+  ["POST", PROJECT, updateProject],
+  ["PATCH", PROJECT, updateProject],
+  ["GET", `${PROJECT}/api_keys`, listKeys],
+  ["POST", `${PROJECT}/api_keys`, createKey],
+  ["GET", `${PROJECT}/api_keys/:key_id`, getKey],
+  ["POST", `${PROJECT}/api_keys/:key_id`, updateKey],
+  ["PATCH", `${PROJECT}/api_keys/:key_id`, updateKey],
+  ["DELETE", `${PROJECT}/api_keys/:key_id`, deleteKey],
+  ["POST", `${PROJECT}/api_keys/:key_id/rotate`, rotateKey],
+  ["GET", `${PROJECT}/audit_logs`, listAuditLogs],
+  ["GET", `${PROJECT}/budget`, getBudget],
+  ["PUT", `${PROJECT}/budget`, putBudget],
+  ["DELETE", `${PROJECT}/budget`, deleteBudget],
+  ["GET", `${PROJECT}/budget/webhook`, getBudgetWebhook],
+  ["POST", `${PROJECT}/budget/webhook`, setBudgetWebhook],
+  ["DELETE", `${PROJECT}/budget/webhook`, deleteBudgetWebhook],
+  ["GET", `${PROJECT}/api_keys/:key_id/budget`, getBudget],
+  ["PUT", `${PROJECT}/api_keys/:key_id/budget`, putBudget],
+  ["DELETE", `${PROJECT}/api_keys/:key_id/budget`, deleteBudget],
+  ["GET", `${PROJECT}/tracing`, getTracing],
+  ["PUT", `${PROJECT}/tracing`, putTracing],
+  ["DELETE", `${PROJECT}/tracing`, deleteTracing],
   ["GET", "/v1/organization/audit_logs", listAuditLogs],
   ["GET", "/v1/organization/usage/completions", usageCompletions],
 ];
