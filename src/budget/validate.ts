@@ -33,12 +33,8 @@ export function parseBudgetPut(body: JsonObject): BudgetPut {
 export function parseWebhookUrl(body: JsonObject): string {
   const u = body.url;
   if (typeof u !== "string" || u.length > 2048) throw invalidRequest("'url' must be the webhook's URL.", "url");
-  let url: URL;
-  try {
-    url = new URL(u);
-  } catch {
-    throw invalidRequest("'url' is not a valid URL.", "url");
-  }
+  const url = URL.parse(u);
+  if (url === null) throw invalidRequest("'url' is not a valid URL.", "url");
   const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) throw invalidRequest("'url' must use https (plain http only to a loopback address).", "url");
   if (url.username !== "" || url.password !== "") throw invalidRequest("'url' must not carry credentials.", "url");

@@ -36,16 +36,8 @@ class Checker {
   }
   url(o: Obj, k: string, path: string): void {
     const v = o[k];
-    let ok = false;
-    if (typeof v === "string") {
-      try {
-        const u = new URL(v);
-        ok = u.protocol === "https:" || u.protocol === "http:";
-      } catch {
-        ok = false;
-      }
-    }
-    if (!ok) this.fail(`${path}.${k}`, "must be an http(s) URL");
+    const u = typeof v === "string" ? URL.parse(v) : null;
+    if (u?.protocol !== "https:" && u?.protocol !== "http:") this.fail(`${path}.${k}`, "must be an http(s) URL");
   }
   oneOf(o: Obj, k: string, path: string, values: readonly string[]): void {
     if (!values.includes(o[k] as string)) this.fail(`${path}.${k}`, `must be one of ${values.join(", ")}`);

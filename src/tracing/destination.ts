@@ -43,12 +43,8 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** https anywhere; http only on loopback (a local MLflow). No user info, query or fragment. */
 export function parseTrackingUri(v: unknown): string {
   if (typeof v !== "string" || v.length === 0 || v.length > MAX_URI) throw invalidRequest("'tracking_uri' must be a URL.", "tracking_uri");
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    throw invalidRequest("'tracking_uri' must be a URL.", "tracking_uri");
-  }
+  const url = URL.parse(v);
+  if (url === null) throw invalidRequest("'tracking_uri' must be a URL.", "tracking_uri");
   const loopback = LOOPBACK.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
     throw invalidRequest("'tracking_uri' must use https (http only on a loopback address).", "tracking_uri");
