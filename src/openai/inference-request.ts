@@ -73,6 +73,9 @@ export function parseInferenceRequest(endpoint: Endpoint, body: JsonObject, maxT
 
   let stream = false;
   let includeUsage = false;
+  let maxTokens: number | null = null;
+  let n = 1;
+  // Embeddings neither stream nor generate: these fields are the origin's business there.
   if (endpoint !== "embedding") {
     if (body.stream !== undefined && body.stream !== null && typeof body.stream !== "boolean") {
       throw invalidRequest("'stream' must be a boolean.", "stream");
@@ -87,12 +90,8 @@ export function parseInferenceRequest(endpoint: Endpoint, body: JsonObject, maxT
       }
       includeUsage = so.include_usage === true;
     }
+    maxTokens = positiveInt(body, "max_completion_tokens", maxTokensLimit) ?? positiveInt(body, "max_tokens", maxTokensLimit);
+    n = positiveInt(body, "n", MAX_N) ?? 1;
   }
-  let maxTokens: number | null = null;
-  if (endpoint !== "embedding") {
-    const completionCap = positiveInt(body, "max_completion_tokens", maxTokensLimit);
-    maxTokens = completionCap ?? positiveInt(body, "max_tokens", maxTokensLimit);
-  }
-  const n = endpoint === "embedding" ? 1 : (positiveInt(body, "n", MAX_N) ?? 1);
   return { endpoint, model, stream, includeUsage, maxTokens, n, body };
 }
