@@ -3,10 +3,12 @@
 //   PROFILE_LOAD       nonstream (default): autocannon's non-stream requests;
 //                      stream: long streams relayed as fast as they come (the bench's tokens/s);
 //                      slow: 200 streams at a token every 20 ms (the bench's memory load)
+//                      short: 400 streams of 100 tokens, 8 at a time (the bench's cost-growth row)
 //   BENCH_SECONDS      length of the profiled non-stream load (5)
 //   BENCH_CONNECTIONS  concurrent connections (16)
 //   PROFILE_STREAMS, PROFILE_TOKENS  the stream load: streams at once, tokens each (4, 50000)
 //   PROFILE_OUT        also write the .cpuprofile here (open it in Chrome DevTools)
+//   BENCH_UNMINIFIED=1 profile the unminified bundle, so that functions show their own names
 //   PROFILE_TARGET     router (default), floor (the router floor: non-stream only) or
 //                      pass-through (the bare fetch), to compare the router with
 
@@ -15,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundles } from "./bundle.ts";
 import { Inspector } from "./inspector.ts";
-import { holdStreams, nonStream, relayedTokensPerSecond } from "./load.ts";
+import { holdStreams, nonStream, relayedTokensPerSecond, streamLoad } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { freePort } from "../test/support/free-port.ts";
 import { startTargets } from "./targets.ts";
@@ -30,7 +32,7 @@ const INSPECTOR_PORT = await freePort();
 const TARGETS = ["router", "floor", "pass-through"] as const;
 const TARGET = TARGETS.find((t) => t === (process.env.PROFILE_TARGET ?? "router"));
 if (TARGET === undefined) throw new Error(`PROFILE_TARGET must be one of ${TARGETS.join(", ")}`);
-if (LOAD !== "nonstream" && LOAD !== "stream" && LOAD !== "slow") throw new Error(`PROFILE_LOAD must be nonstream, stream or slow, not ${LOAD}`);
+if (!["nonstream", "stream", "slow", "short"].includes(LOAD)) throw new Error(`PROFILE_LOAD must be nonstream, stream, slow or short, not ${LOAD}`);
 
 interface ProfileNode {
   id: number;
@@ -75,6 +77,11 @@ try {
     result = await stop(cpu0);
     units = STREAMS * TOKENS;
     summary = `${STREAMS} streams of ${TOKENS} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s (${perSecond.toFixed(0)} tokens/s)`;
+  } else if (LOAD === "short") {
+    const cpu0 = await start();
+    units = await streamLoad(url, { count: 400, concurrency: 8, tokens: 100, itlMs: 0 });
+    result = await stop(cpu0);
+    summary = `400 streams of 100 tokens, 8 at a time: ${units} tokens`;
   } else if (LOAD === "slow") {
     // Profiled from when every stream is open until 10 s later: neither set-up nor teardown.
     let cpu0 = 0;
