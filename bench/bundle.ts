@@ -1,5 +1,7 @@
 // The Worker as `wrangler deploy` would upload it: its size raw, minified and gzipped, and
 // how long V8 takes to evaluate it (parse, compile, run top-level code) at start.
+//   BENCH_UNMINIFIED=1  run the bundle unminified (the size figures still come from the
+//                       minified build): profiles then name the functions (bench:profile, bench:tail)
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -22,7 +24,7 @@ export async function buildBundles(dir: string): Promise<{ file: string; figures
   const min = join(dir, "min");
   // wrangler.toml serves the built console as assets: a fresh checkout has to build it first.
   if (!existsSync(join(ROOT, "console/dist"))) execFileSync(process.execPath, [join(ROOT, "scripts/console-build.ts")], { cwd: ROOT, stdio: "inherit" });
-  await runWrangler(["deploy", "--dry-run", "--outdir", plain]);
+  await runWrangler(["deploy", "--dry-run", ...(process.env.BENCH_UNMINIFIED === "1" ? ["--no-minify"] : []), "--outdir", plain]);
   await runWrangler(["deploy", "--dry-run", "--minify", "--outdir", min]);
   const rawCode = readFileSync(join(plain, "index.js"));
   const minCode = readFileSync(join(min, "index.js"));

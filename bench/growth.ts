@@ -17,8 +17,8 @@ export interface Growth {
 
 const SIZES = [100, 10 * 1024, 200 * 1024] as const;
 
-/** Prompt phases for every target; stream phases only where `streams` (the floor buffers). */
-export async function growth(target: Target, pid: number, streams: boolean, seconds: number): Promise<Growth> {
+/** Prompt phases of `seconds` each, then the stream phases, for a target whose CPU is `pid`'s. */
+export async function growth(target: Target, pid: number, seconds: number): Promise<Growth> {
   const perRequest: number[] = [];
   for (const bytes of SIZES) {
     const before = cpuSeconds(pid);
@@ -36,7 +36,7 @@ export async function growth(target: Target, pid: number, streams: boolean, seco
     cpu_ms_per_request_prompt_10kb: p10k,
     cpu_ms_per_request_prompt_200kb: p200k,
     cpu_us_per_prompt_kb: ((p200k - p10k) * 1000) / 190,
-    cpu_us_per_token_100_token_streams: streams ? await perToken(100, 400) : null,
-    cpu_us_per_token_5000_token_streams: streams ? await perToken(5000, 16) : null,
+    cpu_us_per_token_100_token_streams: await perToken(100, 400),
+    cpu_us_per_token_5000_token_streams: await perToken(5000, 16),
   };
 }

@@ -3,11 +3,14 @@
 //   PROFILE_LOAD       nonstream (default): autocannon's non-stream requests;
 //                      stream: long streams relayed as fast as they come (the bench's tokens/s);
 //                      slow: 200 streams at a token every 20 ms (the bench's memory load)
+//                      short: 400 streams of 100 tokens, 8 at a time (the bench's cost-growth row)
+//                      ttft: 300 streams of 4 tokens, 8 at a time (the bench's TTFT row); figures per stream
 //   BENCH_SECONDS      length of the profiled non-stream load (5)
 //   BENCH_CONNECTIONS  concurrent connections (16)
 //   PROFILE_STREAMS, PROFILE_TOKENS  the stream load: streams at once, tokens each (4, 50000)
 //   PROFILE_OUT        also write the .cpuprofile here (open it in Chrome DevTools)
-//   PROFILE_TARGET     router (default), floor (the router floor: non-stream only) or
+//   BENCH_UNMINIFIED=1 profile the unminified bundle, so that functions show their own names
+//   PROFILE_TARGET     router (default), floor (the router floor) or
 //                      pass-through (the bare fetch), to compare the router with
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundles } from "./bundle.ts";
 import { Inspector } from "./inspector.ts";
-import { holdStreams, nonStream, relayedTokensPerSecond } from "./load.ts";
+import { holdStreams, nonStream, relayedTokensPerSecond, streamLoad, timeToFirstToken } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { freePort } from "../test/support/free-port.ts";
 import { startTargets } from "./targets.ts";
@@ -30,7 +33,7 @@ const INSPECTOR_PORT = await freePort();
 const TARGETS = ["router", "floor", "pass-through"] as const;
 const TARGET = TARGETS.find((t) => t === (process.env.PROFILE_TARGET ?? "router"));
 if (TARGET === undefined) throw new Error(`PROFILE_TARGET must be one of ${TARGETS.join(", ")}`);
-if (LOAD !== "nonstream" && LOAD !== "stream" && LOAD !== "slow") throw new Error(`PROFILE_LOAD must be nonstream, stream or slow, not ${LOAD}`);
+if (!["nonstream", "stream", "slow", "short", "ttft"].includes(LOAD)) throw new Error(`PROFILE_LOAD must be nonstream, stream, slow, short or ttft, not ${LOAD}`);
 
 interface ProfileNode {
   id: number;
@@ -47,7 +50,6 @@ const dir = mkdtempSync(join(tmpdir(), "router-profile-"));
 const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
 try {
-  if (TARGET === "floor" && LOAD !== "nonstream") throw new Error("the router floor buffers answers: PROFILE_LOAD=nonstream only");
   const url = { router: targets.router, floor: targets.floor, "pass-through": targets.passThrough }[TARGET];
   // Warm up first: JIT, caches, leases.
   if (LOAD === "nonstream") await nonStream(url, 2, CONNECTIONS);
@@ -75,6 +77,17 @@ try {
     result = await stop(cpu0);
     units = STREAMS * TOKENS;
     summary = `${STREAMS} streams of ${TOKENS} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s (${perSecond.toFixed(0)} tokens/s)`;
+  } else if (LOAD === "ttft") {
+    const cpu0 = await start();
+    const t = await timeToFirstToken(url, 300, 8);
+    result = await stop(cpu0);
+    units = 300;
+    summary = `300 streams of 4 tokens, 8 at a time: TTFT p50 ${t.p50_ms.toFixed(2)} ms, p99 ${t.p99_ms.toFixed(2)} ms`;
+  } else if (LOAD === "short") {
+    const cpu0 = await start();
+    units = await streamLoad(url, { count: 400, concurrency: 8, tokens: 100, itlMs: 0 });
+    result = await stop(cpu0);
+    summary = `400 streams of 100 tokens, 8 at a time: ${units} tokens`;
   } else if (LOAD === "slow") {
     // Profiled from when every stream is open until 10 s later: neither set-up nor teardown.
     let cpu0 = 0;
@@ -119,12 +132,12 @@ try {
     self.set(name, (self.get(name) ?? 0) + dt);
   });
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
-  const unit = LOAD === "nonstream" ? "req" : "token";
+  const unit = LOAD === "nonstream" ? "req" : LOAD === "ttft" ? "stream" : "token";
   console.log(`${summary}; ${(total / 1000).toFixed(0)} ms sampled`);
   const idle = self.get("(idle) ") ?? 0;
   // The whole process's CPU includes what JS never sees: sockets, HTTP, workerd's own stream pumps.
   console.log(`isolate busy ${((total - idle) / units).toFixed(3)} us per ${unit}; workerd process CPU ${((cpu * 1e6) / units).toFixed(3)} us per ${unit}`);
-  const digits = LOAD === "nonstream" ? 1 : 3;
+  const digits = LOAD === "nonstream" || LOAD === "ttft" ? 1 : 3;
   for (const [name, us] of rows) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / units).toFixed(digits).padStart(6)} us/${unit}  ${name}`);
 } finally {
   await targets.close();

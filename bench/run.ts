@@ -1,7 +1,6 @@
 // npm run bench: the router's cost measured side by side with the origin alone, a bare
 // pass-through Worker and the router floor (a Worker doing only the steps any metering
-// router must: see targets.ts), in one run so that a noisy machine weighs on all alike. The
-// floor buffers the answer, so it takes part in the non-stream phases only.
+// router must: see targets.ts), in one run so that a noisy machine weighs on all alike.
 //   BENCH_SECONDS      length of each non-stream phase (5)
 //   BENCH_ROUNDS       non-stream rounds, targets interleaved in each (2)
 //   BENCH_CONNECTIONS  concurrent connections for non-stream load (16)
@@ -43,7 +42,7 @@ say("bundling with wrangler deploy --dry-run");
 const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
 const peer = process.env.BENCH_PEER === "0" ? null : await startPeer(targets.direct, say);
-/** Every target in the non-stream phases; the stream phases leave out the floor. */
+/** Every target in the non-stream phases; the stream phases leave out the floor, which has its own (below). */
 const nonStreamNames = ["direct", "pass_through", "floor", "router", ...(peer ? (["portkey"] as const) : [])] as const;
 const names = ["direct", "pass_through", "router", ...(peer ? (["portkey"] as const) : [])] as const;
 const urls: Record<(typeof nonStreamNames)[number], Target> = {
@@ -181,12 +180,25 @@ try {
     };
   }
 
-  figures.floor = nonStreamFigures("floor");
+  // The floor's streams: the same TTFT, long-stream and slow-stream loads; no memory rows,
+  // since it shares workerd with the others and holds the accounting copy until the end.
+  say("streams: floor");
+  const floorTtft = await timeToFirstToken(urls.floor, 300, 8);
+  const floorTokens = await relayedTokensPerSecond(urls.floor, 4, 50_000);
+  say(`holding ${STREAMS} long streams: floor`);
+  const held = await holdStreams(urls.floor, STREAMS, 20, [1500, 7500, 15000], () => cpuSeconds(targets.workerdPid));
+  figures.floor = {
+    ...nonStreamFigures("floor"),
+    ttft_p50_ms: floorTtft.p50_ms,
+    ttft_p99_ms: floorTtft.p99_ms,
+    tokens_per_s: floorTokens,
+    slow_stream_cpu_us_per_token: ((held.samples[2]! - held.samples[0]!) * 1e6) / (held.events[2]! - held.events[0]!),
+  };
 
   const grown: Record<string, Growth> = {};
   for (const name of ["pass_through", "floor", "router", ...(peer ? ["portkey"] : [])] as const) {
     say(`cost growth (prompt size, stream length): ${name}`);
-    grown[name] = await growth(urls[name as NonStreamName], pidOf(name), name !== "floor", 3);
+    grown[name] = await growth(urls[name as NonStreamName], pidOf(name), 3);
   }
 
   say("measuring the bundle's start-up evaluation");

@@ -36,14 +36,81 @@ export const PASS_THROUGH = `export default {
  * router's own logic costs (key check, catalog, limiter, settlement, ledger), measured in
  * every run rather than claimed. It does only the steps no such router can skip: read the
  * request body whole and parse it, re-serialise it with the model renamed for the origin,
- * call the origin, read the answer whole (the usage is in it), answer with headers shaped
- * like the router's, and write one access-log line with the router's fields. Nothing else:
- * no auth, no catalog, no limiter, no metering. It buffers the answer, so it is measured
- * in the non-stream phases only.
+ * call the origin, read the answer, answer with headers shaped like the router's, and
+ * write one access-log line with the router's fields. Nothing else: no auth, no catalog,
+ * no limiter, no metering.
+ *
+ * A JSON answer is read whole (the usage is in it; the floor does not even parse it). A stream (the client asked for usage,
+ * as the bench's streams do) is tee()d: the client's copy piped natively, the accounting
+ * copy left to workerd's tee until the stream is over and then read in a few large reads,
+ * keeping only its last two, where the usage event is. That is the least JavaScript any
+ * router that meters from the stream can do, and more memory than the router may hold
+ * (it cannot notice a stall either): a floor, not a design.
  */
 const FLOOR = `const decoder = new TextDecoder();
+const headersOf = (requestId, contentType) => ({
+  "content-type": contentType ?? "application/json",
+  "x-origin-region": "bench",
+  "x-request-id": requestId,
+  "x-ratelimit-limit-requests": "1000000000",
+  "x-ratelimit-limit-tokens": "1000000000000",
+  "x-ratelimit-remaining-requests": "999999999",
+  "x-ratelimit-remaining-tokens": "999999999976",
+  "x-ratelimit-reset-requests": "1ms",
+  "x-ratelimit-reset-tokens": "1ms",
+});
+function logLine(requestId, request, path, asked, status, stream, usage, started, ttfb) {
+  console.log(JSON.stringify({
+    level: status >= 500 ? "error" : "info",
+    event: "request",
+    request_id: requestId,
+    method: request.method,
+    path,
+    status,
+    project_id: "proj_bench",
+    key_id: "key_bench",
+    model: typeof asked.model === "string" ? asked.model : null,
+    served_model: "${ORIGIN_MODEL}",
+    origin_region: "bench",
+    stream,
+    prompt_tokens: usage?.prompt_tokens ?? null,
+    completion_tokens: usage?.completion_tokens ?? null,
+    end: "complete",
+    error_code: null,
+    ttfb_ms: ttfb,
+    total_ms: Date.now() - started,
+  }));
+}
+/** The usage of an event stream from its last bytes: the last data event that has one. */
+function usageOfTail(bytes) {
+  const events = decoder.decode(bytes).split("\\n\\n");
+  for (let i = events.length - 1; i >= 0; i--) {
+    const ev = events[i];
+    if (!ev.startsWith("data: {") || !ev.includes('"usage"')) continue;
+    try {
+      const usage = JSON.parse(ev.slice(6)).usage;
+      if (usage) return usage;
+    } catch {}
+  }
+  return null;
+}
+async function streamUsage(branch) {
+  const reader = branch.getReader({ mode: "byob" });
+  let prev = new Uint8Array(0);
+  let last = new Uint8Array(0);
+  for (;;) {
+    const { done, value } = await reader.read(new Uint8Array(65536));
+    if (done) break;
+    prev = last;
+    last = value;
+  }
+  const both = new Uint8Array(prev.length + last.length);
+  both.set(prev);
+  both.set(last, prev.length);
+  return usageOfTail(both);
+}
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const started = Date.now();
     const url = new URL(request.url);
     const requestId = "req_" + crypto.randomUUID().replaceAll("-", "");
@@ -51,38 +118,17 @@ export default {
     const body = JSON.stringify({ ...asked, model: "${ORIGIN_MODEL}" });
     const res = await fetch(env.ORIGIN + url.pathname, { method: "POST", headers: { "content-type": "application/json" }, body });
     const ttfb = Date.now() - started;
+    const headers = headersOf(requestId, res.headers.get("content-type"));
+    if (asked.stream === true && res.ok && res.body !== null) {
+      const [toClient, toTap] = res.body.tee();
+      const pass = new IdentityTransformStream();
+      const piped = toClient.pipeTo(pass.writable);
+      // A client that went away leaves no usage to read: cancelling the copy ends the origin's request.
+      ctx.waitUntil(piped.then(() => streamUsage(toTap), () => toTap.cancel().then(() => null)).then((usage) => logLine(requestId, request, url.pathname, asked, res.status, true, usage, started, ttfb)));
+      return new Response(pass.readable, { status: res.status, headers });
+    }
     const bytes = await res.arrayBuffer();
-    const headers = {
-      "content-type": res.headers.get("content-type") ?? "application/json",
-      "x-origin-region": "bench",
-      "x-request-id": requestId,
-      "x-ratelimit-limit-requests": "1000000000",
-      "x-ratelimit-limit-tokens": "1000000000000",
-      "x-ratelimit-remaining-requests": "999999999",
-      "x-ratelimit-remaining-tokens": "999999999976",
-      "x-ratelimit-reset-requests": "1ms",
-      "x-ratelimit-reset-tokens": "1ms",
-    };
-    console.log(JSON.stringify({
-      level: res.status >= 500 ? "error" : "info",
-      event: "request",
-      request_id: requestId,
-      method: request.method,
-      path: url.pathname,
-      status: res.status,
-      project_id: "proj_bench",
-      key_id: "key_bench",
-      model: typeof asked.model === "string" ? asked.model : null,
-      served_model: "${ORIGIN_MODEL}",
-      origin_region: "bench",
-      stream: false,
-      prompt_tokens: 8,
-      completion_tokens: 16,
-      end: "complete",
-      error_code: null,
-      ttfb_ms: ttfb,
-      total_ms: Date.now() - started,
-    }));
+    logLine(requestId, request, url.pathname, asked, res.status, false, { prompt_tokens: 8, completion_tokens: 16 }, started, ttfb);
     return new Response(bytes, { status: res.status, headers });
   },
 };`;
@@ -91,7 +137,7 @@ export interface Targets {
   /** Base URLs; every target serves /v1/chat/completions. */
   direct: string;
   passThrough: string;
-  /** The router floor: non-stream only (it buffers the answer). */
+  /** The router floor (above). */
   floor: string;
   router: string;
   simPid: number;

@@ -63,16 +63,26 @@ export class EventStreamTap {
     if (last < bytes.length) this.#hold(bytes.subarray(last));
 
     // One native decode and search for the whole run. Without any of these markers an
-    // event only needs judging as content or not, exactly as one by one would find.
-    if (SPECIAL.test(decoder.decode(whole))) return this.#eventByEvent(whole, offset);
+    // event only needs judging as content or not, exactly as one by one would find; so
+    // only the events from the first marker on take the careful path. The marker's index
+    // in the text is never past its byte offset (no byte sequence decodes to more UTF-16
+    // units than it has bytes), so every event that ends by that index has none.
+    const marker = decoder.decode(whole).search(SPECIAL);
+    const start = this.#countPlain(whole, offset, marker === -1 ? whole.length : marker);
+    return marker === -1 ? whole : this.#eventByEvent(whole, offset, start);
+  }
+
+  /** Counts the content events that end at or before `upTo`, as plain ones; returns where the first other event starts. */
+  #countPlain(whole: Uint8Array, offset: number, upTo: number): number {
     let start = 0;
     const cursor = this.#cursor;
     cursor.at = whole.indexOf(OPEN_BRACKET);
-    for (const end of ends) {
+    for (const end of this.#ends) {
+      if (end + offset > upTo) break;
       if (isContentEvent(whole, start, end + offset, cursor)) this.result.deltaEvents++;
       start = end + offset;
     }
-    return whole;
+    return start;
   }
 
   /** Bytes still held when the origin's body ended: an unfinished event. */
@@ -91,16 +101,19 @@ export class EventStreamTap {
     this.#heldBytes += piece.length;
   }
 
-  /** The careful path, for a run that mentions [DONE], a usage object or an error. */
-  #eventByEvent(whole: Uint8Array, offset: number): Uint8Array | null {
-    const keep: Uint8Array[] = [];
+  /** The careful path, for the events of a run from `from` on, the first that mentions [DONE] or a usage object. */
+  #eventByEvent(whole: Uint8Array, offset: number, from: number): Uint8Array | null {
+    const keep: Uint8Array[] = from > 0 ? [whole.subarray(0, from)] : [];
+    let dropped = false;
     let start = 0;
     for (const end of this.#ends) {
       const ev = whole.subarray(start, end + offset);
       start = end + offset;
+      if (start <= from) continue;
       if (this.#account(ev)) keep.push(ev);
+      else dropped = true;
     }
-    if (keep.length === this.#ends.length) return whole;
+    if (!dropped) return whole;
     return keep.length === 0 ? null : concat(keep);
   }
 
