@@ -171,7 +171,7 @@ export class InferenceOwner {
 function runFinisher(finish: Finisher, record: InferenceRecord, env: Env, ctx: ExecutionContext): void {
   const failed = (err: unknown): void => console.log(JSON.stringify({ level: "error", event: "finisher_failed", finisher: finish.name, request_id: record.requestId, error: String(err) }));
   try {
-    const p = finish(record, env, ctx);
+    const p = finish.run(record, env, ctx);
     if (p !== undefined) ctx.waitUntil(p.catch(failed));
   } catch (err) {
     failed(err);

@@ -38,8 +38,14 @@ export interface InferenceRecord {
   rateLimit: Readonly<Record<string, string>>;
 }
 
-/** Runs once, after the inference ended; a returned promise is kept alive with waitUntil. */
-export type Finisher = (record: InferenceRecord, env: Env, ctx: ExecutionContext) => void | Promise<void>;
+/**
+ * Runs once, after the inference ended; a returned promise is kept alive with waitUntil.
+ * `name` is what a failure's log line says: given, since the deployed bundle's function names are minified.
+ */
+export interface Finisher {
+  readonly name: string;
+  run(record: InferenceRecord, env: Env, ctx: ExecutionContext): void | Promise<void>;
+}
 
 /** What an admission step holds for one request until it ends. */
 export interface Reservation {

@@ -14,7 +14,7 @@ import { buildSpan } from "./span-build.ts";
 import { captureJson, captureStream } from "./stream-capture.ts";
 import { parseTraceparent, randomId, type TraceContext } from "./traceparent.ts";
 import type { AssembledChoice, TracedInference } from "./traced-inference.ts";
-import type { InferenceRecord } from "../inference/record.ts";
+import type { Finisher, InferenceRecord } from "../inference/record.ts";
 
 export const EXPERIMENT_HEADER = "x-mlflow-experiment-id";
 /** How long the span waits for a full-capture tap to see the body's end (a cut body never does). */
@@ -73,9 +73,8 @@ export class RequestTrace {
   }
 
   /** The inference owner's finisher for this request. */
-  finisher(model: ModelEntry): (record: InferenceRecord, env: Env, ctx: ExecutionContext) => Promise<void> {
-    // Named: the owner's finisher_failed log line carries it.
-    const traceSpan = async (record: InferenceRecord, _env: Env, ctx: ExecutionContext): Promise<void> => {
+  finisher(model: ModelEntry): Finisher {
+    const run = async (record: InferenceRecord, _env: Env, ctx: ExecutionContext): Promise<void> => {
       const d = await this.#destination;
       if (d === null) return;
       // An answer went out (200): wait for the tap to have read it, or for observe to have passed.
@@ -84,7 +83,7 @@ export class RequestTrace {
       const destination = { endpoint: d.endpoint, experimentId: this.#experimentId ?? d.experimentId, authorization: d.authorization, projectId: record.projectId };
       exportSpan(ctx, destination, span);
     };
-    return traceSpan;
+    return { name: "trace_span", run };
   }
 
   #traced(r: InferenceRecord, model: ModelEntry, full: boolean): TracedInference {

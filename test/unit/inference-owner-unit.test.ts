@@ -27,7 +27,7 @@ function world(opts: { steps?: AdmissionStep[] } = {}) {
   const log = newAccessLog("req_owner_unit", "POST", "/v1/chat/completions");
   const req = chatReq();
   const limiter: AdmissionStep = async () => ({ headers: LIMIT_HEADERS, book: (r) => void booked.push(r) });
-  const finisher: Finisher = (r) => void finished.push(r);
+  const finisher: Finisher = { name: "record", run: (r) => void finished.push(r) };
   const owner = new InferenceOwner({ env, ctx, requestId: "req_owner_unit", startedAt: 1_000, log, signal: abort.signal, req, key, model }, [finisher]);
   const origin = { origin: { id: "o1", region: "eu-central" }, reportBodyEnd: (end: RelayEnd) => void breaker.push(end) };
   return { owner, booked, finished, breaker, kept, abort, log, origin, steps: opts.steps ?? [limiter] };
@@ -138,20 +138,27 @@ describe("the inference owner books every end path exactly once", () => {
     const owner = new InferenceOwner(
       { env, ctx: { waitUntil: (p: Promise<unknown>) => void w.kept.push(p) } as unknown as ExecutionContext, requestId: "r2", startedAt: 0, log: newAccessLog("r2", "POST", "/"), signal: undefined, req: chatReq(), key, model },
       [
-        function throws() {
-          throw new Error("boom");
+        {
+          name: "throws",
+          run: () => {
+            throw new Error("boom");
+          },
         },
-        async function rejects() {
-          throw new Error("later boom");
+        {
+          name: "rejects",
+          run: async () => {
+            throw new Error("later boom");
+          },
         },
-        async (r) => void seen.push(r.end),
+        { name: "records", run: async (r) => void seen.push(r.end) },
       ],
     );
     await owner.admit([]);
     owner.answered(null);
     await Promise.all(w.kept);
     expect(seen).toEqual(["complete"]);
-    expect(lines.filter((l) => l.includes('"event":"finisher_failed"'))).toHaveLength(2);
+    // Each failure's line names its finisher by the name it was given (the bundle's own are minified).
+    expect(lines.filter((l) => l.includes('"event":"finisher_failed"')).map((l) => (JSON.parse(l) as { finisher: string }).finisher)).toEqual(["throws", "rejects"]);
   });
 });
 
