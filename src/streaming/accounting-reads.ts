@@ -38,7 +38,14 @@ export async function accountingReads(input: AccountingInput): Promise<RelayEnd>
   const read = chunkReads(reader);
   const pauseMs = Math.min(BATCH_MS, idleTimeoutMs / 4);
   let pipeEnded = false;
-  void input.pipeEnded.finally(() => (pipeEnded = true));
+  // What ends the pause under way, if one is: racing the pipe's end afresh at every pause
+  // would leave a reaction on it per pause for as long as the stream lasts, and the pause's
+  // timer pending after the stream ended.
+  let wake: (() => void) | null = null;
+  void input.pipeEnded.finally(() => {
+    pipeEnded = true;
+    wake?.();
+  });
   let stalled = false;
   let closedByClient = false;
   // One timer re-armed lazily, as relay()'s watchdog: a timer per token grows workerd's
@@ -66,7 +73,16 @@ export async function accountingReads(input: AccountingInput): Promise<RelayEnd>
       if (stalled) return "origin_stalled";
       if (next.done) return tap.complete() ? "complete" : "origin_error";
       tap.chunk(next.value);
-      if (!pipeEnded && next.value.length < FAST_BYTES) await Promise.race([pause(pauseMs), input.pipeEnded]);
+      if (!pipeEnded && next.value.length < FAST_BYTES) {
+        await new Promise<void>((resolve) => {
+          const pause = setTimeout(resolve, pauseMs);
+          wake = () => {
+            clearTimeout(pause);
+            resolve();
+          };
+        });
+        wake = null;
+      }
     }
   } catch {
     return closedByClient ? "client_closed" : stalled ? "origin_stalled" : "origin_error";
@@ -75,6 +91,3 @@ export async function accountingReads(input: AccountingInput): Promise<RelayEnd>
   }
 }
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -37,6 +37,8 @@ describe("accountingReads", () => {
     pipeDone();
     // No timer is advanced from here on: a pause not cut short would never end.
     expect(await end).toBe("complete");
+    // Nor is one left behind: neither the pause's timer nor the stall watchdog.
+    expect(vi.getTimerCount()).toBe(0);
     expect(tap.result.usage).toEqual({ prompt_tokens: 7, completion_tokens: 3 });
     expect(tap.result.deltaEvents).toBe(2);
   });
