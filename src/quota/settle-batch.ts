@@ -93,17 +93,26 @@ async function parkOrLog(name: string, sent: SettleBatch, records: number, err: 
   console.log(JSON.stringify({ level: "error", event: "settle_failed", limiter: name, batch: sent.id, records, ledger: sent.ledger, error: String(err) }));
 }
 
+/** What a request whose context sends no batch waits for: nothing. */
+const JOINED: Promise<void> = Promise.resolve();
+
 /**
- * Adds one request's settle record to the open batch of the named limiter. `target` is
- * called when the batch is sent, in the context of the request that opened the batch
- * (which awaits it too). A batch has one set of limits: a record under others (an
- * override just changed) sends the open batch at once and starts the next. `park`, the
- * opener's, keeps a batch that every attempt failed for.
+ * Adds one request's settle record to the open batch of the named limiter, and returns
+ * what the request's `waitUntil` must wait for: the calls its own context makes. A batch
+ * is sent from the context of the request that opened it (its timer's), or of the one
+ * whose record fills it or comes under other limits (an override just changed: the open
+ * batch goes at once and the next starts); `target` and `park` are that request's. Those
+ * requests wait for their call; the others end with their response. The opener's wait
+ * keeps the isolate, and with it the batch, alive until the call. Were every request to
+ * wait, the call's end would end each request context it carried at once, on the thread
+ * the next requests need (the one-connection p99: docs/benchmarks.md).
  */
 export function settleBatched(name: string, record: SettleRecord, target: () => SettleTarget, attempts: number, park?: ParkBatch): Promise<void> {
+  const sends: Promise<void>[] = [];
   let batch = open.get(name);
   if (batch && !sameLimits(batch.sum.limits, record.limits)) {
     void flush(name, batch, target, attempts, park);
+    sends.push(batch.done);
     batch = undefined;
   }
   if (!batch) {
@@ -112,8 +121,12 @@ export function settleBatched(name: string, record: SettleRecord, target: () => 
     const created: Open = { sum: new SettleSum(crypto.randomUUID(), record.limits), done, resolve, timer: setTimeout(() => void flush(name, created, target, attempts, park), windows.get(name) ?? BATCH_WINDOW_MS) };
     batch = created;
     open.set(name, batch);
+    sends.push(batch.done);
   }
   batch.sum.add(record);
-  if (batch.sum.records >= BATCH_MAX) void flush(name, batch, target, attempts, park);
-  return batch.done;
+  if (batch.sum.records >= BATCH_MAX) {
+    void flush(name, batch, target, attempts, park);
+    if (!sends.includes(batch.done)) sends.push(batch.done);
+  }
+  return sends.length === 0 ? JOINED : sends.length === 1 ? sends[0]! : Promise.all(sends).then(() => undefined);
 }

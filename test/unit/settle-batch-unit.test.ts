@@ -26,7 +26,7 @@ function target(): SettleTarget & { batches: SettleBatch[] } {
 }
 
 describe("settleBatched", () => {
-  it("sums the records that end together into one call, and resolves each caller after it", async () => {
+  it("sums the records that end together into one call, and resolves the opener after it", async () => {
     const t = target();
     const name = `t-${crypto.randomUUID()}`;
     await Promise.all([settleBatched(name, record("a"), () => t, 3), settleBatched(name, record("b"), () => t, 3), settleBatched(name, record("a"), () => t, 3)]);
@@ -42,6 +42,32 @@ describe("settleBatched", () => {
     await settleBatched(name, record("c"), () => t, 3);
     expect(t.batches).toHaveLength(2);
     expect(t.batches[1]!.id).not.toBe(t.batches[0]!.id);
+  });
+
+  it("keeps waiting only the requests whose context sends the batch: its opener, and the one that fills it", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const sent: SettleBatch[] = [];
+    const slow: SettleTarget = {
+      settleBatch: async (b) => {
+        sent.push(b);
+        await held;
+        return { applied: true };
+      },
+    };
+    const name = `w-${crypto.randomUUID()}`;
+    const settled: string[] = [];
+    const track = (who: string, p: Promise<void>): Promise<void> => p.then(() => void settled.push(who));
+    const opener = track("opener", settleBatched(name, record(), () => slow, 3));
+    const joiners = Array.from({ length: BATCH_MAX - 2 }, (_, i) => track(`joiner ${i}`, settleBatched(name, record(), () => slow, 3)));
+    const filler = track("filler", settleBatched(name, record(), () => slow, 3));
+    await new Promise((r) => setTimeout(r, 10));
+    // The batch is on its way (it filled up), its call not answered: only the two that send it still wait.
+    expect(sent).toHaveLength(1);
+    expect(settled).toHaveLength(BATCH_MAX - 2);
+    release();
+    await Promise.all([opener, filler, ...joiners]);
+    expect(settled.slice(-2).sort()).toEqual(["filler", "opener"]);
   });
 
   it("keeps separate limiters apart, and records under other limits in a batch of their own", async () => {
