@@ -55,23 +55,34 @@ async function flush(slot: string, projectId: string, batch: Open, target: () =>
   batch.resolve();
 }
 
+/** What a request whose context sends no batch waits for: nothing. */
+const JOINED: Promise<void> = Promise.resolve();
+
 /**
- * Adds one ended request to its project's open batch (one for own holds, one for leases).
- * `target` is called when the batch is sent, in the context of the request that opened it
- * (which awaits it too); `returned` then gives the leases to hand back with it.
+ * Adds one ended request to its project's open batch (one for own holds, one for leases),
+ * and returns what its `waitUntil` must wait for. A batch is sent from the context of the
+ * request that opened it (its timer's), or of the one whose entry fills it; `target` and
+ * `returned` (the leases to hand back with it) are that request's. Only those two wait for
+ * the call, as for the limiter's batches (src/quota/settle-batch.ts): a lease batch carries
+ * up to a second of requests, whose contexts would otherwise all end at once when it is sent.
  */
 export function settleBudgetBatched(projectId: string, entry: SettleEntry, target: () => BatchTarget, returned: (projectId: string) => Returned[]): Promise<void> {
   const leased = entry.hold.kind === "lease";
   const slot = leased ? `${projectId}\u0000lease` : projectId;
   let batch = open.get(slot);
+  let sends = false;
   if (!batch) {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     const created: Open = { summer: new SettleSummer(), done, resolve, timer: setTimeout(() => void flush(slot, projectId, created, target, returned), leased ? LEASE_BATCH_WINDOW_MS : BATCH_WINDOW_MS) };
     batch = created;
     open.set(slot, batch);
+    sends = true;
   }
   batch.summer.add(entry);
-  if (batch.summer.count >= BATCH_MAX) void flush(slot, projectId, batch, target, returned);
-  return batch.done;
+  if (batch.summer.count >= BATCH_MAX) {
+    void flush(slot, projectId, batch, target, returned);
+    sends = true;
+  }
+  return sends ? batch.done : JOINED;
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { BATCH_WINDOW_MS, LEASE_BATCH_WINDOW_MS, settleBudgetBatched, type BatchTarget } from "../../src/budget/settle-batch.ts";
+import { BATCH_MAX, BATCH_WINDOW_MS, LEASE_BATCH_WINDOW_MS, settleBudgetBatched, type BatchTarget } from "../../src/budget/settle-batch.ts";
 import type { SettleBatchInput, SettleEntry } from "../../src/budget/types.ts";
 
 const PRICE = { input_per_million: 1, output_per_million: 2, currency: "EUR" };
@@ -30,5 +30,24 @@ describe("budget settle batches", () => {
     await Promise.all(leased);
     // Three requests, one row and one lease release: summed before the call.
     expect(t.sent[1]).toMatchObject({ own: [], leases: [["L", 15]], keys: ["k"], rows: [{ usage: { prompt_tokens: 30, completion_tokens: 3 } }] });
+  });
+
+  it("keeps waiting only the requests whose context sends the batch: its opener, and the one that fills it", async () => {
+    const project = `w-${crypto.randomUUID()}`;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow: BatchTarget = { settleBatch: async () => held.then(() => ({ applied: true })) };
+    const settled: string[] = [];
+    const track = (who: string, p: Promise<void>): Promise<void> => p.then(() => void settled.push(who));
+    const lease = (): SettleEntry => entry({ kind: "lease", id: "L", release: 5 });
+    const opener = track("opener", settleBudgetBatched(project, lease(), () => slow, () => []));
+    const joiners = Array.from({ length: BATCH_MAX - 2 }, (_, i) => track(`joiner ${i}`, settleBudgetBatched(project, lease(), () => slow, () => [])));
+    const filler = track("filler", settleBudgetBatched(project, lease(), () => slow, () => []));
+    await vi.advanceTimersByTimeAsync(0);
+    // The full batch is on its way, its call not answered: only the two that send it still wait.
+    expect(settled).toHaveLength(BATCH_MAX - 2);
+    release();
+    await Promise.all([opener, filler, ...joiners]);
+    expect(settled.slice(-2).sort()).toEqual(["filler", "opener"]);
   });
 });
