@@ -9,6 +9,14 @@ export interface HeapUsage {
   backingStorageSize?: number;
 }
 
+/** A V8 CPU profile as Profiler.stop returns it (times in µs of V8's monotonic clock). */
+export interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
 export class Inspector {
   #ws: WebSocket;
   #next = 1;
@@ -54,6 +62,17 @@ export class Inspector {
     const gc = this.send("HeapProfiler.collectGarbage").then(() => (collected = true));
     while (!collected) await Promise.race([gc, poke().then(() => new Promise((r) => setTimeout(r, 20)))]);
     return this.send("Runtime.getHeapUsage");
+  }
+
+  /** Starts V8's sampling profiler, a sample every `intervalUs`. */
+  async startProfiler(intervalUs = 100): Promise<void> {
+    await this.send("Profiler.enable");
+    await this.send("Profiler.setSamplingInterval", { interval: intervalUs });
+    await this.send("Profiler.start");
+  }
+
+  async stopProfiler(): Promise<CpuProfile> {
+    return (await this.send<{ profile: CpuProfile }>("Profiler.stop")).profile;
   }
 
   close(): void {

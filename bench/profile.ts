@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundles } from "./bundle.ts";
-import { Inspector } from "./inspector.ts";
+import { Inspector, type CpuProfile as Profile } from "./inspector.ts";
 import { holdStreams, nonStream, relayedTokensPerSecond, streamLoad, timeToFirstToken } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { freePort } from "../test/support/free-port.ts";
@@ -35,17 +35,6 @@ const TARGET = TARGETS.find((t) => t === (process.env.PROFILE_TARGET ?? "router"
 if (TARGET === undefined) throw new Error(`PROFILE_TARGET must be one of ${TARGETS.join(", ")}`);
 if (!["nonstream", "stream", "slow", "short", "ttft"].includes(LOAD)) throw new Error(`PROFILE_LOAD must be nonstream, stream, slow, short or ttft, not ${LOAD}`);
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
 const dir = mkdtempSync(join(tmpdir(), "router-profile-"));
 const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
@@ -55,16 +44,13 @@ try {
   if (LOAD === "nonstream") await nonStream(url, 2, CONNECTIONS);
   else await relayedTokensPerSecond(url, STREAMS, TOKENS / 10);
   const inspector = await Inspector.forWorker(INSPECTOR_PORT, TARGET);
-  await inspector.send("Profiler.enable");
-  await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
   const start = async (): Promise<number> => {
-    await inspector.send("Profiler.start");
+    await inspector.startProfiler();
     return cpuSeconds(targets.workerdPid);
   };
   const stop = async (cpu0: number): Promise<{ profile: Profile; cpu: number }> => {
     const cpu = cpuSeconds(targets.workerdPid) - cpu0;
-    const { profile } = await inspector.send<{ profile: Profile }>("Profiler.stop");
-    return { profile, cpu };
+    return { profile: await inspector.stopProfiler(), cpu };
   };
   // The unit per-item figures are given in: a request, or a relayed token (one SSE event).
   let units: number;

@@ -4,12 +4,7 @@
 // which on Linux is CLOCK_MONOTONIC, as Node's process.hrtime is: so the windows are the
 // load generator's own send and end times.
 
-export interface Profile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
-  startTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
+import type { CpuProfile as Profile } from "./inspector.ts";
 
 /** A request's lifetime on the monotonic clock, in µs. */
 export interface Window {
@@ -19,8 +14,16 @@ export interface Window {
 
 export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
-/** "idle 3.1, gc 1.2, native 0.4, js 0.8 (limiterAdmission 0.3, ...)" in ms, summed over the windows. */
-export function isolateDuring(profile: Profile, ...windows: Window[]): string {
+/** What the isolate spent, in µs summed over the windows: idle, GC, native code, and script functions (the three with most self time). */
+export interface Spent {
+  idle: number;
+  gc: number;
+  native: number;
+  js: number;
+  top: Array<[string, number]>;
+}
+
+export function isolateDuring(profile: Profile, ...windows: Window[]): Spent {
   const names = new Map(profile.nodes.map((n) => [n.id, n.callFrame.url ? `${n.callFrame.functionName || "(anonymous)"}:${n.callFrame.lineNumber + 1}` : n.callFrame.functionName]));
   const spent = new Map<string, number>();
   const sorted = [...windows].sort((a, b) => a.fromUs - b.fromUs);
@@ -41,13 +44,18 @@ export function isolateDuring(profile: Profile, ...windows: Window[]): string {
     spent.delete(k);
     return v;
   };
-  const ms = (us: number): string => (us / 1000).toFixed(2);
   const idle = take("(idle)");
   const gc = take("(garbage collector)");
   const native = take("(program)");
   const js = [...spent.values()].reduce((a, b) => a + b, 0);
-  const top = [...spent.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ${ms(v)}`).join(", ");
-  return `idle ${ms(idle)}, gc ${ms(gc)}, native ${ms(native)}, js ${ms(js)}${top ? ` (${top})` : ""}`;
+  return { idle, gc, native, js, top: [...spent.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3) };
+}
+
+/** "idle 3.10, gc 1.20, native 0.40, js 0.80 (limiterAdmission:12 0.30, ...)", in ms. */
+export function describeSpent(s: Spent): string {
+  const ms = (us: number): string => (us / 1000).toFixed(2);
+  const top = s.top.map(([k, v]) => `${k} ${ms(v)}`).join(", ");
+  return `idle ${ms(s.idle)}, gc ${ms(s.gc)}, native ${ms(s.native)}, js ${ms(s.js)}${top ? ` (${top})` : ""}`;
 }
 
 /** The sample intervals of one window, longest first: a single one of many ms means the sampler itself did not run (the machine did not schedule workerd). */

@@ -17,7 +17,7 @@ import { chatBody, percentile } from "./load.ts";
 import { BENCH_KEY, startTargets } from "./targets.ts";
 import { Inspector } from "./inspector.ts";
 import { freePort } from "../test/support/free-port.ts";
-import { gcPauses, isolateDuring, longestSampleUs, monotonicUs, type Profile, type Window } from "./tail-profile.ts";
+import { describeSpent, gcPauses, isolateDuring, longestSampleUs, monotonicUs, type Window } from "./tail-profile.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const NAMES = (process.env.TAIL_TARGETS ?? "router,floor").split(",");
@@ -64,13 +64,9 @@ try {
   for (const name of NAMES) await sequential(urls[name]!, 2);
   for (const name of NAMES) {
     const inspector = inspectorPort === undefined ? null : await Inspector.forWorker(inspectorPort, name);
-    if (inspector) {
-      await inspector.send("Profiler.enable");
-      await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
-      await inspector.send("Profiler.start");
-    }
+    await inspector?.startProfiler();
     const samples = await sequential(urls[name]!, SECONDS);
-    const profile = inspector ? (await inspector.send<{ profile: Profile }>("Profiler.stop")).profile : null;
+    const profile = inspector ? await inspector.stopProfiler() : null;
     inspector?.close();
     const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
     const p99 = percentile(sorted, 99);
@@ -78,13 +74,13 @@ try {
     const slow = samples.filter((s) => s.ms >= p99);
     const gaps = slow.slice(1).map((s, i) => s.at - slow[i]!.at);
     console.log(`  slowest 1 %: ${slow.length}; gaps between them (ms): ${gaps.map((g) => g.toFixed(0)).join(" ")}`);
-    for (const s of slow.slice(0, 40)) console.log(`  at ${s.at.toFixed(1).padStart(8)} ms  ${s.ms.toFixed(2).padStart(6)} ms  ${s.timing}${profile ? `  ${isolateDuring(profile, s)}` : ""}`);
+    for (const s of slow.slice(0, 40)) console.log(`  at ${s.at.toFixed(1).padStart(8)} ms  ${s.ms.toFixed(2).padStart(6)} ms  ${s.timing}${profile ? `  ${describeSpent(isolateDuring(profile, s))}` : ""}`);
     if (profile) {
       const typical = samples.filter((s) => s.ms < p99);
-      console.log(`  the other 99 %, summed: ${isolateDuring(profile, ...typical)}`);
+      console.log(`  the other 99 %, summed: ${describeSpent(isolateDuring(profile, ...typical))}`);
       // Why each of the slowest was slow: a GC pause inside it, or a stretch in which the
       // sampler did not run at all (workerd was not scheduled), or neither.
-      const gcIn = (s: Sample): number => Number(/gc ([\d.]+)/.exec(isolateDuring(profile, s))?.[1] ?? 0);
+      const gcIn = (s: Sample): number => isolateDuring(profile, s).gc / 1000;
       const stalled = slow.filter((s) => longestSampleUs(profile, s) >= 5000).length;
       const collected = slow.filter((s) => longestSampleUs(profile, s) < 5000 && gcIn(s) >= 1).length;
       console.log(`  of the slowest 1 %: ${collected} had a GC of 1 ms or more, ${stalled} a stretch of 5 ms or more unsampled (workerd not scheduled), ${slow.length - collected - stalled} neither`);
