@@ -85,7 +85,7 @@ export interface Job {
 export async function unary(ctx: Ctx, job: Job): Promise<void> {
   const { res, b } = ctx;
   if (b.fail === "cut") return fail(ctx, () => res.socket?.destroy());
-  if (b.fail === "stall_mid") return partialThenStall(ctx, job.id);
+  if (b.fail === "stall_mid" || b.fail === "stall_declared" || b.fail === "cut_declared") return partial(ctx, job.id);
   if (b.fail === "malformed") return fail(ctx, () => send(res, 200, `{"id":"${job.id}","choices":[{not json`));
   // A real server only answers once the whole completion is decoded.
   if (!(await sleep(b.itlMs * Math.max(0, job.len - 1), ctx.signal))) return;
@@ -116,16 +116,26 @@ export async function unary(ctx: Ctx, job: Job): Promise<void> {
   send(res, 200, JSON.stringify(out));
 }
 
-export function partialThenStall(ctx: Ctx, id: string): void {
-  // Headers and half a body, then silence: exercises body-read timeouts rather than header timeouts.
-  ctx.res.writeHead(200, { "content-type": "application/json" });
-  ctx.res.write(`{"id":"${id}","choices":[`);
+/**
+ * Headers and half a body, then silence (exercises body-read timeouts rather than header
+ * timeouts) or, for cut_declared, a dropped connection. The _declared modes announce the
+ * whole body's length; stall_mid sends it chunked.
+ */
+export function partial(ctx: Ctx, id: string): void {
+  const { res, b } = ctx;
+  const half = `{"id":"${id}","choices":[`;
+  const declared = b.fail === "stall_declared" || b.fail === "cut_declared";
+  res.writeHead(200, { "content-type": "application/json", ...(declared ? { "content-length": 2 * Buffer.byteLength(half) } : {}) });
+  res.write(half);
+  if (b.fail !== "cut_declared") return;
+  const sock = res.socket;
+  fail(ctx, () => sock?.end(() => sock.destroy()));
 }
 
 export function embeddings(ctx: Ctx, id: string, model: string, items: (string | number[])[], promptTokens: number, base64: boolean): void {
   const { res, b } = ctx;
   if (b.fail === "cut") return fail(ctx, () => res.socket?.destroy());
-  if (b.fail === "stall_mid") return partialThenStall(ctx, id);
+  if (b.fail === "stall_mid" || b.fail === "stall_declared" || b.fail === "cut_declared") return partial(ctx, id);
   if (b.fail === "malformed") return fail(ctx, () => send(res, 200, `{"object":"list","data":[{not json`));
   const data = items.map((it, index) => {
     const v = embed(it);
@@ -153,7 +163,9 @@ export async function stream(ctx: Ctx, job: Job, includeUsage: boolean): Promise
     pending = 0;
     return ok || (await drained(res, signal));
   };
-  const limit = b.fail === "cut" || b.fail === "stall_mid" ? b.cutAfter : b.fail === "malformed" ? Math.min(2, job.len * job.choices) : Infinity;
+  // In a stream a declared length means nothing: the _declared modes act as their plain ones.
+  const mode = b.fail === "stall_declared" ? "stall_mid" : b.fail === "cut_declared" ? "cut" : b.fail;
+  const limit = mode === "cut" || mode === "stall_mid" ? b.cutAfter : mode === "malformed" ? Math.min(2, job.len * job.choices) : Infinity;
 
   if (w.chat) for (let i = 0; i < job.choices; i++) buf += w.role(i);
   for (let k = 0; k < job.len && written + pending < limit; k++) {
@@ -173,13 +185,13 @@ export async function stream(ctx: Ctx, job: Job, includeUsage: boolean): Promise
   }
   if (!(await flush())) return;
 
-  if (b.fail === "cut") {
+  if (mode === "cut") {
     // destroy() alone would discard the tokens still corked in the socket; flush them, then drop.
     const sock = res.socket;
     return fail(ctx, () => sock?.end(() => sock.destroy()));
   }
-  if (b.fail === "stall_mid") return; // hold until the client gives up
-  if (b.fail === "malformed") return fail(ctx, () => res.end("data: {not json\n\ndata: {not json\n\n"));
+  if (mode === "stall_mid") return; // hold until the client gives up
+  if (mode === "malformed") return fail(ctx, () => res.end("data: {not json\n\ndata: {not json\n\n"));
   for (let i = 0; i < job.choices; i++) buf += w.finish(i, job.reason);
   if (includeUsage) buf += w.usage(shapedUsage(usage(job.promptTokens, written), b.usageShape));
   buf += "data: [DONE]\n\n";

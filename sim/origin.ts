@@ -3,7 +3,7 @@
 // Accounting rules (billing tests compare against these, so they are deliberately literal):
 // - requests:         every POST to an inference path, counted on arrival (even if the body is bad).
 // - promptTokens:     added once the TTFT delay has elapsed for a request whose fail mode generates
-//                     (none, cut, stall_mid, malformed) — i.e. prefill finished. Rule in protocol.ts.
+//                     (none, cut, stall_mid, the _declared ones, malformed) — i.e. prefill finished. Rule in protocol.ts.
 // - completionTokens: token chunks handed to the socket (stream), or the full count when a
 //                     non-stream body is written. Summed over choices when n > 1.
 // - completed:        fail "none" responses that were fully written. Failures count in neither

@@ -2,7 +2,12 @@
 
 import { prng } from "./prng.ts";
 
-export type FailMode = "none" | "status" | "reset" | "cut" | "stall" | "malformed" | "stall_mid";
+/**
+ * stall_declared and cut_declared: a JSON answer's headers declare its whole length, half of
+ * it follows, then silence or a dropped connection (as a server that sizes its body first,
+ * which most do); in a stream they act as stall_mid and cut.
+ */
+export type FailMode = "none" | "status" | "reset" | "cut" | "stall" | "malformed" | "stall_mid" | "stall_declared" | "cut_declared";
 /**
  * How the usage object looks and where it stands, as real servers send it: plain (three
  * counts, last), openai (with prompt_ and completion_tokens_details, then more members),
@@ -37,7 +42,7 @@ export const DEFAULT_BEHAVIOUR: ResolvedBehaviour = {
   gate: "",
 };
 
-const FAIL_MODES: readonly string[] = ["none", "status", "reset", "cut", "stall", "malformed", "stall_mid"];
+const FAIL_MODES: readonly string[] = ["none", "status", "reset", "cut", "stall", "malformed", "stall_mid", "stall_declared", "cut_declared"];
 
 /** Validates an untrusted behaviour object (control plane or per-request `sim`); returns an error message or the clean subset. */
 export function sanitizeBehaviour(raw: unknown): SimBehaviour | string {

@@ -7,6 +7,7 @@ import type { Forwarded } from "../origins/failover.ts";
 import { DEFAULT_IDLE_MS } from "../origins/forward.ts";
 import { collectJson } from "../streaming/json-body.ts";
 import { declaredLength, jsonBodyFailed } from "../streaming/json-body-end.ts";
+import { usageOfJson } from "../streaming/usage.ts";
 import { relay, type RelayResult, type RelaySource } from "../streaming/relay.ts";
 import type { InferenceOwner } from "./owner.ts";
 
@@ -27,6 +28,11 @@ export async function answer(owner: InferenceOwner, forwarded: Forwarded, input:
   const { res, body: fromOrigin } = forwarded;
   const isStream = req.stream && (res.headers.get("content-type") ?? "").includes("text/event-stream");
   const idleTimeoutMs = model.timeouts?.idle_ms ?? DEFAULT_IDLE_MS;
+  if ("whole" in fromOrigin) {
+    const response = owner.handOver(fromOrigin.whole, headersFor(false));
+    owner.answered(usageOfJson(fromOrigin.whole));
+    return response;
+  }
   let source: RelaySource = fromOrigin;
   if (!isStream) {
     const collected = await collectJson(fromOrigin, { idleTimeoutMs, declaredLength: declaredLength(res), signal });

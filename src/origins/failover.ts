@@ -62,6 +62,8 @@ function finalError(last: Failure, retryAfter: number): ApiError {
       return modelOverloaded(last.retryAfter ?? 1);
     case "unreachable":
       return originUnreachable(retryAfter);
+    case "cut_body":
+      return originError("The model origin broke off its answer.");
     case "bad_status":
     case "empty_body":
       return originError(`The model origin failed${last.status === null ? "" : ` (status ${last.status})`}.`);

@@ -1,10 +1,13 @@
-// One attempt at one origin: send the request, wait for the first byte of the body, and
+// One attempt at one origin: send the request, wait for the first byte of the body (or,
+// for a JSON answer of declared length within the buffering bound, for all of it), and
 // say how it went. Failures are classified for the failover loop; nothing reaches the
 // client from here, so origin URLs and raw origin errors never can.
 
 import type { OriginSpec } from "../catalog/types.ts";
 import type { ApiError } from "../openai/errors.ts";
 import { originRejected } from "../openai/upstream-errors.ts";
+import { MAX_BUFFERED_BYTES } from "../streaming/json-body.ts";
+import { declaredLength } from "../streaming/json-body-end.ts";
 import type { OriginBody } from "../streaming/origin-body.ts";
 
 export const DEFAULT_FIRST_BYTE_MS = 30_000;
@@ -18,14 +21,14 @@ export interface OriginCall {
   path: OriginPath;
   body: string;
   requestId: string;
-  /** Connect to first body byte, for this attempt. */
+  /** Connect to first body byte (to the last, for a body read whole), for this attempt. */
   timeoutMs: number;
   /** Aborts when the client goes away. */
   signal: AbortSignal | undefined;
 }
 
 
-export type FailReason = "unreachable" | "timeout" | "overloaded" | "bad_status" | "empty_body";
+export type FailReason = "unreachable" | "timeout" | "overloaded" | "bad_status" | "empty_body" | "cut_body";
 
 export type AttemptResult =
   /** The first body bytes arrived: the origin's headers, and its body as first chunk + the rest. */
@@ -71,6 +74,21 @@ export async function attemptOrigin(env: Env, call: OriginCall): Promise<Attempt
     }
     if (!res.ok) return await classifyStatus(res);
     if (res.body === null) return failed("empty_body", res.status);
+    // A JSON answer is read whole before anything is sent (json-body.ts): when its length
+    // is declared and bounded, one native read takes it, with no JavaScript read per chunk,
+    // and an origin that breaks off half-way can still be replaced.
+    if (readsWhole(res)) {
+      let whole: Uint8Array;
+      try {
+        whole = new Uint8Array(await res.arrayBuffer());
+      } catch {
+        return whyAborted() ?? failed("cut_body", res.status);
+      }
+      const aborted = whyAborted();
+      if (aborted !== null) return aborted;
+      if (whole.length === 0) return failed("empty_body", res.status);
+      return { kind: "ok", res, body: { whole } };
+    }
     // Headers alone commit nothing: wait for the first bytes, so an origin that dies
     // before producing any can still be replaced.
     const reader = res.body.getReader();
@@ -95,6 +113,11 @@ export async function attemptOrigin(env: Env, call: OriginCall): Promise<Attempt
   } finally {
     clearTimeout(timer);
   }
+}
+
+function readsWhole(res: Response): boolean {
+  const length = declaredLength(res);
+  return length !== null && length <= MAX_BUFFERED_BYTES && !(res.headers.get("content-type") ?? "").includes("text/event-stream");
 }
 
 /** The caller's own mistakes, as the origin judged them, keep their message; the rest is the origin's problem. */

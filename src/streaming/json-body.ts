@@ -3,7 +3,7 @@
 // JavaScript stream in between. An origin that fails mid-body then gets a clean error
 // status instead of a cut 200. Bodies over a size bound are relayed as they arrive.
 
-import type { OriginBody } from "./origin-body.ts";
+import type { StartedBody } from "./origin-body.ts";
 import { concat } from "./sse-splitter.ts";
 import { usageOfJson, type Usage } from "./usage.ts";
 
@@ -26,7 +26,7 @@ export interface CollectOptions {
   maxBytes?: number;
 }
 
-export async function collectJson(body: OriginBody, opts: CollectOptions): Promise<Collected> {
+export async function collectJson(body: StartedBody, opts: CollectOptions): Promise<Collected> {
   const { reader } = body;
   const max = opts.maxBytes ?? MAX_BUFFERED_BYTES;
   const parts = [body.first];
@@ -35,9 +35,10 @@ export async function collectJson(body: OriginBody, opts: CollectOptions): Promi
     const bytes = concat(parts);
     return { kind: "whole", bytes, usage: usageOfJson(bytes) };
   };
-  // The usual case: the first chunk is the whole declared body. Nothing is left to wait
-  // for, so no timer and no further read (the HTTP layer reuses the connection as soon
-  // as the declared bytes are in: the sim origin's connection count shows it).
+  // The first chunk may be the whole declared body already (most declared ones are read
+  // whole natively before they get here: forward.ts). Nothing is left to wait for, so no
+  // timer and no further read (the HTTP layer reuses the connection as soon as the
+  // declared bytes are in: the sim origin's connection count shows it).
   if (opts.declaredLength !== null && size >= opts.declaredLength) return whole();
 
   let stalled = false;

@@ -1,8 +1,16 @@
-// An origin's body whose first chunk was already read (to know the origin is producing).
+// An origin's body as an attempt hands it over: a JSON answer of declared, bounded length
+// read whole, or any other body with its first chunk read (to know the origin is producing).
 
-export interface OriginBody {
+/** Read in one native call: nothing more is to come, and no JavaScript read was made for it. */
+export interface WholeBody {
+  whole: Uint8Array;
+}
+
+export interface StartedBody {
   first: Uint8Array;
   reader: ReadableStreamDefaultReader<Uint8Array>;
   /** The stream `reader` reads, for a consumer that reads it another way (the relay: BYOB). */
   stream?: ReadableStream<Uint8Array>;
 }
+
+export type OriginBody = WholeBody | StartedBody;

@@ -122,6 +122,16 @@ describe("origin faults mid-body: the client gets every token sent and an explic
     await originSettles();
   });
 
+  it("a JSON body of declared length that stalls half-way is a 504 within first_byte_ms, and the origin request is dropped", async () => {
+    const before = await simStats();
+    const { res, id } = await send(chat({ model: "test-timeouts", sim: { fail: "stall_declared" } }));
+    expect(res.status).toBe(504);
+    expect(await res.json()).toMatchObject({ error: { type: "server_error", code: "origin_timeout" } });
+    expect(await accessLog(id)).toMatchObject({ status: 504, error_code: "origin_timeout" });
+    await originSettles();
+    expect((await simStats()).cancelled).toBe(before.cancelled + 1);
+  });
+
   it("an invalid JSON body is relayed byte for byte (the router does not re-parse answers)", async () => {
     const { res, id } = await send(chat({ sim: { fail: "malformed" } }));
     expect(res.status).toBe(200);

@@ -97,6 +97,38 @@ describe("failover before the first byte", () => {
   });
 });
 
+describe("a JSON answer is read whole before anything is sent: a body that breaks off is retried", () => {
+  it("moves on from an origin that cuts a JSON answer of declared length half-way", async () => {
+    await sim.config("fo-a", { fail: "cut_declared" });
+    const model = await primaryAndBackup();
+    const res = await chat(model);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-origin-region")).toBe("eu-west");
+    expect((await res.json()) as unknown).toMatchObject({ object: "chat.completion" });
+    expect((await sim.stats("fo-b")).completed).toBe(1);
+  });
+
+  it("moves on from an origin whose JSON answer of declared length stalls half-way, and cancels it there", async () => {
+    await sim.config("fo-a", { fail: "stall_declared" });
+    const model = await primaryAndBackup({ timeouts: { first_byte_ms: 300, idle_ms: 1000 } });
+    const res = await chat(model);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-origin-region")).toBe("eu-west");
+    expect((await res.json()) as unknown).toMatchObject({ object: "chat.completion" });
+    const a = await sim.stats("fo-a");
+    expect(a.requests).toBe(1);
+    expect(a.inFlight).toBe(0);
+  });
+
+  it("answers 502 when the only origin cuts its JSON answer half-way", async () => {
+    await sim.config("fo-a", { fail: "cut_declared" });
+    const id = `fo-model-${++n}`;
+    await seedCatalog({ version: 1, models: [chatModel(id, [originFor("fo-a")])] });
+    const err = await expectError(await chat(id), 502, "origin_error");
+    expect(err.message).toBe("The model origin broke off its answer.");
+  });
+});
+
 describe("after the first byte: no retry", () => {
   it("ends a stream the origin cuts with an explicit error event", async () => {
     await sim.config("fo-a", { fail: "cut", cutAfter: 2 });

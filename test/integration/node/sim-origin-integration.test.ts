@@ -194,6 +194,29 @@ describe("fail modes", () => {
     expect(origin.stats().completionTokens).toBe(2);
   });
 
+  it("stall_declared and cut_declared declare a JSON answer's whole length and send half of it", async () => {
+    const ac = new AbortController();
+    const stalled = await post("/v1/chat/completions", { model: "m", messages: MSGS, sim: { fail: "stall_declared" } }, ac.signal);
+    const declared = Number(stalled.headers.get("content-length"));
+    const reader = stalled.body!.getReader();
+    const half = await reader.read();
+    expect(half.value!.length * 2).toBe(declared);
+    const next = await Promise.race([reader.read().then(() => "data"), new Promise((r) => setTimeout(() => r("silent"), 80))]);
+    expect(next).toBe("silent");
+    ac.abort();
+    await waitFor(() => origin.stats().cancelled === 1);
+
+    const cut = await post("/v1/chat/completions", { model: "m", messages: MSGS, sim: { fail: "cut_declared" } });
+    expect(Number(cut.headers.get("content-length"))).toBeGreaterThan(0);
+    await expect(cut.arrayBuffer()).rejects.toThrow();
+    // In a stream a declared length means nothing: the mode acts as plain cut.
+    const before = origin.stats().completionTokens;
+    const cutStream = await post("/v1/chat/completions", { model: "m", messages: MSGS, stream: true, sim: { fail: "cut_declared", cutAfter: 2 } });
+    expect(cutStream.headers.get("content-length")).toBeNull();
+    await expect(cutStream.text()).rejects.toThrow();
+    expect(origin.stats().completionTokens - before).toBe(2);
+  });
+
   it("malformed sends broken SSE / JSON with a 200", async () => {
     origin.config({ fail: "malformed" });
     const res = await post("/v1/chat/completions", { model: "m", messages: MSGS, stream: true });
