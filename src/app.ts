@@ -100,11 +100,42 @@ const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
   ["GET", "/v1/organization/usage/completions", usageCompletions],
 ];
 
-export const router = Router<RouterRequest, RouterArgs>({
+/** Routes with path parameters, and every request the exact table misses (trailing slashes, 404s, 405s). */
+const patterns = Router<RouterRequest, RouterArgs>({
   before: [begin],
   catch: toErrorResponse,
   finally: [finish],
 });
 
-for (const [method, path, handler] of ROUTES) router[method.toLowerCase() as Lowercase<Method>](path, handler);
-router.all("*", fallbackRoute(ROUTES.map(([method, path]) => [method, routePattern(path)] as const)));
+for (const [method, path, handler] of ROUTES) patterns[method.toLowerCase() as Lowercase<Method>](path, handler);
+patterns.all("*", fallbackRoute(ROUTES.map(([method, path]) => [method, routePattern(path)] as const)));
+
+/**
+ * Routes without path parameters (the inference endpoints among them), by method and exact
+ * path: one map look-up, where the pattern router parses the URL, walks its patterns and
+ * sets its properties on the request (~0.05 ms per request, measured with bench:ab).
+ */
+const EXACT = new Map(ROUTES.filter(([, path]) => !path.includes(":")).map(([method, path, handler]) => [`${method} ${path}`, handler]));
+
+/** What the pattern router would have found in such a path. */
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+async function handleExact(handler: Handler, request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  request.params = NO_PARAMS;
+  begin(request);
+  let response: Response;
+  try {
+    response = await handler(request, env, ctx);
+  } catch (err) {
+    response = toErrorResponse(err, request);
+  }
+  return finish(response, request);
+}
+
+/** The Worker's HTTP entry: the same begin, error hook and finish for both tables. */
+export const router = {
+  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const exact = EXACT.get(`${request.method} ${pathOf(request.url)}`);
+    return exact === undefined ? patterns.fetch(request, env, ctx) : handleExact(exact, request as RouterRequest, env, ctx);
+  },
+};

@@ -74,6 +74,28 @@ describe("errors in OpenAI's shape", () => {
     await expectError(await call("/v1/models", { method: "DELETE" }), 405, "method_not_allowed");
   });
 
+  it("a route is the same through the exact table and the patterns: trailing slash, query, request id and log line", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const { key } = await seedKey();
+    // "/v1/chat/completions/" misses the exact table and is served by the patterns.
+    for (const path of ["/v1/chat/completions", "/v1/chat/completions/", "/v1/chat/completions?x=1"]) {
+      const id = `route-${crypto.randomUUID()}`;
+      const res = await call(path, { method: "POST", key, json: chat({ max_tokens: 2 }), headers: { "x-request-id": id } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-request-id")).toBe(id);
+      expect(res.headers.get("x-ratelimit-limit-requests")).not.toBeNull();
+      await res.arrayBuffer();
+      const line = await eventually(async () => lines.find((l) => l.includes(id)), (l) => l !== undefined, 50, 10);
+      expect(JSON.parse(line!)).toMatchObject({ event: "request", status: 200, path: path.replace(/\?.*$/, ""), end: "complete" });
+    }
+    // An error on an exact route goes through the same hook: our shape, a request id, a log line.
+    const res = await call("/v1/chat/completions", { method: "POST", json: chat({}) });
+    expect(res.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
+    await expectError(res, 401);
+    expect(lines.some((l) => l.includes(res.headers.get("x-request-id")!) && l.includes('"status":401'))).toBe(true);
+  });
+
   it("an unknown model is 404 model_not_found", async () => {
     expect((await expectError(await post("/v1/chat/completions", chat({ model: "nope" })), 404, "model_not_found")).param).toBe("model");
   });
