@@ -113,7 +113,7 @@ patterns.all("*", fallbackRoute(ROUTES.map(([method, path]) => [method, routePat
 /**
  * Routes without path parameters (the inference endpoints among them), by method and exact
  * path: one map look-up, where the pattern router parses the URL, walks its patterns and
- * sets its properties on the request (~0.05 ms per request, measured with bench:ab).
+ * sets its properties on the request (0.03 ms per request in bench:ab: docs/benchmarks.md).
  */
 const EXACT = new Map(ROUTES.filter(([, path]) => !path.includes(":")).map(([method, path, handler]) => [`${method} ${path}`, handler]));
 

@@ -31,7 +31,7 @@ export interface OriginCall {
 export type FailReason = "unreachable" | "timeout" | "overloaded" | "bad_status" | "empty_body" | "cut_body";
 
 export type AttemptResult =
-  /** The first body bytes arrived: the origin's headers, and its body as first chunk + the rest. */
+  /** The first body bytes arrived: the origin's headers, and its body read whole or as first chunk + the rest. */
   | { kind: "ok"; res: Response; body: OriginBody }
   /** The origin could not serve it: try another. */
   | { kind: "failed"; reason: FailReason; status: number | null; retryAfter: number | null }
