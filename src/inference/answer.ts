@@ -26,13 +26,14 @@ export interface AnswerInput {
 export async function answer(owner: InferenceOwner, forwarded: Forwarded, input: AnswerInput): Promise<Response> {
   const { ctx, req, model, signal, headersFor } = input;
   const { res, body: fromOrigin } = forwarded;
-  const isStream = req.stream && (res.headers.get("content-type") ?? "").includes("text/event-stream");
-  const idleTimeoutMs = model.timeouts?.idle_ms ?? DEFAULT_IDLE_MS;
+  // Read whole by the attempt (a JSON answer of declared length): it goes out as it is.
   if ("whole" in fromOrigin) {
     const response = owner.handOver(fromOrigin.whole, headersFor(false));
     owner.answered(usageOfJson(fromOrigin.whole));
     return response;
   }
+  const isStream = req.stream && (res.headers.get("content-type") ?? "").includes("text/event-stream");
+  const idleTimeoutMs = model.timeouts?.idle_ms ?? DEFAULT_IDLE_MS;
   let source: RelaySource = fromOrigin;
   if (!isStream) {
     const collected = await collectJson(fromOrigin, { idleTimeoutMs, declaredLength: declaredLength(res), signal });
