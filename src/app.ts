@@ -117,11 +117,9 @@ patterns.all("*", fallbackRoute(ROUTES.map(([method, path]) => [method, routePat
  */
 const EXACT = new Map(ROUTES.filter(([, path]) => !path.includes(":")).map(([method, path, handler]) => [`${method} ${path}`, handler]));
 
-/** What the pattern router would have found in such a path. */
-const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
-
 async function handleExact(handler: Handler, request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  request.params = NO_PARAMS;
+  // What the pattern router would have found in such a path.
+  request.params = {};
   begin(request);
   let response: Response;
   try {

@@ -38,6 +38,8 @@ export interface ForwardRequest {
   location: CallerLocation;
   /** Aborts when the client goes away. */
   signal: AbortSignal | undefined;
+  /** The client's copy of an event stream will be piped natively (forward.ts). */
+  teeEventStream: boolean;
 }
 
 export interface Forwarded {
@@ -133,6 +135,7 @@ export async function forwardWithFailover(env: Env, ctx: ExecutionContext, req: 
       requestId: req.requestId,
       timeoutMs: Math.min(firstByteMs, remaining),
       signal: req.signal,
+      teeEventStream: req.teeEventStream,
     });
     switch (result.kind) {
       case "ok":

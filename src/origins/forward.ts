@@ -25,6 +25,8 @@ export interface OriginCall {
   timeoutMs: number;
   /** Aborts when the client goes away. */
   signal: AbortSignal | undefined;
+  /** The client's copy of an event stream will be piped natively: tee() it before the first read. */
+  teeEventStream: boolean;
 }
 
 
@@ -74,50 +76,62 @@ export async function attemptOrigin(env: Env, call: OriginCall): Promise<Attempt
     }
     if (!res.ok) return await classifyStatus(res);
     if (res.body === null) return failed("empty_body", res.status);
-    // A JSON answer is read whole before anything is sent (json-body.ts): when its length
-    // is declared and bounded, one native read takes it, with no JavaScript read per chunk,
-    // and an origin that breaks off half-way can still be replaced.
-    if (readsWhole(res)) {
-      let whole: Uint8Array;
-      try {
-        whole = new Uint8Array(await res.arrayBuffer());
-      } catch {
-        return whyAborted() ?? failed("cut_body", res.status);
-      }
-      const aborted = whyAborted();
-      if (aborted !== null) return aborted;
-      if (whole.length === 0) return failed("empty_body", res.status);
-      return { kind: "ok", res, body: { whole } };
-    }
-    // Headers alone commit nothing: wait for the first bytes, so an origin that dies
-    // before producing any can still be replaced.
-    const reader = res.body.getReader();
-    const onAbort = (): void => void reader.cancel().catch(() => {});
-    signal.addEventListener("abort", onAbort, { once: true });
-    let first: ReadableStreamReadResult<Uint8Array>;
-    try {
-      first = await reader.read();
-    } catch {
-      return whyAborted() ?? failed("unreachable", res.status);
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
-    const aborted = whyAborted();
-    if (aborted !== null) return aborted;
-    if (first.done || first.value.length === 0) {
-      reader.cancel().catch(() => {});
-      return failed("empty_body", res.status);
-    }
-    // Handed over as is: wrapping it in another stream would cost a hop per chunk.
-    return { kind: "ok", res, body: { first: first.value, reader, stream: res.body } };
+    return await readAnswer(res, res.body, call.teeEventStream, signal, whyAborted);
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** After good headers: the whole body, or its first bytes; anything else is a failed attempt. */
+async function readAnswer(res: Response, body: ReadableStream<Uint8Array>, teeEventStream: boolean, signal: AbortSignal, whyAborted: () => AttemptResult | null): Promise<AttemptResult> {
+  // A JSON answer is read whole before anything is sent (json-body.ts): when its length
+  // is declared and bounded, one native read takes it, with no JavaScript read per chunk,
+  // and an origin that breaks off half-way can still be replaced.
+  if (readsWhole(res)) {
+    let whole: Uint8Array;
+    try {
+      whole = new Uint8Array(await res.arrayBuffer());
+    } catch {
+      return whyAborted() ?? failed("cut_body", res.status);
+    }
+    const aborted = whyAborted();
+    if (aborted !== null) return aborted;
+    if (whole.length === 0) return failed("empty_body", res.status);
+    return { kind: "ok", res, body: { whole } };
+  }
+  // Headers alone commit nothing: wait for the first bytes, so an origin that dies before
+  // producing any can still be replaced. An event stream whose client's copy is piped
+  // natively is tee()d first and read on the accounting branch: the client's branch keeps
+  // every byte for the pipe, so none has to be written back from JavaScript.
+  const [client, read] = teeEventStream && isEventStream(res) ? body.tee() : [undefined, body];
+  const reader = read.getReader();
+  const drop = <T>(result: T): T => {
+    reader.cancel().catch(() => {});
+    client?.cancel().catch(() => {});
+    return result;
+  };
+  const onAbort = (): void => void drop(null);
+  signal.addEventListener("abort", onAbort, { once: true });
+  let first: ReadableStreamReadResult<Uint8Array>;
+  try {
+    first = await reader.read();
+  } catch {
+    return drop(whyAborted() ?? failed("unreachable", res.status));
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  const aborted = whyAborted();
+  if (aborted !== null) return drop(aborted);
+  if (first.done || first.value.length === 0) return drop(failed("empty_body", res.status));
+  // Handed over as is: wrapping it in another stream would cost a hop per chunk.
+  return { kind: "ok", res, body: { first: first.value, reader, stream: read, ...(client ? { client } : {}) } };
+}
+
+const isEventStream = (res: Response): boolean => (res.headers.get("content-type") ?? "").includes("text/event-stream");
+
 function readsWhole(res: Response): boolean {
   const length = declaredLength(res);
-  return length !== null && length <= MAX_BUFFERED_BYTES && !(res.headers.get("content-type") ?? "").includes("text/event-stream");
+  return length !== null && length <= MAX_BUFFERED_BYTES && !isEventStream(res);
 }
 
 /** The caller's own mistakes, as the origin judged them, keep their message; the rest is the origin's problem. */

@@ -61,6 +61,8 @@ export function inferenceRoute(endpoint: Endpoint) {
         requestId: state.requestId,
         location: callerLocation(request.cf),
         signal: request.signal,
+        // Nothing to strip from such a stream: its client's copy is piped natively (relay.ts).
+        teeEventStream: req.stream && req.includeUsage,
       });
       owner.forwarded(forwarded);
       const headersFor = responseHeadersFor(resolved, now, state.requestId, forwarded.origin.region, owner.headers);

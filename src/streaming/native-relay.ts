@@ -15,28 +15,24 @@ function identity(): TransformStream<Uint8Array, Uint8Array> {
 }
 
 export interface NativeRelayInput {
-  /** The origin's first chunk, already read. */
+  /** The origin's first chunk, already read from `toTap`. */
   first: Uint8Array;
-  /** The origin's body, a byte stream, unlocked (its reader released). */
-  stream: ReadableStream<Uint8Array>;
+  /** The accounting branch of the origin's body's tee(), unlocked (its reader released). */
+  toTap: ReadableStream<Uint8Array>;
+  /** The client's branch, unread: the first chunk is still in it. */
+  toClient: ReadableStream<Uint8Array>;
   idleTimeoutMs: number;
   errorEvent(end: RelayEnd): Uint8Array;
 }
 
 /** Like relay() for an event stream with includeUsage: the same results and the same ends. */
 export function nativeRelay(input: NativeRelayInput): { body: ReadableStream<Uint8Array>; done: Promise<RelayResult> } {
-  const { first, stream, idleTimeoutMs } = input;
-  const [toClient, toTap] = stream.tee();
+  const { first, toTap, toClient, idleTimeoutMs } = input;
   const pass = identity();
-  const writer = pass.writable.getWriter();
   const stop = new AbortController();
   const firstByteAt = Date.now();
-
-  // The first chunk goes in from JS (it was read to know the origin produces); the rest by the native pipe.
-  const piped = writer.write(first).then(() => {
-    writer.releaseLock();
-    return toClient.pipeTo(pass.writable, { preventClose: true, preventAbort: true, signal: stop.signal });
-  });
+  // Every byte, the first chunk included, goes to the client by the native pipe.
+  const piped = toClient.pipeTo(pass.writable, { preventClose: true, preventAbort: true, signal: stop.signal });
   // The pipe fails when either end does; only an errored client side means the client left.
   const clientGone = piped.then(
     () => false,

@@ -11,6 +11,12 @@ export interface StartedBody {
   reader: ReadableStreamDefaultReader<Uint8Array>;
   /** The stream `reader` reads, for a consumer that reads it another way (the relay: BYOB). */
   stream?: ReadableStream<Uint8Array>;
+  /**
+   * Set when the body was tee()d before the first read (an event stream whose client's
+   * copy is piped natively): the other branch, unread, the first chunk still in it.
+   * `stream` is then the accounting branch. Whoever does not pipe it must cancel it.
+   */
+  client?: ReadableStream<Uint8Array>;
 }
 
 export type OriginBody = WholeBody | StartedBody;

@@ -114,32 +114,22 @@ function jsonTap(): Tap {
  * the stream it reads, if known). A byte stream, such as an origin's fetch body, is read
  * through a BYOB reader, in chunks as large as what has arrived.
  */
-export type RelaySource = ReadableStream<Uint8Array> | { first: Uint8Array; reader: ChunkReader; stream?: ReadableStream<Uint8Array> };
-
-/**
- * A fetch body (a byte stream). Only its tee() was shown to keep every chunk read before
- * an origin error in the client's branch; a JS stream's tee drops what its branch had queued.
- */
-function isByteStream(stream: ReadableStream<Uint8Array>): boolean {
-  try {
-    stream.getReader({ mode: "byob" }).releaseLock();
-    return true;
-  } catch {
-    return false;
-  }
-}
+export type RelaySource = ReadableStream<Uint8Array> | { first: Uint8Array; reader: ChunkReader; stream?: ReadableStream<Uint8Array>; client?: ReadableStream<Uint8Array> };
 
 export function relay(
   origin: RelaySource,
   kind: "event-stream" | "json",
   opts: RelayOptions,
 ): { body: ReadableStream<Uint8Array>; done: Promise<RelayResult> } {
-  // Nothing to strip: the client's copy can bypass JavaScript (see native-relay.ts).
-  if (kind === "event-stream" && opts.includeUsage && !(origin instanceof ReadableStream) && origin.stream !== undefined) {
+  // Nothing to strip: the client's copy, tee()d by the attempt, bypasses JavaScript (see
+  // native-relay.ts). Only a fetch body's tee() was shown to keep every chunk read before an
+  // origin error in the client's branch; a JS stream's tee drops what its branch had queued.
+  if (kind === "event-stream" && opts.includeUsage && !(origin instanceof ReadableStream) && origin.client !== undefined && origin.stream !== undefined) {
     origin.reader.releaseLock();
-    if (isByteStream(origin.stream)) return nativeRelay({ first: origin.first, stream: origin.stream, idleTimeoutMs: opts.idleTimeoutMs, errorEvent });
-    origin = { first: origin.first, reader: origin.stream.getReader(), stream: origin.stream };
+    return nativeRelay({ first: origin.first, toTap: origin.stream, toClient: origin.client, idleTimeoutMs: opts.idleTimeoutMs, errorEvent });
   }
+  // A client's copy tee()d for a native pipe that is not coming: the stream is relayed from here.
+  if (!(origin instanceof ReadableStream)) origin.client?.cancel().catch(() => {});
   const reader = origin instanceof ReadableStream ? preferByob(origin, undefined) : preferByob(origin.stream, origin.reader);
   const read = chunkReads(reader);
   let first: Uint8Array | null = origin instanceof ReadableStream ? null : origin.first;

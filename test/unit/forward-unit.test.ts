@@ -8,7 +8,7 @@ import { fakeEnv } from "../support/fake-env.ts";
 
 describe("one origin attempt", () => {
   const origin = { id: "o", url: "https://secret-origin.internal/v1", region: "eu" };
-  const call = () => ({ origin, path: "chat" as const, body: "{}", requestId: "r", timeoutMs: 50, signal: undefined });
+  const call = () => ({ origin, path: "chat" as const, body: "{}", requestId: "r", timeoutMs: 50, signal: undefined, teeEventStream: false });
   afterEach(() => {
     vi.unstubAllGlobals();
   });
@@ -45,6 +45,41 @@ describe("one origin attempt", () => {
       }),
     );
     expect(hang).toMatchObject({ kind: "failed", reason: "timeout" });
+  });
+
+  it("reads a JSON answer of declared length whole, and calls a body cut short of it a cut body", async () => {
+    const json = '{"id":"x","usage":{"prompt_tokens":1,"completion_tokens":2}}';
+    const whole = await attempt(async () => new Response(json, { headers: { "content-type": "application/json", "content-length": String(json.length) } }));
+    expect(whole.kind).toBe("ok");
+    expect(new TextDecoder().decode((whole as { body: { whole: Uint8Array } }).body.whole)).toBe(json);
+    const cut = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(json.slice(0, 10)));
+        c.error(new Error("connection reset"));
+      },
+    });
+    expect(await attempt(async () => new Response(cut, { headers: { "content-type": "application/json", "content-length": String(json.length) } }))).toMatchObject({ kind: "failed", reason: "cut_body" });
+  });
+
+  const sse = (source: UnderlyingSource<Uint8Array>) => new Response(new ReadableStream<Uint8Array>(source), { headers: { "content-type": "text/event-stream" } });
+  const teed = (impl: () => Promise<Response>) => {
+    vi.stubGlobal("fetch", vi.fn(impl));
+    return attemptOrigin(fakeEnv({}), { ...call(), teeEventStream: true });
+  };
+
+  it("tees an event stream to be piped natively before its first read: the client's branch keeps every byte", async () => {
+    const events = ["data: 1\n\n", "data: 2\n\n"];
+    const r = await teed(async () => sse({ start: (c: ReadableStreamDefaultController<Uint8Array>) => (events.forEach((e) => c.enqueue(new TextEncoder().encode(e))), c.close()) }));
+    expect(r.kind).toBe("ok");
+    const body = (r as { body: { first: Uint8Array; client?: ReadableStream<Uint8Array> } }).body;
+    expect(new TextDecoder().decode(body.first)).toBe(events[0]);
+    expect(await new Response(body.client).text()).toBe(events.join(""));
+  });
+
+  it("cancels both branches of a tee()d event stream whose first byte never comes, so the origin's request ends", async () => {
+    const cancelled = vi.fn();
+    expect(await teed(async () => sse({ pull: () => new Promise(() => {}), cancel: cancelled }))).toMatchObject({ kind: "failed", reason: "timeout" });
+    await vi.waitFor(() => expect(cancelled).toHaveBeenCalled());
   });
 
   it("sends the origin's credential from the secret the catalog names, never the client's key", async () => {
