@@ -101,11 +101,7 @@ const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
 ];
 
 /** Routes with path parameters, and every request the exact table misses (trailing slashes, 404s, 405s). */
-const patterns = Router<RouterRequest, RouterArgs>({
-  before: [begin],
-  catch: toErrorResponse,
-  finally: [finish],
-});
+const patterns = Router<RouterRequest, RouterArgs>();
 
 for (const [method, path, handler] of ROUTES) patterns[method.toLowerCase() as Lowercase<Method>](path, handler);
 patterns.all("*", fallbackRoute(ROUTES.map(([method, path]) => [method, routePattern(path)] as const)));
@@ -117,23 +113,20 @@ patterns.all("*", fallbackRoute(ROUTES.map(([method, path]) => [method, routePat
  */
 const EXACT = new Map(ROUTES.filter(([, path]) => !path.includes(":")).map(([method, path, handler]) => [`${method} ${path}`, handler]));
 
-async function handleExact(handler: Handler, request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  // What the pattern router would have found in such a path.
-  request.params = {};
-  begin(request);
-  let response: Response;
-  try {
-    response = await handler(request, env, ctx);
-  } catch (err) {
-    response = toErrorResponse(err, request);
-  }
-  return finish(response, request);
-}
-
-/** The Worker's HTTP entry: the same begin, error hook and finish for both tables. */
+/** The Worker's HTTP entry: one begin, error hook and finish, whichever table finds the route. */
 export const router = {
-  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const exact = EXACT.get(`${request.method} ${pathOf(request.url)}`);
-    return exact === undefined ? patterns.fetch(request, env, ctx) : handleExact(exact, request as RouterRequest, env, ctx);
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const req = request as RouterRequest;
+    begin(req);
+    const exact = EXACT.get(`${req.method} ${req.state.log.path}`);
+    let response: Response;
+    // An exact route has no parameters: what the pattern router would have found.
+    if (exact !== undefined) req.params = {};
+    try {
+      response = await (exact ?? patterns.fetch)(req, env, ctx);
+    } catch (err) {
+      response = toErrorResponse(err, req);
+    }
+    return finish(response, req);
   },
 };

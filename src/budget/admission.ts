@@ -49,8 +49,7 @@ export interface BudgetReservation {
   book(usage: Usage | null): Promise<void>;
 }
 
-/** No budget applies: nothing held, nothing to book (the step returns the next one's reservation as is). */
-export const NOTHING: BudgetReservation = { headers: {}, book: () => Promise.resolve() };
+const NOTHING: BudgetReservation = { headers: {}, book: () => Promise.resolve() };
 
 const unavailable = (): ApiError =>
   codedError("budget_unavailable", "The project's budget could not be checked right now; try again shortly.", { headers: { "retry-after": "1" } });

@@ -6,7 +6,7 @@
 import type { AdmissionStep } from "../inference/record.ts";
 import { ApiError } from "../openai/errors.ts";
 import { peekHeaders } from "../quota/peek.ts";
-import { NOTHING, reserveBudget } from "./admission.ts";
+import { reserveBudget } from "./admission.ts";
 
 export function withBudget(next: AdmissionStep): AdmissionStep {
   return async function budgetThen(env, input) {
@@ -28,7 +28,6 @@ export function withBudget(next: AdmissionStep): AdmissionStep {
       if (err instanceof ApiError) Object.assign(err.headers, await peekHeaders(env, key.project_id, model, key.limits?.[model.id]), { ...err.headers });
       throw err;
     }
-    if (budget === NOTHING) return next(env, input);
     let inner;
     try {
       inner = await next(env, input);

@@ -5,6 +5,7 @@ import type { ModelEntry } from "../catalog/types.ts";
 import type { InferenceRequest } from "../openai/inference-request.ts";
 import type { Forwarded } from "../origins/failover.ts";
 import { DEFAULT_IDLE_MS } from "../origins/forward.ts";
+import { isEventStream } from "../streaming/origin-body.ts";
 import { collectJson } from "../streaming/json-body.ts";
 import { declaredLength, jsonBodyFailed } from "../streaming/json-body-end.ts";
 import { usageOfJson } from "../streaming/usage.ts";
@@ -32,7 +33,7 @@ export async function answer(owner: InferenceOwner, forwarded: Forwarded, input:
     owner.answered(usageOfJson(fromOrigin.whole));
     return response;
   }
-  const isStream = req.stream && (res.headers.get("content-type") ?? "").includes("text/event-stream");
+  const isStream = req.stream && isEventStream(res);
   const idleTimeoutMs = model.timeouts?.idle_ms ?? DEFAULT_IDLE_MS;
   let source: RelaySource = fromOrigin;
   if (!isStream) {

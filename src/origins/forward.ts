@@ -8,7 +8,7 @@ import type { ApiError } from "../openai/errors.ts";
 import { originRejected } from "../openai/upstream-errors.ts";
 import { MAX_BUFFERED_BYTES } from "../streaming/json-body.ts";
 import { declaredLength } from "../streaming/json-body-end.ts";
-import type { OriginBody } from "../streaming/origin-body.ts";
+import { isEventStream, type OriginBody } from "../streaming/origin-body.ts";
 
 export const DEFAULT_FIRST_BYTE_MS = 30_000;
 export const DEFAULT_IDLE_MS = 30_000;
@@ -94,10 +94,7 @@ async function readAnswer(res: Response, body: ReadableStream<Uint8Array>, teeEv
     } catch {
       return whyAborted() ?? failed("cut_body", res.status);
     }
-    const aborted = whyAborted();
-    if (aborted !== null) return aborted;
-    if (whole.length === 0) return failed("empty_body", res.status);
-    return { kind: "ok", res, body: { whole } };
+    return whyAborted() ?? (whole.length === 0 ? failed("empty_body", res.status) : { kind: "ok", res, body: { whole } });
   }
   // Headers alone commit nothing: wait for the first bytes, so an origin that dies before
   // producing any can still be replaced. An event stream whose client's copy is piped
@@ -124,10 +121,8 @@ async function readAnswer(res: Response, body: ReadableStream<Uint8Array>, teeEv
   if (aborted !== null) return drop(aborted);
   if (first.done || first.value.length === 0) return drop(failed("empty_body", res.status));
   // Handed over as is: wrapping it in another stream would cost a hop per chunk.
-  return { kind: "ok", res, body: { first: first.value, reader, stream: read, ...(client ? { client } : {}) } };
+  return { kind: "ok", res, body: { first: first.value, reader, stream: read, client } };
 }
-
-const isEventStream = (res: Response): boolean => (res.headers.get("content-type") ?? "").includes("text/event-stream");
 
 function readsWhole(res: Response): boolean {
   const length = declaredLength(res);

@@ -107,9 +107,8 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
   const granted = decision === null ? NOTHING : decision.granted;
   const hour = hourOf(input.startedAt);
   const settle = (record: SettleRecord): Promise<void> => settleBatched(name, record, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS, parkerFor(env));
-  const startInMs = decision?.startInMs ?? 0;
-  // Most requests start at once: no wait, and no await for one.
-  const waited = startInMs > 0 ? await waitForTurn(startInMs, input.signal, () => input.waitUntil(settle({ limits, granted, used: NOTHING, usage: null, keyId: key.key_id, hour }))) : 0;
+  const giveBack = (): void => input.waitUntil(settle({ limits, granted, used: NOTHING, usage: null, keyId: key.key_id, hour }));
+  const waited = await waitForTurn(decision?.startInMs ?? 0, input.signal, giveBack);
   const timing = { "server-timing": `limiter;dur=${limiterMs}${waited > 0 ? `, wait;dur=${waited}` : ""}` };
   const applied: Record<string, string> = maxWaitMs > 0 ? { "preference-applied": `wait=${Math.floor(maxWaitMs / 1000)}` } : {};
   return {
@@ -125,6 +124,7 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
  * in the background) and the request ends as a 499 that costs nothing. Returns the wait in ms.
  */
 async function waitForTurn(ms: number, signal: AbortSignal | undefined, giveBack: () => void): Promise<number> {
+  if (ms <= 0) return 0;
   const started = Date.now();
   if (await waitUnlessAborted(ms, signal)) return Date.now() - started;
   giveBack();

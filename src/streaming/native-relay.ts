@@ -8,12 +8,6 @@ import { EventStreamTap } from "./event-stream-tap.ts";
 import { accountingReads } from "./accounting-reads.ts";
 import type { RelayEnd, RelayResult } from "./relay.ts";
 
-/** workerd's native pass-through stream; a standard TransformStream where there is none (Node, in unit tests). */
-function identity(): TransformStream<Uint8Array, Uint8Array> {
-  const native = (globalThis as { IdentityTransformStream?: new () => TransformStream<Uint8Array, Uint8Array> }).IdentityTransformStream;
-  return native ? new native() : new TransformStream<Uint8Array, Uint8Array>();
-}
-
 export interface NativeRelayInput {
   /** The origin's first chunk, already read from `toTap`. */
   first: Uint8Array;
@@ -28,7 +22,8 @@ export interface NativeRelayInput {
 /** Like relay() for an event stream with includeUsage: the same results and the same ends. */
 export function nativeRelay(input: NativeRelayInput): { body: ReadableStream<Uint8Array>; done: Promise<RelayResult> } {
   const { first, toTap, toClient, idleTimeoutMs } = input;
-  const pass = identity();
+  // workerd's native pass-through stream: what the pipe writes is the client's body.
+  const pass = new IdentityTransformStream();
   const stop = new AbortController();
   const firstByteAt = Date.now();
   // Every byte, the first chunk included, goes to the client by the native pipe.

@@ -16,7 +16,10 @@ export interface StartedBody {
    * copy is piped natively): the other branch, unread, the first chunk still in it.
    * `stream` is then the accounting branch. Whoever does not pipe it must cancel it.
    */
-  client?: ReadableStream<Uint8Array>;
+  client?: ReadableStream<Uint8Array> | undefined;
 }
 
 export type OriginBody = WholeBody | StartedBody;
+
+/** Whether a response says it is an event stream. */
+export const isEventStream = (res: Response): boolean => (res.headers.get("content-type") ?? "").includes("text/event-stream");

@@ -128,8 +128,6 @@ export function relay(
     origin.reader.releaseLock();
     return nativeRelay({ first: origin.first, toTap: origin.stream, toClient: origin.client, idleTimeoutMs: opts.idleTimeoutMs, errorEvent });
   }
-  // A client's copy tee()d for a native pipe that is not coming: the stream is relayed from here.
-  if (!(origin instanceof ReadableStream)) origin.client?.cancel().catch(() => {});
   const reader = origin instanceof ReadableStream ? preferByob(origin, undefined) : preferByob(origin.stream, origin.reader);
   const read = chunkReads(reader);
   let first: Uint8Array | null = origin instanceof ReadableStream ? null : origin.first;

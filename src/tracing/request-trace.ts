@@ -6,6 +6,7 @@ import type { EdgeTracing } from "./destination.ts";
 import type { KeyRecord } from "../auth/key-record.ts";
 import type { ModelEntry } from "../catalog/types.ts";
 import { invalidRequest } from "../openai/errors.ts";
+import { isEventStream } from "../streaming/origin-body.ts";
 import { StreamAssembler } from "./assemble-output.ts";
 import { destinationFor } from "./destination-cache.ts";
 import { isExperimentId } from "./destination.ts";
@@ -62,8 +63,7 @@ export class RequestTrace {
       return res;
     }
     this.#tapped = true;
-    const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
-    const tap = sse
+    const tap = isEventStream(res)
       ? captureStream(this.#assembler, this.#captureEnded)
       : captureJson((choices) => {
           this.#output = choices;
