@@ -14,7 +14,8 @@ export interface StartedBody {
   /**
    * Set when the body was tee()d before the first read (an event stream whose client's
    * copy is piped natively): the other branch, unread, the first chunk still in it.
-   * `stream` is then the accounting branch. Whoever does not pipe it must cancel it.
+   * `stream` is then the accounting branch. Only such a stream is tee()d, and the relay
+   * always pipes it (relay.ts: the native path).
    */
   client?: ReadableStream<Uint8Array> | undefined;
 }
