@@ -3,6 +3,7 @@
 // the client's pace drives reads from the origin, and a client that goes away
 // cancels the origin's body.
 
+import type { StartedBody } from "./origin-body.ts";
 import { EventStreamTap } from "./event-stream-tap.ts";
 import { nativeRelay } from "./native-relay.ts";
 import { chunkReads, preferByob, type ChunkReader } from "./origin-reads.ts";
@@ -114,7 +115,7 @@ function jsonTap(): Tap {
  * the stream it reads, if known). A byte stream, such as an origin's fetch body, is read
  * through a BYOB reader, in chunks as large as what has arrived.
  */
-export type RelaySource = ReadableStream<Uint8Array> | { first: Uint8Array; reader: ChunkReader; stream?: ReadableStream<Uint8Array>; client?: ReadableStream<Uint8Array> };
+export type RelaySource = ReadableStream<Uint8Array> | (Omit<StartedBody, "reader"> & { reader: ChunkReader });
 
 export function relay(
   origin: RelaySource,
