@@ -49,7 +49,10 @@ export async function admitAll(steps: readonly AdmissionStep[], env: Env, ctx: E
   }
   if (refusal !== null) {
     const record = refusedRecord(input, refusal.reason);
-    for (const r of reservations) ctx.waitUntil(Promise.resolve(r.book(record)));
+    for (const r of reservations) {
+      const booking = r.book(record);
+      if (booking !== undefined) ctx.waitUntil(booking);
+    }
     throw refusal.reason;
   }
   const headers: Record<string, string> = {};

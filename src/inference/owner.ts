@@ -149,7 +149,11 @@ export class InferenceOwner {
       rateLimit,
     };
     this.#writeLog(record);
-    for (const r of this.#reservations) ctx.waitUntil(Promise.resolve(r.book(record)));
+    for (const r of this.#reservations) {
+      // Nothing returned: the record joined a batch that another request's context sends.
+      const booking = r.book(record);
+      if (booking !== undefined) ctx.waitUntil(booking);
+    }
     for (const finish of this.#finishers) runFinisher(finish, record, env, ctx);
   }
 

@@ -51,7 +51,10 @@ export interface Finisher {
 export interface Reservation {
   /** Headers for every response from here on (success or error). */
   headers: Record<string, string>;
-  /** Books the real outcome against what was reserved; called exactly once, in waitUntil. */
+  /**
+   * Books the real outcome against what was reserved; called exactly once. What it
+   * returns is kept alive with waitUntil; nothing: this request's context has nothing to wait for.
+   */
   book(record: InferenceRecord): Promise<void> | void;
 }
 

@@ -65,24 +65,21 @@ async function acquireWithLease(env: Env, a: AcquireArgs): Promise<Answer> {
   return decision === answer ? answer : decision;
 }
 
-/** The limiter's reservation, or null if it could not be asked (open mode lets the request through). */
-async function decide(env: Env, a: AcquireArgs): Promise<Answer | null> {
-  const { projectId, modelId, name, limits, want } = a;
-  const fromLease = holder.take(name, limits, want, a.now);
-  if (fromLease) return { kind: "granted", granted: want, snapshot: fromLease };
+/** The object's reservation, or null if it could not be asked (open mode lets the request through). */
+async function acquireOrOpen(env: Env, a: AcquireArgs): Promise<Answer | null> {
   try {
     return await acquireWithLease(env, a);
   } catch (err) {
-    console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: projectId, model: modelId, error: String(err) }));
+    console.log(JSON.stringify({ level: "error", event: "limiter_unavailable", project_id: a.projectId, model: a.modelId, error: String(err) }));
     if (settingsOf(env).limiterFailureMode === "closed") throw limiterUnavailable();
     return null;
   }
 }
 
 /** The settle record's sample: what a completed request without max_tokens generated per choice. */
-function sampleOf(req: InferenceRequest, record: InferenceRecord): { sample?: number } {
-  if (isBounded(req) || record.end !== "complete" || record.usage === null) return {};
-  return { sample: Math.ceil(record.usage.completion_tokens / Math.max(1, choicesOf(req))) };
+function sampleOf(req: InferenceRequest, record: InferenceRecord): number | undefined {
+  if (isBounded(req) || record.end !== "complete" || record.usage === null) return undefined;
+  return Math.ceil(record.usage.completion_tokens / Math.max(1, choicesOf(req)));
 }
 
 /** Reserves the request's estimate or throws the refusal (429, 400 too large, 503 in closed mode). */
@@ -94,10 +91,24 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
   // Until the object has learned this project's answers, the catalog's prior for the model.
   const prior = model.expected_completion_tokens;
   const want: Units = reservationFor(req, input.promptEstimate, learnedFor(name) ?? prior ?? EXPECTED_COMPLETION);
-  const unbounded = isBounded(req) ? undefined : { prompt: input.promptEstimate, choices: choicesOf(req) };
   const maxWaitMs = admissionWaitMs(input.prefer, settingsOf(env).maxAdmissionWaitMs);
   const asked = Date.now();
-  const decision = await decide(env, { projectId, modelId: model.id, name, limits, want, ...(unbounded ? { unbounded } : {}), maxWaitMs, ...(prior !== undefined ? { prior } : {}), now: asked });
+  // A busy isolate admits from its lease: no call, and no promise to wait for.
+  const fromLease = holder.take(name, limits, want, asked);
+  const decision: Answer | null =
+    fromLease !== null
+      ? { kind: "granted", granted: want, snapshot: fromLease }
+      : await acquireOrOpen(env, {
+          projectId,
+          modelId: model.id,
+          name,
+          limits,
+          want,
+          ...(isBounded(req) ? {} : { unbounded: { prompt: input.promptEstimate, choices: choicesOf(req) } }),
+          maxWaitMs,
+          ...(prior !== undefined ? { prior } : {}),
+          now: asked,
+        });
   // The limiter's round trip, for the benchmark and for anyone tracing latency (no content in it).
   const limiterMs = Date.now() - asked;
   if (decision?.kind === "limited") throw rateLimited(decision, { project: projectId, model: model.id }, { "server-timing": `limiter;dur=${limiterMs}` });
@@ -106,15 +117,28 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
   // What admission took for it: the object's grant, or nothing if the limiter was not asked.
   const granted = decision === null ? NOTHING : decision.granted;
   const hour = hourOf(input.startedAt);
-  const settle = (record: SettleRecord): Promise<void> => settleBatched(name, record, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS, parkerFor(env));
-  const giveBack = (): void => input.waitUntil(settle({ limits, granted, used: NOTHING, usage: null, keyId: key.key_id, hour }));
-  const waited = await waitForTurn(decision?.startInMs ?? 0, input.signal, giveBack);
-  const timing = { "server-timing": `limiter;dur=${limiterMs}${waited > 0 ? `, wait;dur=${waited}` : ""}` };
-  const applied: Record<string, string> = maxWaitMs > 0 ? { "preference-applied": `wait=${Math.floor(maxWaitMs / 1000)}` } : {};
+  const settle = (record: SettleRecord): Promise<void> | undefined => settleBatched(name, record, () => limiterStub(env, projectId, model.id), SETTLE_ATTEMPTS, parkerFor(env));
+  const startInMs = decision?.startInMs ?? 0;
+  const waited =
+    startInMs > 0
+      ? await waitForTurn(startInMs, input.signal, () => {
+          const sending = settle({ limits, granted, used: NOTHING, usage: null, keyId: key.key_id, hour });
+          if (sending !== undefined) input.waitUntil(sending);
+        })
+      : 0;
+  // A fresh object per request: the other headers go straight into it.
+  const headers = decision === null ? unknownLimitHeaders(limits) : rateLimitHeaders(decision.snapshot);
+  headers["server-timing"] = `limiter;dur=${limiterMs}${waited > 0 ? `, wait;dur=${waited}` : ""}`;
+  if (maxWaitMs > 0) headers["preference-applied"] = `wait=${Math.floor(maxWaitMs / 1000)}`;
   return {
-    headers: { ...(decision === null ? unknownLimitHeaders(limits) : rateLimitHeaders(decision.snapshot)), ...timing, ...applied },
+    headers,
     // The batch's own promise, not one more async frame around it: one per request adds up.
-    book: (record: InferenceRecord) => settle({ limits, granted, used: usedUnits(record.usage), usage: record.usage, keyId: key.key_id, hour, ...sampleOf(req, record) }),
+    book: (record: InferenceRecord) => {
+      const settled: SettleRecord = { limits, granted, used: usedUnits(record.usage), usage: record.usage, keyId: key.key_id, hour };
+      const sample = sampleOf(req, record);
+      if (sample !== undefined) settled.sample = sample;
+      return settle(settled);
+    },
   };
 };
 
@@ -124,7 +148,6 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
  * in the background) and the request ends as a 499 that costs nothing. Returns the wait in ms.
  */
 async function waitForTurn(ms: number, signal: AbortSignal | undefined, giveBack: () => void): Promise<number> {
-  if (ms <= 0) return 0;
   const started = Date.now();
   if (await waitUnlessAborted(ms, signal)) return Date.now() - started;
   giveBack();

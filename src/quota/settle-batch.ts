@@ -93,12 +93,10 @@ async function parkOrLog(name: string, sent: SettleBatch, records: number, err: 
   console.log(JSON.stringify({ level: "error", event: "settle_failed", limiter: name, batch: sent.id, records, ledger: sent.ledger, error: String(err) }));
 }
 
-/** What a request whose context sends no batch waits for: nothing. */
-const JOINED: Promise<void> = Promise.resolve();
-
 /**
  * Adds one request's settle record to the open batch of the named limiter, and returns
- * what the request's `waitUntil` must wait for: the calls its own context makes. A batch
+ * what the request's `waitUntil` must wait for: the calls its own context makes, or
+ * undefined when it makes none. A batch
  * is sent from the context of the request that opened it (its timer's), or of the one
  * whose record fills it or comes under other limits (an override just changed: the open
  * batch goes at once and the next starts); `target` and `park` are that request's. Those
@@ -107,26 +105,27 @@ const JOINED: Promise<void> = Promise.resolve();
  * wait, the call's end would end each request context it carried at once, on the thread
  * the next requests need (the one-connection p99: docs/benchmarks.md).
  */
-export function settleBatched(name: string, record: SettleRecord, target: () => SettleTarget, attempts: number, park?: ParkBatch): Promise<void> {
-  const sends: Promise<void>[] = [];
+export function settleBatched(name: string, record: SettleRecord, target: () => SettleTarget, attempts: number, park?: ParkBatch): Promise<void> | undefined {
+  // The batch under other limits that this record sends on its way, if any.
+  let sent: Promise<void> | undefined;
   let batch = open.get(name);
   if (batch && !sameLimits(batch.sum.limits, record.limits)) {
     void flush(name, batch, target, attempts, park);
-    sends.push(batch.done);
+    sent = batch.done;
     batch = undefined;
   }
+  const opens = batch === undefined;
   if (!batch) {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     const created: Open = { sum: new SettleSum(crypto.randomUUID(), record.limits), done, resolve, timer: setTimeout(() => void flush(name, created, target, attempts, park), windows.get(name) ?? BATCH_WINDOW_MS) };
     batch = created;
     open.set(name, batch);
-    sends.push(batch.done);
   }
   batch.sum.add(record);
-  if (batch.sum.records >= BATCH_MAX) {
-    void flush(name, batch, target, attempts, park);
-    if (!sends.includes(batch.done)) sends.push(batch.done);
-  }
-  return sends.length === 0 ? JOINED : sends.length === 1 ? sends[0]! : Promise.all(sends).then(() => undefined);
+  const fills = batch.sum.records >= BATCH_MAX;
+  if (fills) void flush(name, batch, target, attempts, park);
+  const own = opens || fills ? batch.done : undefined;
+  if (sent === undefined) return own;
+  return own === undefined ? sent : Promise.all([sent, own]).then(() => undefined);
 }

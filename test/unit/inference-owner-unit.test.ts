@@ -160,6 +160,20 @@ describe("the inference owner books every end path exactly once", () => {
     // Each failure's line names its finisher by the name it was given (the bundle's own are minified).
     expect(lines.filter((l) => l.includes('"event":"finisher_failed"')).map((l) => (JSON.parse(l) as { finisher: string }).finisher)).toEqual(["throws", "rejects"]);
   });
+  it("a booking that sends a call is kept alive; one that returns nothing adds no waitUntil", async () => {
+    const sent: InferenceRecord[] = [];
+    const sends: AdmissionStep = async () => ({ headers: {}, book: (r) => Promise.resolve(void sent.push(r)) });
+    const w = world({ steps: [sends] });
+    await w.owner.admit(w.steps);
+    w.owner.answered(null);
+    expect(sent).toHaveLength(1);
+    expect(w.kept).toHaveLength(1);
+    const quiet = world();
+    await quiet.owner.admit(quiet.steps);
+    quiet.owner.answered(null);
+    expect(quiet.booked).toHaveLength(1);
+    expect(quiet.kept).toHaveLength(0);
+  });
 });
 
 describe("admission steps compose", () => {
@@ -183,8 +197,10 @@ describe("admission steps compose", () => {
     const refusal = new ApiError({ status: 402, type: "invalid_request_error", code: "budget_exhausted", message: "no budget" });
     const w = world();
     const input = { requestId: "r3", key, model, req: chatReq(), startedAt: 0, promptEstimate: 5, prefer: null, signal: undefined, waitUntil: () => undefined };
-    await expect(admitAll([grant("limit", a), async () => Promise.reject(refusal)], env, ctx, input)).rejects.toBe(refusal);
-    expect(a).toHaveLength(1);
+    // One booking sends a call (kept alive with waitUntil), one returns nothing (nothing to keep).
+    const sending: AdmissionStep = async () => ({ headers: {}, book: (r) => Promise.resolve(void a.push(r)) });
+    await expect(admitAll([grant("limit", a), sending, async () => Promise.reject(refusal)], env, ctx, input)).rejects.toBe(refusal);
+    expect(a).toHaveLength(2);
     expect(a[0]).toMatchObject({ end: "refused", status: 402, errorCode: "budget_exhausted", usage: null });
     expect(kept).toHaveLength(1);
     expect(w.booked).toHaveLength(0);

@@ -57,10 +57,16 @@ describe("settleBatched", () => {
     };
     const name = `w-${crypto.randomUUID()}`;
     const settled: string[] = [];
-    const track = (who: string, p: Promise<void>): Promise<void> => p.then(() => void settled.push(who));
-    const opener = track("opener", settleBatched(name, record(), () => slow, 3));
-    const joiners = Array.from({ length: BATCH_MAX - 2 }, (_, i) => track(`joiner ${i}`, settleBatched(name, record(), () => slow, 3)));
-    const filler = track("filler", settleBatched(name, record(), () => slow, 3));
+    const track = (who: string, p: Promise<void> | undefined): Promise<void> => Promise.resolve(p).then(() => void settled.push(who));
+    const opened = settleBatched(name, record(), () => slow, 3);
+    const joined = Array.from({ length: BATCH_MAX - 2 }, () => settleBatched(name, record(), () => slow, 3));
+    const filled = settleBatched(name, record(), () => slow, 3);
+    // A joiner's context sends nothing, so it is given nothing to keep alive.
+    expect([opened, filled].map((p) => p instanceof Promise)).toEqual([true, true]);
+    expect(joined.every((p) => p === undefined)).toBe(true);
+    const opener = track("opener", opened);
+    const joiners = joined.map((p, i) => track(`joiner ${i}`, p));
+    const filler = track("filler", filled);
     await new Promise((r) => setTimeout(r, 10));
     // The batch is on its way (it filled up), its call not answered: only the two that send it still wait.
     expect(sent).toHaveLength(1);
