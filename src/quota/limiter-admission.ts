@@ -133,12 +133,7 @@ export const limiterAdmission: AdmissionStep = async function limiterAdmission(e
   return {
     headers,
     // The batch's own promise, not one more async frame around it: one per request adds up.
-    book: (record: InferenceRecord) => {
-      const settled: SettleRecord = { limits, granted, used: usedUnits(record.usage), usage: record.usage, keyId: key.key_id, hour };
-      const sample = sampleOf(req, record);
-      if (sample !== undefined) settled.sample = sample;
-      return settle(settled);
-    },
+    book: (record: InferenceRecord) => settle({ limits, granted, used: usedUnits(record.usage), usage: record.usage, keyId: key.key_id, hour, sample: sampleOf(req, record) }),
   };
 };
 

@@ -125,7 +125,7 @@ export function settleBatched(name: string, record: SettleRecord, target: () => 
   batch.sum.add(record);
   const fills = batch.sum.records >= BATCH_MAX;
   if (fills) void flush(name, batch, target, attempts, park);
-  const own = opens || fills ? batch.done : undefined;
-  if (sent === undefined) return own;
-  return own === undefined ? sent : Promise.all([sent, own]).then(() => undefined);
+  // A record that sent the old batch on its way opened the next: it waits for both.
+  if (sent !== undefined) return Promise.all([sent, batch.done]).then(() => undefined);
+  return opens || fills ? batch.done : undefined;
 }
