@@ -21,6 +21,8 @@ export interface TargetFigures {
   heap_after_gc_mb?: MemorySamples | null;
   /** workerd CPU per token relayed while it holds the slow streams (each token arrives as its own chunk). */
   slow_stream_cpu_us_per_token?: number | null;
+  /** KB the Worker's isolate allocates per non-stream request, collected or not (added 2026-12-02). */
+  allocated_kb_per_request?: number | null;
 }
 
 export interface MemorySamples {
@@ -32,7 +34,7 @@ export interface MemorySamples {
 
 /** The router floor's figures: the non-stream ones, and its stream figures since 2026-12-02 (no memory rows: it shares workerd). */
 export type FloorFigures = Pick<TargetFigures, "rps" | "p50_ms" | "p99_ms" | "unloaded_p50_ms" | "unloaded_p99_ms" | "errors" | "cpu_ms_per_request"> &
-  Partial<Pick<TargetFigures, "ttft_p50_ms" | "ttft_p99_ms" | "tokens_per_s" | "slow_stream_cpu_us_per_token">>;
+  Partial<Pick<TargetFigures, "ttft_p50_ms" | "ttft_p99_ms" | "tokens_per_s" | "slow_stream_cpu_us_per_token" | "allocated_kb_per_request">>;
 
 /** `floor` was added 2026-12-01; older results lack it. */
 export type Figures = Record<"direct" | "pass_through" | "router", TargetFigures> & { floor?: FloorFigures; /** The Portkey peer (added 2026-12-01). */ portkey?: TargetFigures };
@@ -129,6 +131,7 @@ export function render(f: Figures, r: Ratios, bundle: { minified_gzip_bytes: num
     `router / direct TTFT p50           ${n(r.ttft_p50_router_over_direct)}`,
     `router CPU per request             ${n(r.cpu_ms_per_request_router, 3)} ms (target < 0.5 ms: ${check(r.cpu_ms_per_request_router < 0.5)})`,
     `router - floor CPU per request     ${n(r.cpu_ms_per_request_router_minus_floor, 3)} ms (the router's own logic; the floor pays ${n(f.floor?.cpu_ms_per_request, 3)} ms)`,
+    `JS allocated per request           router ${n(f.router.allocated_kb_per_request, 1)} KB, floor ${n(f.floor?.allocated_kb_per_request, 1)} KB, pass-through ${n(f.pass_through.allocated_kb_per_request, 1)} KB (one connection; what the collector pays for)`,
     `router RSS as streams grow 5x, 10x  +${n(r.rss_growth_mb_long_minus_short_router, 1)} MB, then +${n(r.rss_growth_mb_longer_minus_long_router, 1)} MB (before GC: garbage included)`,
     `router heap after GC, same         ${signed(r.heap_after_gc_growth_mb_long_minus_short_router)} MB, then ${signed(r.heap_after_gc_growth_mb_longer_minus_long_router)} MB (target: flat: ${check(Math.abs(r.heap_after_gc_growth_mb_long_minus_short_router ?? Number.NaN) < 1 && Math.abs(r.heap_after_gc_growth_mb_longer_minus_long_router ?? Number.NaN) < 1)})`,
     `bundle                             ${n(bundle.minified_gzip_bytes / 1024, 1)} KiB minified+gzip, ${n(bundle.raw_gzip_bytes / 1024, 1)} KiB as deployed+gzip (target < 50 KiB: ${check(bundle.minified_gzip_bytes < 50 * 1024)}); evaluates in ${n(bundle.startup_eval_ms)} ms`,

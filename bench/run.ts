@@ -55,7 +55,7 @@ const urls: Record<(typeof nonStreamNames)[number], Target> = {
 /** The process whose CPU a target's figures count: the peer's own, or workerd. */
 const pidOf = (name: string): number => (name === "portkey" && peer ? peer.pid : targets.workerdPid);
 const originRequests = async (): Promise<number> => ((await (await fetch(`${targets.direct}/_sim/stats`)).json()) as { requests: number }).requests;
-const workers = { pass_through: "pass-through", router: "router" } as const;
+const workers = { pass_through: "pass-through", floor: "floor", router: "router" } as const;
 
 /** RSS of workerd as it is, then after a forced full GC of the Worker's isolate, with that isolate's heap. */
 async function memory(inspector: Inspector, url: string): Promise<{ rss: number; rssAfterGc: number; heapAfterGc: number }> {
@@ -101,6 +101,16 @@ try {
       say(`one connection, round ${round}/${ROUNDS}: ${name}`);
       unloaded[name].push(await nonStream(urls[name], UNLOADED_SECONDS, 1));
     }
+  }
+
+  // What each Worker's isolate allocates per request: the same from run to run, where CPU
+  // is not on this machine, and what the collector's pauses (the one-connection tail) follow.
+  const allocated: Partial<Record<keyof typeof workers, number>> = {};
+  for (const name of ["pass_through", "floor", "router"] as const) {
+    say(`allocation per request: ${name}`);
+    const inspector = await Inspector.forWorker(INSPECTOR_PORT, workers[name]);
+    allocated[name] = (await inspector.allocatedPerRequest(async () => (await nonStream(urls[name], 2, 1)).requests)) / 1024;
+    inspector.close();
   }
 
   /** The non-stream figures of one target: means over the rounds, and its CPU per request. */
@@ -177,6 +187,7 @@ try {
       ttft_p99_ms: ttft.p99_ms,
       tokens_per_s: tokens,
       ...mem,
+      allocated_kb_per_request: name === "pass_through" || name === "router" ? (allocated[name] ?? null) : null,
     };
   }
 
@@ -193,6 +204,7 @@ try {
     ttft_p99_ms: floorTtft.p99_ms,
     tokens_per_s: floorTokens,
     slow_stream_cpu_us_per_token: ((held.samples[2]! - held.samples[0]!) * 1e6) / (held.events[2]! - held.events[0]!),
+    allocated_kb_per_request: allocated.floor ?? null,
   };
 
   const grown: Record<string, Growth> = {};
