@@ -15,8 +15,9 @@ export interface SettleTarget {
 /** Long enough to gather the streams that end together, short against a request's life. */
 export const BATCH_WINDOW_MS = 50;
 /**
- * The longest window: one settle call costs the object ~1.3 ms of CPU however few records
- * it carries, so where a limiter's batches carry few, each waits longer to carry more.
+ * The longest window: one settle call costs a fixed share of CPU however few records it
+ * carries (0.3-0.4 ms for the call alone, one after another; ~1.3 ms per call under load,
+ * docs/benchmarks.md), so where a limiter's batches carry few, each waits longer to carry more.
  * Refunds then reach the buckets up to this much later (under-admission, never over).
  */
 export const BATCH_WINDOW_MAX_MS = 200;
