@@ -6,35 +6,18 @@
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * True when `value` nests objects/arrays more than `limit` levels deep. Iterative, so no
- * stack to overflow, and it allocates nothing per node: it runs on every request body.
+ * True when `value` nests objects/arrays more than `limit` levels deep. It recurses at most
+ * `limit` + 1 calls deep, however deep the value, and allocates nothing: it runs on every
+ * request body.
  */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const values: object[] = [];
-  const depths: number[] = [];
-  if (typeof value === "object" && value !== null) {
-    values.push(value);
-    depths.push(1);
-  }
-  for (let v = values.pop(); v !== undefined; v = values.pop()) {
-    const d = depths.pop()!;
-    if (d > limit) return true;
-    if (Array.isArray(v)) {
-      for (const c of v) {
-        if (typeof c === "object" && c !== null) {
-          values.push(c as object);
-          depths.push(d + 1);
-        }
-      }
-    } else {
-      for (const k in v) {
-        const c = (v as Record<string, unknown>)[k];
-        if (typeof c === "object" && c !== null) {
-          values.push(c);
-          depths.push(d + 1);
-        }
-      }
-    }
+  if (typeof value !== "object" || value === null) return false;
+  if (limit <= 0) return true;
+  if (Array.isArray(value)) {
+    // Scalars are tested here, not called for: an embedding's input can hold 100,000 numbers.
+    for (const c of value) if (typeof c === "object" && c !== null && nestsDeeperThan(c, limit - 1)) return true;
+  } else {
+    for (const k in value) if (nestsDeeperThan((value as Record<string, unknown>)[k], limit - 1)) return true;
   }
   return false;
 }
