@@ -1,7 +1,7 @@
 // Batches an isolate's settle records per limiter object and sums them as they come: the
 // requests that end together cost the object one call with one bucket update and one
-// ledger row per (hour, key). Every request's waitUntil awaits the flush that carries its
-// record, so eviction cannot drop one.
+// ledger row per (hour, key). The request whose context sends a batch waits for its call
+// in waitUntil, and that wait keeps the isolate, and every record in the batch, alive.
 
 import { rememberLearned } from "./learned-cache.ts";
 import type { Limits } from "./rate-limiter.ts";
