@@ -74,24 +74,27 @@ function remember(token: string, hash: string, record: Promise<KeyRecord | null>
   return entry;
 }
 
+/** What keeps a confirmation asked ahead alive: the request's context (no closure per request). */
+type KeepAlive = Pick<ExecutionContext, "waitUntil">;
+
 /** Confirms a trusted key again before its window ends; the request goes on with the current answer. */
-function confirmAhead(env: Env, token: string, hit: Entry, now: number, keepAlive: (p: Promise<unknown>) => void): void {
+function confirmAhead(env: Env, token: string, hit: Entry, now: number, keepAlive: KeepAlive): void {
   const record = resolve(env, hit.hash, now);
   hit.next = { record, askedAt: now };
   const landed = record.then(
     () => void remember(token, hit.hash, record, now, hit),
     () => void (hit.next = undefined),
   );
-  keepAlive(landed);
+  keepAlive.waitUntil(landed);
 }
 
 /**
  * Concurrent requests with one key share one lookup; a failed lookup is not remembered.
  * Entries are found by the key as presented, so a hit costs no hash: the secret stays
  * only in this isolate's memory, as long as the record is trusted, never in storage.
- * With `keepAlive` (the request's waitUntil), a key in use is confirmed ahead of its window's end.
+ * With `keepAlive` (the request's context), a key in use is confirmed ahead of its window's end.
  */
-async function lookup(env: Env, token: string, now: number, keepAlive?: (p: Promise<unknown>) => void): Promise<KeyRecord | null> {
+async function lookup(env: Env, token: string, now: number, keepAlive?: KeepAlive): Promise<KeyRecord | null> {
   const hit = cache.get(token);
   if (hit && hit.until > now) {
     if (keepAlive && hit.known && hit.next === undefined && hit.until - now <= KEY_REFRESH_AHEAD_MS) confirmAhead(env, token, hit, now, keepAlive);
@@ -109,8 +112,8 @@ async function lookup(env: Env, token: string, now: number, keepAlive?: (p: Prom
   return remember(token, hash, resolve(env, hash, now), now).record;
 }
 
-/** `keepAlive`: the request's waitUntil, so that a key in use can be confirmed ahead (the inference path). */
-export async function authenticate(request: Request, env: Env, now = Date.now(), keepAlive?: (p: Promise<unknown>) => void): Promise<KeyRecord> {
+/** `keepAlive`: the request's context, so that a key in use can be confirmed ahead (the inference path). */
+export async function authenticate(request: Request, env: Env, now = Date.now(), keepAlive?: KeepAlive): Promise<KeyRecord> {
   const token = bearerToken(request);
   if (token === null) {
     throw missingApiKey();

@@ -24,7 +24,7 @@ import type { RouterRequest } from "./context.ts";
 export function inferenceRoute(endpoint: Endpoint) {
   return async function handleInference(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { state } = request;
-    const key = await authenticate(request, env, Date.now(), (p) => ctx.waitUntil(p));
+    const key = await authenticate(request, env, Date.now(), ctx);
     state.log.project_id = key.project_id;
     state.log.key_id = key.key_id;
     requireScope(key, "inference");

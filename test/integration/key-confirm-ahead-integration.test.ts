@@ -13,7 +13,7 @@ afterEach(() => vi.restoreAllMocks());
 
 /** An authenticate call as the inference route makes it; `kept` gathers what it hands to waitUntil. */
 function authAhead(key: string, now: number, kept: Promise<unknown>[]) {
-  return authenticate(new Request("https://x/", { headers: { authorization: `Bearer ${key}` } }), env, now, (p) => void kept.push(p));
+  return authenticate(new Request("https://x/", { headers: { authorization: `Bearer ${key}` } }), env, now, { waitUntil: (p) => void kept.push(p) });
 }
 const project = (id: string) => testEnv.PROJECTS.get(testEnv.PROJECTS.idFromName(id));
 const elsewhere = { type: "admin" } as const;
