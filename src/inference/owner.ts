@@ -87,8 +87,8 @@ export class InferenceOwner {
 
   /** The response leaves: a client that goes away from now on shows in how the body ends. */
   handOver(body: BodyInit, headers: Record<string, string>): Response {
+    // The abort listener stays until the end: from now on clientLeft() ignores it.
     this.#handedOver = true;
-    this.#start.signal?.removeEventListener("abort", this.#onAbort);
     this.#start.log.status = 200;
     return new Response(body, { status: 200, headers });
   }
