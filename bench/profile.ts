@@ -12,12 +12,16 @@
 //   BENCH_UNMINIFIED=1 profile the unminified bundle, so that functions show their own names
 //   PROFILE_TARGET     router (default), floor (the router floor) or
 //                      pass-through (the bare fetch), to compare the router with
+//   PROFILE_PERF=1     sample workerd's real CPU with Linux perf instead of V8's profiler, each
+//                      sample charged to the nearest JavaScript function (perf-attribution.ts);
+//                      with BENCH_UNMINIFIED=1 the functions have their own names
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundles } from "./bundle.ts";
 import { Inspector, type CpuProfile as Profile } from "./inspector.ts";
+import { attribute, PERF_V8_FLAGS, perfAvailable, perfRecord } from "./perf-attribution.ts";
 import { holdStreams, nonStream, relayedTokensPerSecond, streamLoad, timeToFirstToken } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { freePort } from "../test/support/free-port.ts";
@@ -35,6 +39,11 @@ const TARGET = TARGETS.find((t) => t === (process.env.PROFILE_TARGET ?? "router"
 if (TARGET === undefined) throw new Error(`PROFILE_TARGET must be one of ${TARGETS.join(", ")}`);
 if (!["nonstream", "stream", "slow", "short", "ttft"].includes(LOAD)) throw new Error(`PROFILE_LOAD must be nonstream, stream, slow, short or ttft, not ${LOAD}`);
 
+const PERF = process.env.PROFILE_PERF === "1";
+if (PERF && !perfAvailable()) throw new Error("PROFILE_PERF=1 needs Linux perf (apt-get install -y linux-perf)");
+// Read by Miniflare when it starts workerd.
+if (PERF) process.env.MINIFLARE_WORKERD_V8_FLAGS = PERF_V8_FLAGS;
+
 const dir = mkdtempSync(join(tmpdir(), "router-profile-"));
 const bundle = await buildBundles(dir);
 const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT });
@@ -44,18 +53,23 @@ try {
   if (LOAD === "nonstream") await nonStream(url, 2, CONNECTIONS);
   else await relayedTokensPerSecond(url, STREAMS, TOKENS / 10);
   const inspector = await Inspector.forWorker(INSPECTOR_PORT, TARGET);
+  const perfFile = join(dir, "perf.data");
+  let stopPerf: (() => Promise<void>) | null = null;
   const start = async (): Promise<number> => {
-    await inspector.startProfiler();
+    if (PERF) stopPerf = await perfRecord(targets.workerdPid, perfFile);
+    else await inspector.startProfiler();
     return cpuSeconds(targets.workerdPid);
   };
-  const stop = async (cpu0: number): Promise<{ profile: Profile; cpu: number }> => {
+  const stop = async (cpu0: number): Promise<{ profile: Profile | null; cpu: number }> => {
     const cpu = cpuSeconds(targets.workerdPid) - cpu0;
-    return { profile: await inspector.stopProfiler(), cpu };
+    if (stopPerf === null) return { profile: await inspector.stopProfiler(), cpu };
+    await stopPerf();
+    return { profile: null, cpu };
   };
   // The unit per-item figures are given in: a request, or a relayed token (one SSE event).
   let units: number;
   let summary: string;
-  let result: { profile: Profile; cpu: number };
+  let result: { profile: Profile | null; cpu: number };
   if (LOAD === "stream") {
     const t0 = performance.now();
     const cpu0 = await start();
@@ -93,38 +107,48 @@ try {
   }
   const { profile, cpu } = result;
   inspector.close();
-  if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
-
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  // Built-ins have no script URL: charge them to the nearest script function that called them.
-  const caller = (id: number): string => {
-    for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
-      const f = byId.get(p)!.callFrame;
-      if (f.url) return ` <- ${f.functionName || "(anonymous)"}:${f.lineNumber + 1}`;
-    }
-    return "";
-  };
-  const self = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const n = byId.get(id)!;
-    const dt = profile.timeDeltas[i] ?? 0;
-    total += dt;
-    const f = n.callFrame;
-    const file = f.url.split("/").pop() ?? "";
-    const name = `${f.functionName || "(anonymous)"} ${file ? `${file}:${f.lineNumber + 1}` : caller(id)}`;
-    self.set(name, (self.get(name) ?? 0) + dt);
-  });
-  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
   const unit = LOAD === "nonstream" ? "req" : LOAD === "ttft" ? "stream" : "token";
-  console.log(`${summary}; ${(total / 1000).toFixed(0)} ms sampled`);
-  const idle = self.get("(idle) ") ?? 0;
-  // The whole process's CPU includes what JS never sees: sockets, HTTP, workerd's own stream pumps.
-  console.log(`isolate busy ${((total - idle) / units).toFixed(3)} us per ${unit}; workerd process CPU ${((cpu * 1e6) / units).toFixed(3)} us per ${unit}`);
   const digits = LOAD === "nonstream" || LOAD === "ttft" ? 1 : 3;
-  for (const [name, us] of rows) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / units).toFixed(digits).padStart(6)} us/${unit}  ${name}`);
+  if (profile === null) {
+    // perf: the process's CPU over the load, shared out by the samples' owners.
+    const { owners, samples } = attribute(perfFile);
+    const perUnit = (cpu * 1e6) / units;
+    console.log(`${summary}; ${samples} perf samples; workerd process CPU ${perUnit.toFixed(3)} us per ${unit}`);
+    for (const [name, n] of [...owners.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+      console.log(`${((100 * n) / samples).toFixed(1).padStart(5)}%  ${((perUnit * n) / samples).toFixed(digits).padStart(6)} us/${unit}  ${name}`);
+    }
+  } else {
+    if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
+
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    // Built-ins have no script URL: charge them to the nearest script function that called them.
+    const caller = (id: number): string => {
+      for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+        const f = byId.get(p)!.callFrame;
+        if (f.url) return ` <- ${f.functionName || "(anonymous)"}:${f.lineNumber + 1}`;
+      }
+      return "";
+    };
+    const self = new Map<string, number>();
+    let total = 0;
+    profile.samples.forEach((id, i) => {
+      const n = byId.get(id)!;
+      const dt = profile.timeDeltas[i] ?? 0;
+      total += dt;
+      const f = n.callFrame;
+      const file = f.url.split("/").pop() ?? "";
+      const name = `${f.functionName || "(anonymous)"} ${file ? `${file}:${f.lineNumber + 1}` : caller(id)}`;
+      self.set(name, (self.get(name) ?? 0) + dt);
+    });
+    const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
+    console.log(`${summary}; ${(total / 1000).toFixed(0)} ms sampled`);
+    const idle = self.get("(idle) ") ?? 0;
+    // The whole process's CPU includes what JS never sees: sockets, HTTP, workerd's own stream pumps.
+    console.log(`isolate busy ${((total - idle) / units).toFixed(3)} us per ${unit}; workerd process CPU ${((cpu * 1e6) / units).toFixed(3)} us per ${unit}`);
+    for (const [name, us] of rows) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / units).toFixed(digits).padStart(6)} us/${unit}  ${name}`);
+  }
 } finally {
   await targets.close();
   rmSync(dir, { recursive: true, force: true });
