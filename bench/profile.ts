@@ -12,6 +12,8 @@
 //   BENCH_UNMINIFIED=1 profile the unminified bundle, so that functions show their own names
 //   PROFILE_TARGET     router (default), floor (the router floor) or
 //                      pass-through (the bare fetch), to compare the router with
+//   PROFILE_PROMPT_KB  non-stream requests carry a prompt of this many KB (0: the bench's short one),
+//                      to see where the per-KB cost (the bench's prompt slope) goes
 //   PROFILE_PERF=1     sample workerd's real CPU with Linux perf instead of V8's profiler, each
 //                      sample charged to the nearest JavaScript function (perf-attribution.ts);
 //                      with BENCH_UNMINIFIED=1 the functions have their own names
@@ -32,6 +34,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const LOAD = process.env.PROFILE_LOAD ?? "nonstream";
 const STREAMS = Number(process.env.PROFILE_STREAMS ?? 4);
 const TOKENS = Number(process.env.PROFILE_TOKENS ?? 50_000);
+const PROMPT_KB = Number(process.env.PROFILE_PROMPT_KB ?? 0);
+const PROMPT = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".repeat(PROMPT_KB * 1024) }] } : {};
 /** A free port chosen now, so that two profiles (or a bench beside one) never collide. */
 const INSPECTOR_PORT = await freePort();
 const TARGETS = ["router", "floor", "pass-through"] as const;
@@ -50,7 +54,7 @@ const targets = await startTargets(bundle.file, { inspectorPort: INSPECTOR_PORT 
 try {
   const url = { router: targets.router, floor: targets.floor, "pass-through": targets.passThrough }[TARGET];
   // Warm up first: JIT, caches, leases.
-  if (LOAD === "nonstream") await nonStream(url, 2, CONNECTIONS);
+  if (LOAD === "nonstream") await nonStream(url, 2, CONNECTIONS, undefined, PROMPT);
   else await relayedTokensPerSecond(url, STREAMS, TOKENS / 10);
   const inspector = await Inspector.forWorker(INSPECTOR_PORT, TARGET);
   const perfFile = join(dir, "perf.data");
@@ -100,7 +104,7 @@ try {
     summary = `200 streams at a token every 20 ms: ${units} tokens in 10 s`;
   } else {
     const cpu0 = await start();
-    const fig = await nonStream(url, SECONDS, CONNECTIONS);
+    const fig = await nonStream(url, SECONDS, CONNECTIONS, undefined, PROMPT);
     result = await stop(cpu0);
     units = fig.requests;
     summary = `${fig.requests} requests in ${SECONDS} s (${fig.rps.toFixed(0)} req/s)`;
