@@ -90,7 +90,8 @@ export function overlay<T extends object>(base: T, ...layers: Partial<T>[]): T {
 
 /**
  * Deterministic prompt-token rule (exported so billing tests can compute expectations):
- * - chat: sum over messages of ceil(len(JSON.stringify(content ?? "")) / 4) + 4
+ * - chat: sum over messages of ceil(len(JSON.stringify(content ?? "")) / 4) + 4, where a
+ *   string content counts its characters and its two quotes, not its escapes (as the router)
  * - completions / embeddings: per prompt item, a string counts ceil(len / 4) and a token-id
  *   array counts its length; items are summed.
  */
@@ -98,7 +99,7 @@ export function chatPromptTokens(messages: unknown[]): number {
   let total = 0;
   for (const m of messages) {
     const content = m !== null && typeof m === "object" ? (m as { content?: unknown }).content : m;
-    total += Math.ceil(JSON.stringify(content ?? "").length / 4) + 4;
+    total += Math.ceil((typeof content === "string" ? content.length + 2 : JSON.stringify(content ?? "").length) / 4) + 4;
   }
   return total;
 }

@@ -19,7 +19,11 @@ function promptItemTokens(v: unknown): number {
   return v.reduce<number>((n, item) => n + promptItemTokens(item), 0);
 }
 
-/** Prompt tokens as estimated from the body: per chat message its JSON content / 4, plus 4. */
+/**
+ * Prompt tokens as estimated from the body: per chat message its content's JSON length / 4,
+ * plus 4. A string counts its characters and its two quotes, not its escapes: serialising
+ * it to count them would cost about as much per KB as parsing the whole body.
+ */
 export function estimatePromptTokens(req: InferenceRequest): number {
   const { body } = req;
   if (req.endpoint === "chat") {
@@ -27,7 +31,7 @@ export function estimatePromptTokens(req: InferenceRequest): number {
     let total = 0;
     for (const m of messages) {
       const content = typeof m === "object" && m !== null ? (m as Record<string, unknown>).content : undefined;
-      total += textTokens(JSON.stringify(content ?? "") ?? "") + 4;
+      total += Math.ceil((typeof content === "string" ? content.length + 2 : (JSON.stringify(content ?? "") ?? "").length) / 4) + 4;
     }
     return total;
   }

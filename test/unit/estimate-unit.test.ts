@@ -9,18 +9,29 @@ const parse = (endpoint: Endpoint, body: Record<string, unknown>) => parseInfere
 const chat = (extra: Record<string, unknown> = {}) =>
   parse("chat", chatBody({ model: "m", messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hello there, how are you?" }], ...extra }));
 
+/** 360 characters, 120 of which JSON escapes. */
+const withEscapes = () => parse("chat", { model: "m", messages: [{ role: "user", content: 'say "hi"\n'.repeat(40) }] });
+
 describe("prompt estimate", () => {
   it("matches the simulated origin's count for chat, completions and embeddings", () => {
     const c = chat();
     expect(estimatePromptTokens(c)).toBe(chatPromptTokens(c.body.messages as unknown[]));
     const multi = parse("chat", { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "x".repeat(99) }] }, { role: "assistant" }] });
     expect(estimatePromptTokens(multi)).toBe(chatPromptTokens(multi.body.messages as unknown[]));
+    const escaped = withEscapes();
+    expect(estimatePromptTokens(escaped)).toBe(chatPromptTokens(escaped.body.messages as unknown[]));
     for (const prompt of ["a prompt of some length", ["one", "two three"], [1, 2, 3, 4], [[1, 2], [3]]]) {
       const p = parse("completion", { model: "m", prompt });
       expect(estimatePromptTokens(p)).toBe(promptItems(prompt)!.reduce((n, it) => n + itemTokens(it), 0));
       const e = parse("embedding", { model: "m", input: prompt });
       expect(estimatePromptTokens(e)).toBe(estimatePromptTokens(p));
     }
+  });
+
+  it("counts a string content by its characters and quotes, without serialising it to count escapes", () => {
+    // (360 + 2) / 4, not (480 + 2) / 4.
+    const escaped = withEscapes();
+    expect(estimatePromptTokens(escaped)).toBe(Math.ceil(362 / 4) + 4);
   });
 });
 
