@@ -85,7 +85,54 @@ describe("SseSplitter", () => {
   it("marks a blank line at an event's start as an event of its own", () => {
     expect(split([enc.encode("\ndata: x\n\n\n")]).events).toEqual(["\n", "data: x\n\n", "\n"]);
   });
+
+  // Whatever the bytes (invalid UTF-8 included) and their chunking: the native searches and
+  // the state kept across chunks must mark what the plain rules, read byte by byte, do.
+  it("marks the ends a byte-by-byte reading of the SSE line rules marks, for random bytes and chunkings", () => {
+    const alphabet = [0x61, 0x20, LF_, LF_, LF_, CR_, 0xc3, 0xa9, 0xe2, 0x82, 0xff, 0xef, 0xbb, 0xbf];
+    let seed = 7;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let round = 0; round < 2000; round++) {
+      const bytes = Uint8Array.from({ length: 1 + random(40) }, () => alphabet[random(alphabet.length)]!);
+      const pieces: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; ) {
+        const size = 1 + random(12);
+        pieces.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      const s = new SseSplitter();
+      const got: number[] = [];
+      let base = 0;
+      for (const p of pieces) {
+        const ends: number[] = [];
+        s.scan(p, ends);
+        got.push(...ends.map((e) => base + e));
+        base += p.length;
+      }
+      expect(got, `bytes ${Array.from(bytes)} in pieces of ${pieces.map((p) => p.length)}`).toEqual(referenceEnds(bytes));
+    }
+  });
 });
+
+const LF_ = 0x0a;
+const CR_ = 0x0d;
+
+/** The SSE rules read one byte at a time: a line ends at LF, CR or CRLF; an empty line ends an event. */
+function referenceEnds(bytes: Uint8Array): number[] {
+  const ends: number[] = [];
+  let lineEmpty = true;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b !== LF_ && b !== CR_) {
+      lineEmpty = false;
+      continue;
+    }
+    if (b === CR_ && bytes[i + 1] === LF_) i++;
+    if (lineEmpty) ends.push(i + 1);
+    lineEmpty = true;
+  }
+  return ends;
+}
 
 describe("eventData", () => {
   it("follows the SSE field rules", () => {
