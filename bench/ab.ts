@@ -37,7 +37,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, runWrangler } from "../scripts/wrangler.ts";
-import { nonStream, streamLoad, timeToFirstToken, type NonStreamFigures } from "./load.ts";
+import { nonStream, promptOf, streamLoad, timeToFirstToken, type NonStreamFigures } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { PASS_THROUGH, routerWorker, seedRouter, startSim, startWorkerd, type MiniflareInstance } from "./targets.ts";
 
@@ -55,7 +55,7 @@ const AB_TOKENS = Number(process.env.AB_TOKENS ?? 200);
 /** AB_PROMPT_KB: non-stream phases send a prompt of this many KB (as the bench's cost-growth rows), for per-KB costs. */
 const PROMPT_KB = Number(process.env.AB_PROMPT_KB ?? 0);
 const TTFT_STREAMS = Number(process.env.AB_TTFT_STREAMS ?? 300);
-const PROMPT_EXTRA = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".repeat(PROMPT_KB * 1024) }] } : {};
+const PROMPT_EXTRA = promptOf(PROMPT_KB * 1024);
 
 /**
  * One phase: non-stream load, or (AB_MODE=stream) AB_STREAMS concurrent streams of AB_TOKENS tokens

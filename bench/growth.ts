@@ -3,7 +3,7 @@
 // serves it (workerd, or the peer's Node process).
 
 import { cpuSeconds } from "./proc.ts";
-import { nonStream, streamLoad, type Target } from "./load.ts";
+import { nonStream, promptOf, streamLoad, type Target } from "./load.ts";
 
 export interface Growth {
   cpu_ms_per_request_prompt_100b: number;
@@ -22,7 +22,7 @@ export async function growth(target: Target, pid: number, seconds: number): Prom
   const perRequest: number[] = [];
   for (const bytes of SIZES) {
     const before = cpuSeconds(pid);
-    const fig = await nonStream(target, seconds, 4, { tokens: 16 }, { messages: [{ role: "user", content: "x".repeat(bytes) }] });
+    const fig = await nonStream(target, seconds, 4, { tokens: 16 }, promptOf(bytes));
     perRequest.push(((cpuSeconds(pid) - before) * 1000) / Math.max(1, fig.requests));
   }
   const perToken = async (tokens: number, count: number): Promise<number> => {

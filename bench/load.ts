@@ -38,6 +38,9 @@ async function withSim<T>(t: Target, sim: Record<string, unknown>, phase: () => 
   }
 }
 
+/** Request fields for a prompt of `bytes` bytes, as the cost-growth rows, bench:ab and bench:profile send it (none for 0). */
+export const promptOf = (bytes: number): Record<string, unknown> => (bytes > 0 ? { messages: [{ role: "user", content: "x".repeat(bytes) }] } : {});
+
 export const chatBody = (sim: Record<string, unknown>, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ model: BENCH_MODEL, messages: [{ role: "user", content: "Say something." }], sim, ...extra });
 

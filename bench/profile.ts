@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { buildBundles } from "./bundle.ts";
 import { Inspector, type CpuProfile as Profile } from "./inspector.ts";
 import { attribute, PERF_V8_FLAGS, perfAvailable, perfRecord } from "./perf-attribution.ts";
-import { holdStreams, nonStream, relayedTokensPerSecond, streamLoad, timeToFirstToken } from "./load.ts";
+import { holdStreams, nonStream, promptOf, relayedTokensPerSecond, streamLoad, timeToFirstToken } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { freePort } from "../test/support/free-port.ts";
 import { startTargets } from "./targets.ts";
@@ -35,7 +35,7 @@ const LOAD = process.env.PROFILE_LOAD ?? "nonstream";
 const STREAMS = Number(process.env.PROFILE_STREAMS ?? 4);
 const TOKENS = Number(process.env.PROFILE_TOKENS ?? 50_000);
 const PROMPT_KB = Number(process.env.PROFILE_PROMPT_KB ?? 0);
-const PROMPT = PROMPT_KB > 0 ? { messages: [{ role: "user", content: "x".repeat(PROMPT_KB * 1024) }] } : {};
+const PROMPT = promptOf(PROMPT_KB * 1024);
 /** A free port chosen now, so that two profiles (or a bench beside one) never collide. */
 const INSPECTOR_PORT = await freePort();
 const TARGETS = ["router", "floor", "pass-through"] as const;
