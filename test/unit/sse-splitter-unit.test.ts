@@ -3,6 +3,8 @@ import { concat, eventData, SseSplitter } from "../../src/streaming/sse-splitter
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+const LF = 0x0a;
+const CR = 0x0d;
 
 /** Feeds the pieces and returns the events the scan marks, and the unfinished tail, as text. */
 function split(pieces: Uint8Array[]): { events: string[]; rest: string | null } {
@@ -89,7 +91,7 @@ describe("SseSplitter", () => {
   // Whatever the bytes (invalid UTF-8 included) and their chunking: the native searches and
   // the state kept across chunks must mark what the plain rules, read byte by byte, do.
   it("marks the ends a byte-by-byte reading of the SSE line rules marks, for random bytes and chunkings", () => {
-    const alphabet = [0x61, 0x20, LF_, LF_, LF_, CR_, 0xc3, 0xa9, 0xe2, 0x82, 0xff, 0xef, 0xbb, 0xbf];
+    const alphabet = [0x61, 0x20, LF, LF, LF, CR, 0xc3, 0xa9, 0xe2, 0x82, 0xff, 0xef, 0xbb, 0xbf];
     let seed = 7;
     const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     for (let round = 0; round < 2000; round++) {
@@ -114,20 +116,17 @@ describe("SseSplitter", () => {
   });
 });
 
-const LF_ = 0x0a;
-const CR_ = 0x0d;
-
 /** The SSE rules read one byte at a time: a line ends at LF, CR or CRLF; an empty line ends an event. */
 function referenceEnds(bytes: Uint8Array): number[] {
   const ends: number[] = [];
   let lineEmpty = true;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
-    if (b !== LF_ && b !== CR_) {
+    if (b !== LF && b !== CR) {
       lineEmpty = false;
       continue;
     }
-    if (b === CR_ && bytes[i + 1] === LF_) i++;
+    if (b === CR && bytes[i + 1] === LF) i++;
     if (lineEmpty) ends.push(i + 1);
     lineEmpty = true;
   }
