@@ -1,4 +1,4 @@
-// Reads the accounting copy of a natively relayed stream: every byte goes through the tap
+// Reads the accounting copy of a natively relayed stream: every byte goes through the tally
 // (usage, token estimate, [DONE]), and a silence longer than the idle timeout ends it as a
 // stall. Its pace is not the client's: the client's copy is piped natively beside it.
 //
@@ -9,7 +9,7 @@
 // source with the largest minimum any branch asks for, so the client's copy would wait
 // for that many bytes too (the lock-step test deadlocks that way).
 
-import type { EventStreamTap } from "./event-stream-tap.ts";
+import type { EventTally } from "./event-tally.ts";
 import { chunkReads, preferByob } from "./origin-reads.ts";
 import type { RelayEnd } from "./relay.ts";
 
@@ -24,7 +24,7 @@ export const FAST_BYTES = 16 * 1024;
 
 export interface AccountingInput {
   stream: ReadableStream<Uint8Array>;
-  tap: EventStreamTap;
+  tally: EventTally;
   idleTimeoutMs: number;
   /** Settles when the client's pipe ends (origin done or failed, client gone): no more pausing. */
   pipeEnded: Promise<unknown>;
@@ -33,7 +33,7 @@ export interface AccountingInput {
 }
 
 export async function accountingReads(input: AccountingInput): Promise<RelayEnd> {
-  const { tap, idleTimeoutMs } = input;
+  const { tally, idleTimeoutMs } = input;
   const reader = preferByob(input.stream, undefined);
   const read = chunkReads(reader);
   const pauseMs = Math.min(BATCH_MS, idleTimeoutMs / 4);
@@ -71,8 +71,8 @@ export async function accountingReads(input: AccountingInput): Promise<RelayEnd>
       last = Date.now();
       if (closedByClient) return "client_closed";
       if (stalled) return "origin_stalled";
-      if (next.done) return tap.complete() ? "complete" : "origin_error";
-      tap.chunk(next.value);
+      if (next.done) return tally.complete() ? "complete" : "origin_error";
+      tally.chunk(next.value);
       if (!pipeEnded && next.value.length < FAST_BYTES) {
         await new Promise<void>((resolve) => {
           const pause = setTimeout(resolve, pauseMs);

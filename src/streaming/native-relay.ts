@@ -4,8 +4,8 @@
 // only to account the tokens and watch for a stall. The pipe leaves the client's stream
 // open at its end, so that the relay can still end a failure with an explicit error event.
 
-import { EventStreamTap } from "./event-stream-tap.ts";
 import { accountingReads } from "./accounting-reads.ts";
+import { EventTally } from "./event-tally.ts";
 import type { RelayEnd, RelayResult } from "./relay.ts";
 
 export interface NativeRelayInput {
@@ -33,11 +33,11 @@ export function nativeRelay(input: NativeRelayInput): { body: ReadableStream<Uin
     () => false,
     () => !stop.signal.aborted && destinationErrored(pass.writable),
   );
-  const tap = new EventStreamTap(true);
-  tap.chunk(first);
+  const tally = new EventTally();
+  tally.chunk(first);
 
   const done = (async (): Promise<RelayResult> => {
-    let end = await accountingReads({ stream: toTap, tap, idleTimeoutMs, pipeEnded: piped.catch(() => {}), clientGone });
+    let end = await accountingReads({ stream: toTap, tally, idleTimeoutMs, pipeEnded: piped.catch(() => {}), clientGone });
     // Complete only once the client's copy is all written too.
     if (end === "complete" && (await clientGone)) end = "client_closed";
     if (end === "origin_error" || end === "origin_stalled") {
@@ -46,8 +46,8 @@ export function nativeRelay(input: NativeRelayInput): { body: ReadableStream<Uin
     }
     // workerd cancels the origin from either branch, so a client that left can also look
     // like a failed read: the error event it can no longer take tells the two apart.
-    if (!(await finishClient(pass.writable, end, tap.rest() !== null, input.errorEvent)) && end !== "complete") end = "client_closed";
-    return { ...tap.result, end, firstByteAt };
+    if (!(await finishClient(pass.writable, end, tally.end(), input.errorEvent)) && end !== "complete") end = "client_closed";
+    return { ...tally.result, end, firstByteAt };
   })();
   return { body: pass.readable, done };
 }

@@ -54,9 +54,8 @@ export class SseSplitter {
 
 export { concat } from "../http/bytes.ts";
 
-/** The joined `data:` lines of one raw event (SSE field parsing, one optional space). */
-export function eventData(raw: Uint8Array): string | null {
-  const text = new TextDecoder().decode(raw);
+/** The joined `data:` lines of one event's text (SSE field parsing, one optional space). */
+export function eventData(text: string): string | null {
   let data: string | null = null;
   for (const line of text.split(/\r\n|\r|\n/)) {
     if (!line.startsWith("data")) continue;

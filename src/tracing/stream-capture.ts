@@ -8,6 +8,7 @@ import type { AssembledChoice } from "./traced-inference.ts";
 
 /** An event or JSON body longer than this is not read (a normal stream chunk is far smaller). */
 const MAX_READ_BYTES = 4 * MAX_CAPTURED_CHARS;
+const decoder = new TextDecoder();
 
 /** Feeds `assembler` event by event, so a stream the client cut short still shows what it got. */
 export function captureStream(assembler: StreamAssembler, onEnd: () => void): TransformStream<Uint8Array, Uint8Array> {
@@ -16,7 +17,7 @@ export function captureStream(assembler: StreamAssembler, onEnd: () => void): Tr
   let held: Uint8Array[] = [];
   let heldBytes = 0;
   const event = (raw: Uint8Array): void => {
-    const data = eventData(raw);
+    const data = eventData(decoder.decode(raw));
     if (data === null || data === "[DONE]") return;
     try {
       assembler.chunk(JSON.parse(data));

@@ -4,7 +4,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { accountingReads, BATCH_MS } from "../../src/streaming/accounting-reads.ts";
-import { EventStreamTap } from "../../src/streaming/event-stream-tap.ts";
+import { EventTally } from "../../src/streaming/event-tally.ts";
 
 const enc = new TextEncoder();
 const event = (i: number): Uint8Array => enc.encode(`data: {"choices":[{"index":0,"delta":{"content":" t${i}"}}]}\n\n`);
@@ -25,10 +25,10 @@ afterEach(() => void vi.useRealTimers());
 describe("accountingReads", () => {
   it("ends as soon as the client's pipe ends, without waiting out a pause", async () => {
     const o = origin();
-    const tap = new EventStreamTap(true);
+    const tally = new EventTally();
     let pipeDone!: () => void;
     const pipeEnded = new Promise<void>((r) => (pipeDone = r));
-    const end = accountingReads({ stream: o.stream, tap, idleTimeoutMs: 30_000, pipeEnded, clientGone: never });
+    const end = accountingReads({ stream: o.stream, tally, idleTimeoutMs: 30_000, pipeEnded, clientGone: never });
     o.send(event(0));
     await vi.advanceTimersByTimeAsync(0);
     o.send(event(1));
@@ -39,14 +39,14 @@ describe("accountingReads", () => {
     expect(await end).toBe("complete");
     // Nor is one left behind: neither the pause's timer nor the stall watchdog.
     expect(vi.getTimerCount()).toBe(0);
-    expect(tap.result.usage).toEqual({ prompt_tokens: 7, completion_tokens: 3 });
-    expect(tap.result.deltaEvents).toBe(2);
+    expect(tally.result.usage).toEqual({ prompt_tokens: 7, completion_tokens: 3 });
+    expect(tally.result.deltaEvents).toBe(2);
   });
 
   it("reads on after each pause while the stream goes on, and sees every event", async () => {
     const o = origin();
-    const tap = new EventStreamTap(true);
-    const end = accountingReads({ stream: o.stream, tap, idleTimeoutMs: 30_000, pipeEnded: never, clientGone: never });
+    const tally = new EventTally();
+    const end = accountingReads({ stream: o.stream, tally, idleTimeoutMs: 30_000, pipeEnded: never, clientGone: never });
     for (let i = 0; i < 10; i++) {
       o.send(event(i));
       await vi.advanceTimersByTimeAsync(BATCH_MS / 5);
@@ -56,14 +56,14 @@ describe("accountingReads", () => {
     // A JS stream gives one chunk a read (a tee branch in workerd gives all it kept): a pause each.
     await vi.advanceTimersByTimeAsync(BATCH_MS * 12);
     expect(await end).toBe("complete");
-    expect(tap.result.deltaEvents).toBe(10);
+    expect(tally.result.deltaEvents).toBe(10);
   });
 
   it("calls a silent origin stalled after idle_ms, pauses included, and not before", async () => {
     const o = origin();
-    const tap = new EventStreamTap(true);
+    const tally = new EventTally();
     let settled = false;
-    const end = accountingReads({ stream: o.stream, tap, idleTimeoutMs: 2000, pipeEnded: never, clientGone: never }).finally(() => (settled = true));
+    const end = accountingReads({ stream: o.stream, tally, idleTimeoutMs: 2000, pipeEnded: never, clientGone: never }).finally(() => (settled = true));
     o.send(event(0));
     await vi.advanceTimersByTimeAsync(1900);
     expect(settled).toBe(false);
@@ -73,8 +73,8 @@ describe("accountingReads", () => {
 
   it("a slow origin that keeps within idle_ms is never called stalled", async () => {
     const o = origin();
-    const tap = new EventStreamTap(true);
-    const end = accountingReads({ stream: o.stream, tap, idleTimeoutMs: 2000, pipeEnded: never, clientGone: never });
+    const tally = new EventTally();
+    const end = accountingReads({ stream: o.stream, tally, idleTimeoutMs: 2000, pipeEnded: never, clientGone: never });
     for (let i = 0; i < 6; i++) {
       o.send(event(i));
       await vi.advanceTimersByTimeAsync(1800);
@@ -87,7 +87,7 @@ describe("accountingReads", () => {
 
   it("a client that leaves ends it as client_closed", async () => {
     const o = origin();
-    const end = accountingReads({ stream: o.stream, tap: new EventStreamTap(true), idleTimeoutMs: 30_000, pipeEnded: never, clientGone: Promise.resolve(true) });
+    const end = accountingReads({ stream: o.stream, tally: new EventTally(), idleTimeoutMs: 30_000, pipeEnded: never, clientGone: Promise.resolve(true) });
     await vi.advanceTimersByTimeAsync(0);
     expect(await end).toBe("client_closed");
   });
