@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
-import { resetOriginHealth } from "../../src/origins/health-state.ts";
+import { breakerState, resetOriginHealth } from "../../src/origins/health-state.ts";
 import { call, seedCatalog, seedKey } from "./helpers.ts";
 import { chatModel, eventually, originFor, sim } from "./origin-sims.ts";
 import { chatBody } from "../support/chat-body.ts";
@@ -89,6 +89,25 @@ describe.each<Via>(["workerd", "handler"])("a client disconnect reaches the orig
     client.abort();
     await pending;
     expect(await cancelled("cx-a")).toMatchObject({ cancelled: 1, inFlight: 0 });
+    expect((await sim.stats("cx-b")).requests).toBe(0);
+  });
+
+  it("while a declared-length answer is read whole, and tries no other origin", async () => {
+    // Headers and half of a body whose length is declared: the attempt reads it in one piece.
+    await sim.config("cx-a", { fail: "stall_declared", ttftMs: 0 });
+    const a = originFor("cx-a", { priority: 0 });
+    const model = await seed(a, originFor("cx-b", { priority: 1 }));
+    const client = new AbortController();
+    const pending = start(model, client.signal, { stream: false });
+    expect((await inFlight("cx-a")).inFlight).toBe(1);
+    // The half body went out with the headers; give the attempt time to be inside its read.
+    await new Promise((r) => setTimeout(r, 200));
+    client.abort();
+    await pending;
+    expect(await cancelled("cx-a")).toMatchObject({ cancelled: 1, inFlight: 0, completed: 0 });
+    // A read the client's leaving broke is not the origin failing: no failure counted
+    // against its breaker, and nothing to fail over for.
+    expect(breakerState(a.id)).toEqual({ kind: "closed", failures: 0 });
     expect((await sim.stats("cx-b")).requests).toBe(0);
   });
 
