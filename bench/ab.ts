@@ -36,7 +36,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, runWrangler } from "../scripts/wrangler.ts";
+import { buildWorker } from "../scripts/build-worker.ts";
+import { ROOT } from "../scripts/wrangler.ts";
 import { nonStream, promptOf, streamLoad, timeToFirstToken, type NonStreamFigures } from "./load.ts";
 import { cpuSeconds } from "./proc.ts";
 import { PASS_THROUGH, routerWorker, seedRouter, startSim, startWorkerd, type MiniflareInstance } from "./targets.ts";
@@ -90,12 +91,6 @@ function resolveBase(ref: string): string {
   }
 }
 
-/** `wrangler deploy --dry-run` into `outdir`, of this tree or of the project whose wrangler.toml is `config`. */
-async function bundle(outdir: string, config?: string): Promise<string> {
-  await runWrangler(["deploy", "--dry-run", "--outdir", outdir, ...(config === undefined ? [] : ["--config", config])]);
-  return join(outdir, "index.js");
-}
-
 const routers = ["a", "b"] as const;
 type Side = "a" | "b" | "p";
 /** In stream mode the pass-through takes turns as well: the target is a ratio to it. */
@@ -116,7 +111,7 @@ const dir = mkdtempSync(join(tmpdir(), "router-ab-"));
 let sim: Awaited<ReturnType<typeof startSim>> | undefined;
 let mf: MiniflareInstance | undefined;
 try {
-  say(`bundling a (working tree) and b (${BASE}, ${commit.slice(0, 7)}) with wrangler deploy --dry-run`);
+  say(`bundling a (working tree) and b (${BASE}, ${commit.slice(0, 7)}) as npm run deploy does`);
   const srcB = join(dir, "src-b");
   mkdirSync(srcB);
   git("archive", "--output", join(dir, "b.tar"), commit);
@@ -129,7 +124,8 @@ try {
   if (existsSync(join(ROOT, "console/dist")) && existsSync(join(srcB, "console")) && !existsSync(join(srcB, "console/dist"))) {
     symlinkSync(join(ROOT, "console/dist"), join(srcB, "console/dist"));
   }
-  const files = { a: await bundle(join(dir, "a")), b: await bundle(join(dir, "b"), join(srcB, "wrangler.toml")) };
+  // Each as `npm run deploy` builds it: b with its own wrangler.toml, so its own settings.
+  const files = { a: await buildWorker(join(dir, "a")), b: await buildWorker(join(dir, "b"), join(srcB, "wrangler.toml")) };
 
   sim = await startSim();
   const routerA = routerWorker(files.a, { name: "a", kvNamespaceId: "kv-a", extraFlags: FLAGS_A });

@@ -1,13 +1,15 @@
-// The Worker as `wrangler deploy` would upload it: its size raw, minified and gzipped, and
-// how long V8 takes to evaluate it (parse, compile, run top-level code) at start.
-//   BENCH_UNMINIFIED=1  run the bundle unminified (the size figures still come from the
-//                       minified build): profiles then name the functions (bench:profile, bench:tail)
+// The Worker as `npm run deploy` uploads it (scripts/build-worker.ts: wrangler's bundle, then
+// terser): its size raw, minified and gzipped, and how long V8 takes to evaluate it (parse,
+// compile, run top-level code) at start.
+//   BENCH_UNMINIFIED=1  run wrangler's bundle unminified instead (the size figures still come
+//                       from the deployed build): profiles then name the functions (bench:profile, bench:tail)
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { buildWorker } from "../scripts/build-worker.ts";
 import { ROOT, runWrangler } from "../scripts/wrangler.ts";
 
 export interface BundleFigures {
@@ -24,12 +26,14 @@ export async function buildBundles(dir: string): Promise<{ file: string; figures
   const min = join(dir, "min");
   // wrangler.toml serves the built console as assets: a fresh checkout has to build it first.
   if (!existsSync(join(ROOT, "console/dist"))) execFileSync(process.execPath, [join(ROOT, "scripts/console-build.ts")], { cwd: ROOT, stdio: "inherit" });
-  await runWrangler(["deploy", "--dry-run", ...(process.env.BENCH_UNMINIFIED === "1" ? ["--no-minify"] : []), "--outdir", plain]);
-  await runWrangler(["deploy", "--dry-run", "--minify", "--outdir", min]);
-  const rawCode = readFileSync(join(plain, "index.js"));
-  const minCode = readFileSync(join(min, "index.js"));
+  const deployed = await buildWorker(min);
+  const unminified = process.env.BENCH_UNMINIFIED === "1";
+  if (unminified) await runWrangler(["deploy", "--dry-run", "--no-minify", "--outdir", plain]);
+  const served = unminified ? join(plain, "index.js") : deployed;
+  const rawCode = readFileSync(served);
+  const minCode = readFileSync(deployed);
   return {
-    file: join(plain, "index.js"),
+    file: served,
     figures: async () => ({
       raw_bytes: rawCode.length,
       raw_gzip_bytes: gzipSync(rawCode, { level: 9 }).length,
