@@ -67,6 +67,13 @@ describe("the usage of a JSON answer", () => {
     expect(usageOfJson(bytes('{"us\\u0061ge":{"prompt_tokens":17,"completion_tokens":9}}'))).toEqual({ prompt_tokens: 17, completion_tokens: 9 });
   });
 
+  it("reads the usage an answer showed before it broke off, small (parsed first) or large (scanned)", () => {
+    for (const pad of [0, 20_000]) {
+      const cut = `{"id":"c","usage":{"prompt_tokens":17,"completion_tokens":9},"pad":"${"x".repeat(pad)}","choices":[{"index":0,"mess`;
+      expect(usageOfJson(bytes(cut)), `pad ${pad}`).toEqual({ prompt_tokens: 17, completion_tokens: 9 });
+    }
+  });
+
   it("finds nothing where there is no usable usage", () => {
     for (const text of ['{"usage":null}', '{"usage":{"completion_tokens":3}}', '[{"usage":{"prompt_tokens":1}}]', '{"usage":{"prompt_tokens":1', "not json", "", '{"choices":[]}', '{"usage":"17"}']) {
       expect(usageOfJson(bytes(text))).toBeNull();
