@@ -44,7 +44,10 @@ export class EventTally {
       else this.result.deltaEvents++;
       start = end + 2;
     }
-    this.#rest = text.slice(start);
+    // A slice of the run would keep the whole run's text alive for as long as the stream
+    // lasts (V8 slices share their parent); a fresh copy keeps only the half event.
+    const rest = text.slice(start);
+    this.#rest = rest.length < 13 ? rest : (" " + rest).slice(1);
     return marked !== -1;
   }
 
