@@ -10,8 +10,8 @@ const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 const USAGE = /usage": ?\{/;
 
 export class EventStreamTap {
-  readonly tally = new EventTally();
-  readonly result = this.tally.result;
+  readonly #tally = new EventTally();
+  readonly result = this.#tally.result;
   readonly #includeUsage: boolean;
   readonly #splitter = new SseSplitter();
   /** Where events end in the current chunk; reused, so a chunk allocates no array. */
@@ -30,7 +30,7 @@ export class EventStreamTap {
    * events only, so an error event can never be glued to a half event.
    */
   chunk(bytes: Uint8Array): Uint8Array | null {
-    const marked = this.tally.chunk(bytes);
+    const marked = this.#tally.chunk(bytes);
     const ends = this.#ends;
     ends.length = 0;
     this.#splitter.scan(bytes, ends);
@@ -50,7 +50,7 @@ export class EventStreamTap {
     this.#held = [];
     this.#heldBytes = 0;
     if (last < bytes.length) this.#hold(bytes.subarray(last));
-    // The tally saw no usage object in the text so far: nothing here to strip.
+    // Only a run whose text mentions a usage object (or [DONE]) can hold the usage-only event.
     return marked && !this.#includeUsage ? this.#strip(whole, offset) : whole;
   }
 
@@ -61,7 +61,7 @@ export class EventStreamTap {
 
   /** Whether the stream ended the way a complete one ends, with [DONE]. */
   complete(): boolean {
-    return this.tally.complete();
+    return this.#tally.complete();
   }
 
   #hold(piece: Uint8Array): void {
