@@ -4,13 +4,12 @@
 //   BENCH_UNMINIFIED=1  run wrangler's bundle unminified instead (the size figures still come
 //                       from the deployed build): profiles then name the functions (bench:profile, bench:tail)
 
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { buildWorker } from "../scripts/build-worker.ts";
-import { ROOT, runWrangler } from "../scripts/wrangler.ts";
+import { runWrangler } from "../scripts/wrangler.ts";
 
 export interface BundleFigures {
   raw_bytes: number;
@@ -24,8 +23,7 @@ export interface BundleFigures {
 export async function buildBundles(dir: string): Promise<{ file: string; figures: () => Promise<BundleFigures> }> {
   const plain = join(dir, "plain");
   const min = join(dir, "min");
-  // wrangler.toml serves the built console as assets: a fresh checkout has to build it first.
-  if (!existsSync(join(ROOT, "console/dist"))) execFileSync(process.execPath, [join(ROOT, "scripts/console-build.ts")], { cwd: ROOT, stdio: "inherit" });
+  // First: it builds the console too if a fresh checkout has none (wrangler.toml serves it).
   const deployed = await buildWorker(min);
   const unminified = process.env.BENCH_UNMINIFIED === "1";
   if (unminified) await runWrangler(["deploy", "--dry-run", "--no-minify", "--outdir", plain]);

@@ -6,13 +6,16 @@
 //
 //   node scripts/build-worker.ts [outDir]    writes outDir/index.js and its map (dist/worker)
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { minify } from "terser";
 import { ROOT, runWrangler } from "./wrangler.ts";
 
 /** Builds the project whose wrangler.toml is `config` (this one) into `outDir`; returns the script's path. */
 export async function buildWorker(outDir: string, config?: string): Promise<string> {
+  // wrangler.toml serves the built console as assets: a fresh checkout has to build it first.
+  if (!existsSync(join(ROOT, "console/dist"))) execFileSync(process.execPath, [join(ROOT, "scripts/console-build.ts")], { cwd: ROOT, stdio: "inherit" });
   const staged = join(outDir, "wrangler");
   await runWrangler(["deploy", "--dry-run", "--outdir", staged, ...(config === undefined ? [] : ["--config", config])]);
   const code = readFileSync(join(staged, "index.js"), "utf8");
