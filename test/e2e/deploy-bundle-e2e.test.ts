@@ -21,7 +21,8 @@ let client: OpenAI;
 beforeAll(async () => {
   const file = await buildWorker(join(dir, "worker"));
   ({ mf } = await startWorkerd([routerWorker(file)]));
-  router = await seedRouter(mf, "router", inject("simUrl"), 0);
+  // With a monthly budget, so the budget object's lease is on the path too.
+  router = await seedRouter(mf, "router", inject("simUrl"), 1000);
   client = new OpenAI({ apiKey: BENCH_KEY, baseURL: `${router}/v1`, maxRetries: 0 });
 }, 120_000);
 
@@ -47,11 +48,29 @@ async function streamed(includeUsage: boolean): Promise<{ text: string; usage: O
   return { text, usage };
 }
 
+/** The project's usage today, as the usage API reads the ledger (embeddings included), once `ok` holds or after ~10 s. */
+async function booked(ok: (u: { requests: number; output: number }) => boolean): Promise<{ requests: number; output: number }> {
+  const start = Math.floor(Date.now() / 86_400_000) * 86_400;
+  // The admin token bench/targets.ts gave this router (it sets ADMIN_TOKEN when unset).
+  const headers = { authorization: `Bearer ${process.env.ADMIN_TOKEN}` };
+  let u = { requests: 0, output: 0 };
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(`${router}/v1/organization/usage/completions?project_id=${DEMO_PROJECT_ID}&start_time=${start}`, { headers });
+    const results = ((await res.json()) as { data: Array<{ results: Array<{ num_model_requests: number; output_tokens: number }> }> }).data.flatMap((b) => b.results);
+    u = { requests: results.reduce((n, r) => n + r.num_model_requests, 0), output: results.reduce((n, r) => n + r.output_tokens, 0) };
+    if (ok(u)) break;
+    // Settling is batched: what was answered is booked a moment later.
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return u;
+}
+
 describe("the Worker as npm run deploy builds it", () => {
-  it("answers a chat read whole, both stream relays and embeddings, and bills each", async () => {
-    // This router's state is its own: whatever its usage API shows today is this test's.
-    const start = Math.floor(Date.now() / 86_400_000) * 86_400;
-    const chat = await client.chat.completions.create({ model: BENCH_MODEL, messages: [{ role: "user", content: "Say something." }], max_tokens: 5 });
+  it("answers a chat read whole, both stream relays and embeddings, under a budget, and bills each", async () => {
+    // Seeding the budget sent one request: what this test sends comes on top.
+    const before = await booked((u) => u.requests >= 1);
+    const { data: chat, response } = await client.chat.completions.create({ model: BENCH_MODEL, messages: [{ role: "user", content: "Say something." }], max_tokens: 5 }).withResponse();
+    expect(response.headers.get("x-budget-limit")).toBe("1000");
     expect(chat.choices[0]?.message.content?.trim().split(/\s+/)).toHaveLength(5);
     expect(chat.usage?.completion_tokens).toBe(5);
 
@@ -67,20 +86,8 @@ describe("the Worker as npm run deploy builds it", () => {
     const emb = await client.embeddings.create({ model: "e5-mistral-7b-instruct", input: ["one", "two"] });
     expect(emb.data).toHaveLength(2);
 
-    // Every answer was metered: the ledger (which this endpoint reads) holds the embedding
-    // too, so four requests, and 5 + 7 + 7 completion tokens. Settling is batched: wait for all.
-    // The admin token bench/targets.ts gave this router (it sets ADMIN_TOKEN when unset).
-    const admin = process.env.ADMIN_TOKEN;
-    let buckets: Array<{ results: Array<{ num_model_requests: number; output_tokens: number }> }> = [];
-    for (let i = 0; i < 50; i++) {
-      const res = await fetch(`${router}/v1/organization/usage/completions?project_id=${DEMO_PROJECT_ID}&start_time=${start}`, { headers: { authorization: `Bearer ${admin}` } });
-      buckets = ((await res.json()) as { data: typeof buckets }).data;
-      const total = buckets.flatMap((b) => b.results).reduce((n, r) => n + r.num_model_requests, 0);
-      if (total >= 4) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const results = buckets.flatMap((b) => b.results);
-    expect(results.reduce((n, r) => n + r.num_model_requests, 0)).toBe(4);
-    expect(results.reduce((n, r) => n + r.output_tokens, 0)).toBe(5 + 7 + 7);
+    // Every answer was metered: four requests, 5 + 7 + 7 completion tokens (embeddings have none).
+    const after = await booked((u) => u.requests >= before.requests + 4);
+    expect({ requests: after.requests - before.requests, output: after.output - before.output }).toEqual({ requests: 4, output: 5 + 7 + 7 });
   });
 });
