@@ -10,7 +10,8 @@ export const COMPLETION_WEIGHT = 5;
 export const EXPECTED_COMPLETION = 256;
 
 /** About four characters per token; the same rule as the simulated origin, so tests can be exact. */
-const textTokens = (s: string): number => Math.ceil(s.length / 4);
+const charTokens = (chars: number): number => Math.ceil(chars / 4);
+const textTokens = (s: string): number => charTokens(s.length);
 
 function promptItemTokens(v: unknown): number {
   if (typeof v === "string") return textTokens(v);
@@ -31,7 +32,7 @@ export function estimatePromptTokens(req: InferenceRequest): number {
     let total = 0;
     for (const m of messages) {
       const content = typeof m === "object" && m !== null ? (m as Record<string, unknown>).content : undefined;
-      total += Math.ceil((typeof content === "string" ? content.length + 2 : (JSON.stringify(content ?? "") ?? "").length) / 4) + 4;
+      total += charTokens(typeof content === "string" ? content.length + 2 : (JSON.stringify(content ?? "") ?? "").length) + 4;
     }
     return total;
   }
