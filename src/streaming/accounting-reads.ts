@@ -36,20 +36,16 @@ export async function accountingReads(input: AccountingInput): Promise<RelayEnd>
   const { tally, idleTimeoutMs } = input;
   const reader = preferByob(input.stream, undefined);
   const read = chunkReads(reader);
-  const pauseMs = Math.min(BATCH_MS, idleTimeoutMs / 4);
   let pipeEnded = false;
-  // What ends the pause under way, if one is: racing the pipe's end afresh at every pause
-  // would leave a reaction on it per pause for as long as the stream lasts, and the pause's
-  // timer pending after the stream ended.
-  let wake: (() => void) | null = null;
+  const pause = pauses(Math.min(BATCH_MS, idleTimeoutMs / 4));
   void input.pipeEnded.finally(() => {
     pipeEnded = true;
-    wake?.();
+    pause.wake();
   });
   let stalled = false;
   let closedByClient = false;
   // One timer re-armed lazily, as relay()'s watchdog: a timer per token grows workerd's
-  // memory. A pause between reads delays noticing a stall by at most pauseMs, never fakes one.
+  // memory. A pause between reads delays noticing a stall by at most itself, never fakes one.
   let last = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const check = (): void => {
@@ -64,25 +60,21 @@ export async function accountingReads(input: AccountingInput): Promise<RelayEnd>
     if (!gone) return;
     closedByClient = true;
     reader.cancel("client closed").catch(() => {});
+    pause.wake();
   });
+  // The pause comes before each read, the first too: the attempt has read the first chunk,
+  // and a stream that ends within the pause is then read in one go, as the floor reads it.
+  let fast = false;
   try {
     for (;;) {
+      if (!pipeEnded && !fast) await pause.wait();
       const next = await read();
       last = Date.now();
       if (closedByClient) return "client_closed";
       if (stalled) return "origin_stalled";
       if (next.done) return tally.complete() ? "complete" : "origin_error";
       tally.chunk(next.value);
-      if (!pipeEnded && next.value.length < FAST_BYTES) {
-        await new Promise<void>((resolve) => {
-          const pause = setTimeout(resolve, pauseMs);
-          wake = () => {
-            clearTimeout(pause);
-            resolve();
-          };
-        });
-        wake = null;
-      }
+      fast = next.value.length >= FAST_BYTES;
     }
   } catch {
     return closedByClient ? "client_closed" : stalled ? "origin_stalled" : "origin_error";
@@ -91,3 +83,23 @@ export async function accountingReads(input: AccountingInput): Promise<RelayEnd>
   }
 }
 
+/**
+ * A pause of `ms` that `wake()` ends early. One waker for all pauses: racing the pipe's end
+ * afresh at every pause would leave a reaction on it per pause for as long as the stream
+ * lasts, and the pause's timer pending after the stream ended.
+ */
+function pauses(ms: number): { wait(): Promise<void>; wake(): void } {
+  let wake: (() => void) | null = null;
+  return {
+    wait: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => wake?.(), ms);
+        wake = () => {
+          wake = null;
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+    wake: () => wake?.(),
+  };
+}

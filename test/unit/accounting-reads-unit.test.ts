@@ -43,6 +43,22 @@ describe("accountingReads", () => {
     expect(tally.result.deltaEvents).toBe(2);
   });
 
+  it("pauses before its first read too: the attempt has read the first chunk already", async () => {
+    let reads = 0;
+    // highWaterMark 0: pull() runs only for a read that is waiting, so it counts the reads.
+    const stream = new ReadableStream<Uint8Array>({ pull: (c) => void (++reads === 1 ? c.enqueue(event(1)) : c.close()) }, { highWaterMark: 0 });
+    const tally = new EventTally();
+    tally.chunk(event(0));
+    const end = accountingReads({ stream, tally, idleTimeoutMs: 30_000, pipeEnded: never, clientGone: never });
+    await vi.advanceTimersByTimeAsync(BATCH_MS - 1);
+    expect(reads).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reads).toBe(1);
+    await vi.advanceTimersByTimeAsync(BATCH_MS);
+    expect(await end).toBe("origin_error");
+    expect(tally.result.deltaEvents).toBe(2);
+  });
+
   it("reads on after each pause while the stream goes on, and sees every event", async () => {
     const o = origin();
     const tally = new EventTally();
