@@ -12,6 +12,9 @@ export interface TargetFigures {
   cpu_ms_per_request: number | null;
   ttft_p50_ms: number;
   ttft_p99_ms: number;
+  /** 8 streams at once after an idle longer than the router's key trust and lease: median and slowest (added 2026-12-02). */
+  ttft_cold_p50_ms?: number;
+  ttft_cold_max_ms?: number;
   tokens_per_s: number;
   /** workerd's resident memory while it holds the slow streams, read before each forced GC. */
   rss_mb: MemorySamples | null;
@@ -34,7 +37,7 @@ export interface MemorySamples {
 
 /** The router floor's figures: the non-stream ones, and its stream figures since 2026-12-02 (no memory rows: it shares workerd). */
 export type FloorFigures = Pick<TargetFigures, "rps" | "p50_ms" | "p99_ms" | "unloaded_p50_ms" | "unloaded_p99_ms" | "errors" | "cpu_ms_per_request"> &
-  Partial<Pick<TargetFigures, "ttft_p50_ms" | "ttft_p99_ms" | "tokens_per_s" | "slow_stream_cpu_us_per_token" | "allocated_kb_per_request">>;
+  Partial<Pick<TargetFigures, "ttft_p50_ms" | "ttft_p99_ms" | "ttft_cold_p50_ms" | "ttft_cold_max_ms" | "tokens_per_s" | "slow_stream_cpu_us_per_token" | "allocated_kb_per_request">>;
 
 /** `floor` was added 2026-12-01; older results lack it. */
 export type Figures = Record<"direct" | "pass_through" | "router", TargetFigures> & { floor?: FloorFigures; /** The Portkey peer (added 2026-12-01). */ portkey?: TargetFigures };
@@ -104,6 +107,8 @@ export function render(f: Figures, r: Ratios, bundle: { minified_gzip_bytes: num
     both("serving process CPU ms/request", (t) => n(t.cpu_ms_per_request, 3)),
     both("stream TTFT p50 ms", (t) => n(t.ttft_p50_ms)),
     both("stream TTFT p99 ms", (t) => n(t.ttft_p99_ms)),
+    both("TTFT after idle, median ms", (t) => n(t.ttft_cold_p50_ms)),
+    both("TTFT after idle, slowest ms", (t) => n(t.ttft_cold_max_ms)),
     both("long-stream tokens/s", (t) => n(t.tokens_per_s, 0)),
     row("workerd RSS MB idle", (t) => n(t.rss_mb?.idle, 1)),
     row(`  + ${streamsHeld} streams, short`, (t) => n(t.rss_mb?.short_streams, 1)),
