@@ -32,6 +32,8 @@ export const KEY_REFRESH_AHEAD_MS = 1_000;
 
 interface Entry {
   record: Promise<KeyRecord | null>;
+  /** The KV record `record` is confirming, for a request that goes ahead while it is out (authenticateAhead). */
+  indexed?: Promise<KeyRecord | null>;
   until: number;
   hash: string;
   /** The record resolved to a key (only those are confirmed ahead; unknown keys just expire). */
@@ -44,8 +46,9 @@ const cache = new Map<string, Entry>();
 
 const expired = (r: KeyRecord, now: number): boolean => r.expires_at !== null && r.expires_at * 1000 <= now;
 
-async function resolve(env: Env, hash: string, now: number): Promise<KeyRecord | null> {
-  const indexed = parseKeyRecord(await env.KV.get(keyIndexKey(hash), "json"));
+const readIndex = async (env: Env, hash: string): Promise<KeyRecord | null> => parseKeyRecord(await env.KV.get(keyIndexKey(hash), "json"));
+
+async function confirm(env: Env, hash: string, indexed: KeyRecord | null, now: number): Promise<KeyRecord | null> {
   // An expired key stays expired at the object too (renewing rewrites KV), so no call is needed.
   if (indexed === null || expired(indexed, now)) return indexed;
   const stub = env.PROJECTS.get(env.PROJECTS.idFromName(indexed.project_id));
@@ -58,12 +61,22 @@ async function resolve(env: Env, hash: string, now: number): Promise<KeyRecord |
   }
 }
 
+/** The KV read and the object's confirmation of it, both kept (the first for authenticateAhead). */
+function resolve(env: Env, hash: string, now: number): { record: Promise<KeyRecord | null>; indexed: Promise<KeyRecord | null> } {
+  const indexed = readIndex(env, hash);
+  return { record: indexed.then((r) => confirm(env, hash, r, now)), indexed };
+}
+
 /** Installs `record`, asked at `askedAt`, as the entry for `token` (unless the cache moved on meanwhile). */
-function remember(token: string, hash: string, record: Promise<KeyRecord | null>, askedAt: number, replaces?: Entry): Entry {
+function remember(token: string, hash: string, asked: { record: Promise<KeyRecord | null>; indexed?: Promise<KeyRecord | null> }, askedAt: number, replaces?: Entry): Entry {
+  const { record } = asked;
   const entry: Entry = { record, until: askedAt + KEY_TRUST_MS, hash, known: false };
+  if (asked.indexed !== undefined) entry.indexed = asked.indexed;
   if (replaces === undefined || cache.get(token) === replaces) cache.set(token, entry);
   record.then(
     (r) => {
+      // Answered: from now on the object's word is what requests read.
+      delete entry.indexed;
       if (r === null) entry.until = askedAt + UNKNOWN_KEY_MS;
       else entry.known = true;
     },
@@ -79,10 +92,10 @@ type KeepAlive = Pick<ExecutionContext, "waitUntil">;
 
 /** Confirms a trusted key again before its window ends; the request goes on with the current answer. */
 function confirmAhead(env: Env, token: string, hit: Entry, now: number, keepAlive: KeepAlive): void {
-  const record = resolve(env, hit.hash, now);
+  const { record } = resolve(env, hit.hash, now);
   hit.next = { record, askedAt: now };
   const landed = record.then(
-    () => void remember(token, hit.hash, record, now, hit),
+    () => void remember(token, hit.hash, { record }, now, hit),
     () => void (hit.next = undefined),
   );
   keepAlive.waitUntil(landed);
@@ -94,40 +107,76 @@ function confirmAhead(env: Env, token: string, hit: Entry, now: number, keepAliv
  * only in this isolate's memory, as long as the record is trusted, never in storage.
  * With `keepAlive` (the request's context), a key in use is confirmed ahead of its window's end.
  */
-async function lookup(env: Env, token: string, now: number, keepAlive?: KeepAlive): Promise<KeyRecord | null> {
+async function lookup(env: Env, token: string, now: number, keepAlive?: KeepAlive): Promise<Pick<Entry, "record" | "indexed">> {
   const hit = cache.get(token);
   if (hit && hit.until > now) {
     if (keepAlive && hit.known && hit.next === undefined && hit.until - now <= KEY_REFRESH_AHEAD_MS) confirmAhead(env, token, hit, now, keepAlive);
-    return hit.record;
+    return hit;
   }
   // The window ended while the confirmation asked ahead is still out: its answer is the one.
-  if (hit?.next && now - hit.next.askedAt < KEY_TRUST_MS) return hit.next.record;
+  if (hit?.next && now - hit.next.askedAt < KEY_TRUST_MS) return hit.next;
   const hash = await hashKey(token);
   // The lookup starts here, in this request's own flow. Started from a promise callback
   // instead, it failed under the bench's stream load with workerd's "Cannot perform I/O
   // on behalf of a different request" (I/O belongs to the request that starts it).
   const raced = cache.get(token);
-  if (raced && raced.until > now) return raced.record;
+  if (raced && raced.until > now) return raced;
   if (cache.size >= CACHE_MAX) cache.clear();
-  return remember(token, hash, resolve(env, hash, now), now).record;
+  return remember(token, hash, resolve(env, hash, now), now);
+}
+
+/** The checks every request's key passes, on the record its lookup gave. */
+function admissible(record: KeyRecord | null, now: number): KeyRecord {
+  if (record === null) throw invalidApiKey();
+  if (expired(record, now)) throw expiredApiKey();
+  if (record.project_status === "suspended") throw projectSuspended();
+  return record;
+}
+
+function wellFormedToken(request: Request): string {
+  const token = bearerToken(request);
+  if (token === null) throw missingApiKey();
+  // Malformed keys are refused before any hashing or storage read.
+  if (!isWellFormedKey(token)) throw invalidApiKey();
+  return token;
 }
 
 /** `keepAlive`: the request's context, so that a key in use can be confirmed ahead (the inference path). */
 export async function authenticate(request: Request, env: Env, now = Date.now(), keepAlive?: KeepAlive): Promise<KeyRecord> {
-  const token = bearerToken(request);
-  if (token === null) {
-    throw missingApiKey();
-  }
-  // Malformed keys are refused before any hashing or storage read.
-  if (!isWellFormedKey(token)) throw invalidApiKey();
-  const record = await lookup(env, token, now, keepAlive);
-  if (record === null) throw invalidApiKey();
-  if (expired(record, now)) throw expiredApiKey();
-  if (record.project_status === "suspended") {
-    throw projectSuspended();
-  }
-  return record;
+  const token = wellFormedToken(request);
+  return admissible(await (await lookup(env, token, now, keepAlive)).record, now);
 }
+
+/**
+ * A key as KV has it, while its project's object is still asked: `confirmed` is then the
+ * object's word (or the refusal authenticate would throw), and the request may do
+ * everything that leaves nothing outside it (its admission, given back if the word goes
+ * against it) but must wait for that word before anything goes to an origin. Null when
+ * the isolate already trusts the key, or when KV's record is refused anyway.
+ */
+export interface KeyAhead {
+  key: KeyRecord;
+  confirmed: Promise<KeyRecord> | null;
+}
+
+/** authenticate, without waiting for the object when KV knows the key (the inference path). */
+export async function authenticateAhead(request: Request, env: Env, now: number, keepAlive: KeepAlive): Promise<KeyAhead> {
+  const token = wellFormedToken(request);
+  const found = await lookup(env, token, now, keepAlive);
+  // The usual case: the object's word is in (or asked ahead), so there is nothing to go ahead of.
+  if (found.indexed === undefined) return { key: admissible(await found.record, now), confirmed: null };
+  const indexed = await found.indexed;
+  const confirmed = found.record.then((r) => admissible(r, now));
+  // Nobody may be waiting on it yet when it is refused: that is no unhandled rejection.
+  confirmed.catch(() => {});
+  // A record KV does not admit gets the object's word first, as authenticate would; and
+  // an answer already in needs no going ahead.
+  if (indexed === null || expired(indexed, now) || indexed.project_status === "suspended" || found.indexed === undefined) return { key: await confirmed, confirmed: null };
+  return { key: indexed, confirmed };
+}
+
+/** Whether two readings of a key's record say the same in every field. */
+export const sameRecord = (a: KeyRecord, b: KeyRecord): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export function requireScope(record: KeyRecord, scope: Scope): void {
   if (!record.scopes.includes(scope)) {

@@ -10,8 +10,8 @@ export interface Admitted {
   headers: Record<string, string>;
 }
 
-/** The record a reservation books when another step refused the request: nothing used. */
-function refusedRecord(input: AdmissionInput, reason: unknown): InferenceRecord {
+/** The record a reservation books when another step refused the request (or it was withdrawn): nothing used. */
+export function refusedRecord(input: AdmissionInput, reason: unknown): InferenceRecord {
   const now = Date.now();
   return {
     endpoint: input.req.endpoint,

@@ -10,8 +10,8 @@ import type { InferenceRequest } from "../openai/inference-request.ts";
 import { estimatePromptTokens } from "../quota/estimate.ts";
 import { settlementFromError, settlementFromRelay } from "../quota/settlement.ts";
 import type { RelayEnd, RelayResult } from "../streaming/relay.ts";
-import { admitAll } from "./admit-all.ts";
-import type { AdmissionStep, Finisher, InferenceEnd, InferenceRecord, Reservation } from "./record.ts";
+import { admitAll, refusedRecord, type Admitted } from "./admit-all.ts";
+import type { AdmissionInput, AdmissionStep, Finisher, InferenceEnd, InferenceRecord, Reservation } from "./record.ts";
 
 /** The request as the owner takes it over: who asks, and the parts of the router state it writes. */
 export interface OwnerStart {
@@ -45,6 +45,7 @@ export class InferenceOwner {
   #origin: OwnerOrigin | null = null;
   #handedOver = false;
   #ended = false;
+  #withdrawn = false;
   /** A client that goes away before the hand-over ends the invocation before any catch runs. */
   readonly #onAbort = (): void => this.clientLeft();
 
@@ -58,20 +59,53 @@ export class InferenceOwner {
     start.log.served_model = start.model.id;
   }
 
-  /** Runs the admission steps; a refusal ends the inference as `refused` and is rethrown. */
-  async admit(steps: readonly AdmissionStep[]): Promise<void> {
+  /**
+   * Runs the admission steps; a refusal ends the inference as `refused` and is rethrown.
+   * With `gate` (the key's confirmation, still out), they run beside it and a refusal waits
+   * for it: if the gate fails, the inference is withdrawn (see `withdrawn`) and its reason thrown.
+   */
+  async admit(steps: readonly AdmissionStep[], gate?: Promise<unknown>): Promise<void> {
     const { env, ctx, requestId, startedAt, req, key, model } = this.#start;
+    const input: AdmissionInput = { requestId, key, model, req, startedAt, promptEstimate: this.promptEstimate, prefer: this.#start.prefer ?? null, signal: this.#start.signal, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) };
     try {
-      const input = { requestId, key, model, req, startedAt, promptEstimate: this.promptEstimate, prefer: this.#start.prefer ?? null, signal: this.#start.signal, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) };
-      const { reservations, headers } = await admitAll(steps, env, ctx, input);
+      const admitting = admitAll(steps, env, ctx, input);
+      const { reservations, headers } = gate === undefined ? await admitting : await this.#gated(admitting, gate, input);
       this.#reservations = reservations;
       this.#admitted = headers;
     } catch (err) {
+      if (this.#withdrawn) throw err;
       const refusal = err instanceof ApiError ? err : null;
       this.#end("refused", refusal?.status ?? 500, refusal?.code ?? "internal_error", null, null, refusal?.headers ?? NO_HEADERS);
       throw err;
     }
     this.#start.signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** Admission and the gate, side by side: the gate's failure comes first, and gives back what admission reserved. */
+  async #gated(admitting: Promise<Admitted>, gate: Promise<unknown>, input: AdmissionInput): Promise<Admitted> {
+    const [admitted, passed] = await Promise.allSettled([admitting, gate]);
+    if (passed.status === "fulfilled") {
+      if (admitted.status === "rejected") throw admitted.reason;
+      return admitted.value;
+    }
+    this.#withdrawn = true;
+    this.#ended = true;
+    if (admitted.status === "fulfilled") {
+      const record = refusedRecord(input, passed.reason);
+      for (const r of admitted.value.reservations) {
+        const booking = r.book(record);
+        if (booking !== undefined) this.#start.ctx.waitUntil(booking);
+      }
+    }
+    throw passed.reason;
+  }
+
+  /**
+   * The gate failed: this inference never started. Its reservations were given back, and
+   * it writes no log line and runs no finisher: the request's own line says why it ended.
+   */
+  get withdrawn(): boolean {
+    return this.#withdrawn;
   }
 
   /** The x-ratelimit-* (and every other step's) headers, for every response from admission on. */

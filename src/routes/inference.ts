@@ -2,7 +2,8 @@
 // resolve the model, admit, forward to an origin and respond. From admission on, the
 // request's InferenceOwner sees every way it ends.
 
-import { authenticate, requireScope } from "../auth/authenticate.ts";
+import { authenticateAhead, requireScope, sameRecord } from "../auth/authenticate.ts";
+import type { KeyRecord } from "../auth/key-record.ts";
 import { resolveModel } from "../catalog/lifecycle.ts";
 import { checkModelAccess, modelNotFound, modelRetired } from "../catalog/model-access.ts";
 import { getCatalog } from "../catalog/store.ts";
@@ -21,55 +22,86 @@ import { peekHeaders } from "../quota/peek.ts";
 import { RequestTrace } from "../tracing/request-trace.ts";
 import type { RouterRequest } from "./context.ts";
 
+/** The gate's failure when the object's record of the key differs from KV's: never reaches a client. */
+const KEY_CHANGED = new Error("the key's record changed");
+
 export function inferenceRoute(endpoint: Endpoint) {
   return async function handleInference(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { state } = request;
-    const key = await authenticate(request, env, Date.now(), ctx);
+    // A key KV knows but this isolate no longer trusts goes ahead while its object is
+    // asked: the limiter's round trip then overlaps the confirmation's, and nothing goes
+    // to an origin before the object's word (the admission's gate).
+    let { key, confirmed } = await authenticateAhead(request, env, Date.now(), ctx);
     state.log.project_id = key.project_id;
     state.log.key_id = key.key_id;
-    requireScope(key, "inference");
-
-    const json = parseJsonObject(await readBody(request, settingsOf(env).maxBodyBytes));
-    // The context-length check needs the model, so this first pass only bounds max_tokens loosely.
-    const req = parseInferenceRequest(endpoint, json, Number.MAX_SAFE_INTEGER);
-    state.log.model = req.model;
-    state.log.stream = req.stream;
-
-    const now = Date.now();
-    const resolved = resolveModel((await getCatalog(env, ctx, now)).byId, req.model, now);
-    if (resolved.kind === "not_found") throw modelNotFound(req.model);
-    if (resolved.kind === "gone") throw modelRetired(req.model, resolved.requested.lifecycle?.sunset);
-    const { model } = resolved;
-    try {
-      checkModelAccess(key, req, model);
-    } catch (err) {
-      if (err instanceof ApiError) Object.assign(err.headers, await peekHeaders(env, key.project_id, model, key.limits?.[model.id]));
-      throw err;
-    }
-
-    // Null unless the key's project traces: then its span is one more finisher.
-    const trace = RequestTrace.begin(env, request, key, json);
-    const finishers = trace === null ? FINISHERS : [...FINISHERS, trace.finisher(model)];
-    const owner = new InferenceOwner({ env, ctx, requestId: state.requestId, startedAt: state.startedAt, log: state.log, signal: request.signal, req, key, model, prefer: request.headers.get("prefer") }, finishers);
-    state.owner = owner;
-    await owner.admit(ADMISSION_STEPS);
-    try {
-      const forwarded = await forwardWithFailover(env, ctx, {
-        model,
-        path: endpoint,
-        bodyFor: (origin) => originRequestBody(req, model, origin),
-        requestId: state.requestId,
-        location: callerLocation(request.cf),
-        signal: request.signal,
-        // Nothing to strip from such a stream: its client's copy is piped natively (relay.ts).
-        teeEventStream: req.stream && req.includeUsage,
+    let body: Promise<Record<string, unknown>> | undefined;
+    const json = (): Promise<Record<string, unknown>> => (body ??= readBody(request, settingsOf(env).maxBodyBytes).then(parseJsonObject));
+    for (;;) {
+      const asked = key;
+      const gate = confirmed?.then((real) => {
+        if (!sameRecord(real, asked)) throw KEY_CHANGED;
       });
-      owner.forwarded(forwarded);
-      const headersFor = responseHeadersFor(resolved, now, state.requestId, forwarded.origin.region, owner.headers);
-      const response = await answer(owner, forwarded, { ctx, req, model, signal: request.signal, headersFor });
-      return trace === null ? response : await trace.observe(response);
-    } catch (err) {
-      throw owner.failed(err);
+      gate?.catch(() => {});
+      try {
+        return await serve(endpoint, request, env, ctx, key, json, gate);
+      } catch (err) {
+        if (confirmed === null) throw err;
+        // A failure of an unconfirmed key waits for the object's word: a refused key is
+        // told so first, and a record that changed meanwhile is served on the object's.
+        if (state.owner?.withdrawn) state.owner = undefined;
+        const real = await confirmed;
+        confirmed = null;
+        if (err !== KEY_CHANGED && sameRecord(real, key)) throw err;
+        key = real;
+      }
     }
   };
+}
+
+/** One inference for `key`; `gate` (the key's confirmation, if still out) must pass before the origin is called. */
+async function serve(endpoint: Endpoint, request: RouterRequest, env: Env, ctx: ExecutionContext, key: KeyRecord, json: () => Promise<Record<string, unknown>>, gate: Promise<void> | undefined): Promise<Response> {
+  const { state } = request;
+  requireScope(key, "inference");
+  const body = await json();
+  // The context-length check needs the model, so this first pass only bounds max_tokens loosely.
+  const req = parseInferenceRequest(endpoint, body, Number.MAX_SAFE_INTEGER);
+  state.log.model = req.model;
+  state.log.stream = req.stream;
+
+  const now = Date.now();
+  const resolved = resolveModel((await getCatalog(env, ctx, now)).byId, req.model, now);
+  if (resolved.kind === "not_found") throw modelNotFound(req.model);
+  if (resolved.kind === "gone") throw modelRetired(req.model, resolved.requested.lifecycle?.sunset);
+  const { model } = resolved;
+  try {
+    checkModelAccess(key, req, model);
+  } catch (err) {
+    if (err instanceof ApiError) Object.assign(err.headers, await peekHeaders(env, key.project_id, model, key.limits?.[model.id]));
+    throw err;
+  }
+
+  // Null unless the key's project traces: then its span is one more finisher.
+  const trace = RequestTrace.begin(env, request, key, body);
+  const finishers = trace === null ? FINISHERS : [...FINISHERS, trace.finisher(model)];
+  const owner = new InferenceOwner({ env, ctx, requestId: state.requestId, startedAt: state.startedAt, log: state.log, signal: request.signal, req, key, model, prefer: request.headers.get("prefer") }, finishers);
+  state.owner = owner;
+  await owner.admit(ADMISSION_STEPS, gate);
+  try {
+    const forwarded = await forwardWithFailover(env, ctx, {
+      model,
+      path: endpoint,
+      bodyFor: (origin) => originRequestBody(req, model, origin),
+      requestId: state.requestId,
+      location: callerLocation(request.cf),
+      signal: request.signal,
+      // Nothing to strip from such a stream: its client's copy is piped natively (relay.ts).
+      teeEventStream: req.stream && req.includeUsage,
+    });
+    owner.forwarded(forwarded);
+    const headersFor = responseHeadersFor(resolved, now, state.requestId, forwarded.origin.region, owner.headers);
+    const response = await answer(owner, forwarded, { ctx, req, model, signal: request.signal, headersFor });
+    return trace === null ? response : await trace.observe(response);
+  } catch (err) {
+    throw owner.failed(err);
+  }
 }
