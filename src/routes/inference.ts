@@ -26,43 +26,54 @@ import type { RouterRequest } from "./context.ts";
 const KEY_CHANGED = new Error("the key's record changed");
 
 export function inferenceRoute(endpoint: Endpoint) {
-  return async function handleInference(request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const { state } = request;
-    // A key KV knows but this isolate no longer trusts goes ahead while its object is
-    // asked: the limiter's round trip then overlaps the confirmation's, and nothing goes
-    // to an origin before the object's word (the admission's gate).
-    let { key, confirmed } = await authenticateAhead(request, env, Date.now(), ctx);
-    state.log.project_id = key.project_id;
-    state.log.key_id = key.key_id;
-    let body: Promise<Record<string, unknown>> | undefined;
-    const json = (): Promise<Record<string, unknown>> => (body ??= readBody(request, settingsOf(env).maxBodyBytes).then(parseJsonObject));
-    for (;;) {
-      const asked = key;
-      const gate = confirmed?.then((real) => {
-        if (!sameRecord(real, asked)) throw KEY_CHANGED;
-      });
-      gate?.catch(() => {});
-      try {
-        return await serve(endpoint, request, env, ctx, key, json, gate);
-      } catch (err) {
-        if (confirmed === null) throw err;
-        // A failure of an unconfirmed key waits for the object's word: a refused key is
-        // told so first, and a record that changed meanwhile is served on the object's.
-        if (state.owner?.withdrawn) state.owner = undefined;
-        const real = await confirmed;
-        confirmed = null;
-        if (err !== KEY_CHANGED && sameRecord(real, key)) throw err;
-        key = real;
-      }
-    }
-  };
+  return (request: RouterRequest, env: Env, ctx: ExecutionContext): Promise<Response> => serve(endpoint, request, env, ctx, null);
 }
 
-/** One inference for `key`; `gate` (the key's confirmation, if still out) must pass before the origin is called. */
-async function serve(endpoint: Endpoint, request: RouterRequest, env: Env, ctx: ExecutionContext, key: KeyRecord, json: () => Promise<Record<string, unknown>>, gate: Promise<void> | undefined): Promise<Response> {
+/** A key that went ahead of its object's word: the record it goes on, the body read once, and the word as a gate. */
+interface Ahead {
+  key: KeyRecord;
+  json: () => Promise<Record<string, unknown>>;
+  gate: Promise<void> | undefined;
+}
+
+/**
+ * A key KV knows but this isolate no longer trusts goes ahead while its object is asked:
+ * the limiter's round trip then overlaps the confirmation's, and nothing goes to an origin
+ * before the object's word (the admission's gate). Any failure waits for that word: a
+ * refused key is told so first, and a record that changed meanwhile is served again on
+ * the object's reading.
+ */
+async function serveAhead(endpoint: Endpoint, request: RouterRequest, env: Env, ctx: ExecutionContext, first: KeyRecord, confirmed: Promise<KeyRecord>): Promise<Response> {
+  let body: Promise<Record<string, unknown>> | undefined;
+  const json = (): Promise<Record<string, unknown>> => (body ??= readBody(request, settingsOf(env).maxBodyBytes).then(parseJsonObject));
+  const gate = confirmed.then((real) => {
+    if (!sameRecord(real, first)) throw KEY_CHANGED;
+  });
+  gate.catch(() => {});
+  try {
+    return await serve(endpoint, request, env, ctx, { key: first, json, gate });
+  } catch (err) {
+    const { state } = request;
+    if (state.owner?.withdrawn) state.owner = undefined;
+    const real = await confirmed;
+    if (err !== KEY_CHANGED && sameRecord(real, first)) throw err;
+    return serve(endpoint, request, env, ctx, { key: real, json, gate: undefined });
+  }
+}
+
+/** One inference: the key checked here (`ahead` null) or gone ahead of its object's word. */
+async function serve(endpoint: Endpoint, request: RouterRequest, env: Env, ctx: ExecutionContext, ahead: Ahead | null): Promise<Response> {
   const { state } = request;
+  let key: KeyRecord;
+  if (ahead === null) {
+    const checked = await authenticateAhead(request, env, Date.now(), ctx);
+    state.log.project_id = checked.key.project_id;
+    state.log.key_id = checked.key.key_id;
+    if (checked.confirmed !== null) return serveAhead(endpoint, request, env, ctx, checked.key, checked.confirmed);
+    key = checked.key;
+  } else key = ahead.key;
   requireScope(key, "inference");
-  const body = await json();
+  const body = ahead === null ? parseJsonObject(await readBody(request, settingsOf(env).maxBodyBytes)) : await ahead.json();
   // The context-length check needs the model, so this first pass only bounds max_tokens loosely.
   const req = parseInferenceRequest(endpoint, body, Number.MAX_SAFE_INTEGER);
   state.log.model = req.model;
@@ -85,7 +96,7 @@ async function serve(endpoint: Endpoint, request: RouterRequest, env: Env, ctx: 
   const finishers = trace === null ? FINISHERS : [...FINISHERS, trace.finisher(model)];
   const owner = new InferenceOwner({ env, ctx, requestId: state.requestId, startedAt: state.startedAt, log: state.log, signal: request.signal, req, key, model, prefer: request.headers.get("prefer") }, finishers);
   state.owner = owner;
-  await owner.admit(ADMISSION_STEPS, gate);
+  await owner.admit(ADMISSION_STEPS, ahead?.gate);
   try {
     const forwarded = await forwardWithFailover(env, ctx, {
       model,
