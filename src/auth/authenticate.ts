@@ -5,6 +5,7 @@
 // consistent), and an isolate trusts that answer for KEY_TRUST_MS. KV alone can lag
 // ~60 s across locations; the confirmation is what bounds revocation.
 
+import type { ApiError } from "../openai/errors.ts";
 import { keyIndexKey } from "../storage/kv-keys.ts";
 import { bearerToken, hashKey, isWellFormedKey } from "./api-key.ts";
 import { expiredApiKey, insufficientScope, invalidApiKey, keyCheckUnavailable, missingApiKey, projectSuspended } from "./errors.ts";
@@ -125,12 +126,17 @@ async function lookup(env: Env, token: string, now: number, keepAlive?: KeepAliv
   return remember(token, hash, resolve(env, hash, now), now);
 }
 
-/** The checks every request's key passes, on the record its lookup gave. */
+/** Why a key's record is refused, or null: the checks every request's key passes. */
+function refusal(record: KeyRecord | null, now: number): ApiError | null {
+  if (record === null) return invalidApiKey();
+  if (expired(record, now)) return expiredApiKey();
+  return record.project_status === "suspended" ? projectSuspended() : null;
+}
+
 function admissible(record: KeyRecord | null, now: number): KeyRecord {
-  if (record === null) throw invalidApiKey();
-  if (expired(record, now)) throw expiredApiKey();
-  if (record.project_status === "suspended") throw projectSuspended();
-  return record;
+  const refused = refusal(record, now);
+  if (refused !== null) throw refused;
+  return record!;
 }
 
 function wellFormedToken(request: Request): string {
@@ -151,8 +157,9 @@ export async function authenticate(request: Request, env: Env, now = Date.now(),
  * A key as KV has it, while its project's object is still asked: `confirmed` is then the
  * object's word (or the refusal authenticate would throw), and the request may do
  * everything that leaves nothing outside it (its admission, given back if the word goes
- * against it) but must wait for that word before anything goes to an origin. Null when
- * the isolate already trusts the key, or when KV's record is refused anyway.
+ * against it) but must wait for that word before anything goes to an origin.
+ * `confirmed` is null when `key` is the object's word already: the isolate trusts the key,
+ * or KV's record would be refused, so the word was waited for.
  */
 export interface KeyAhead {
   key: KeyRecord;
@@ -171,8 +178,8 @@ export async function authenticateAhead(request: Request, env: Env, now: number,
   confirmed.catch(() => {});
   // A record KV does not admit gets the object's word first, as authenticate would; and
   // an answer already in needs no going ahead.
-  if (indexed === null || expired(indexed, now) || indexed.project_status === "suspended" || found.indexed === undefined) return { key: await confirmed, confirmed: null };
-  return { key: indexed, confirmed };
+  if (refusal(indexed, now) !== null || found.indexed === undefined) return { key: await confirmed, confirmed: null };
+  return { key: indexed!, confirmed };
 }
 
 /** Whether two readings of a key's record say the same in every field. */
